@@ -1,0 +1,1320 @@
+//! A decoder for Python's `marshal` format, as written by CPython 2.7 and 3.4–3.14 and by PyPy.
+//!
+//! It knows nothing of profiles. It reads every type code that can appear in a marshal stream
+//! (see `shared/reference` §2): marshal versions 0–5, `FLAG_REF` slots and `r` references, the
+//! Python 2 interned-string table (`t` / `R`), text and binary floats, 32-bit, 64-bit and
+//! arbitrary-size integers, every string type, every container, and code objects (whose layout is
+//! not self-describing: it is recognised by trying each CPython layout with strict field types).
+//!
+//! Values live in an arena of small fixed-size nodes that borrow string bytes from the input.
+//! A reference (`r`, `R`) copies a node, so shared objects cost nothing extra. For large inputs
+//! [`Decoder::read_dict_entries`] streams the entries of a top-level dict and frees each entry's
+//! unshared nodes after the callback has seen it, so memory stays proportional to the objects
+//! the stream shares, not to its size.
+//!
+//! Every length is checked against the bytes that remain before anything is allocated, nesting is
+//! capped, and a reference to a slot not yet filled (a cycle) is rejected, so hostile input costs
+//! time and memory linear in its size.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use nom::IResult;
+use nom::number::complete::{le_f64, le_i32, le_i64, le_u8, le_u16};
+
+/// How deep containers may nest. Profiles need about 5 levels; CPython allows 2000.
+pub const MAX_DEPTH: u32 = 512;
+
+/// A failed layout guess for a code object costs a re-parse; this bounds the guessing on
+/// hostile input, where every guess would fail deep inside nested code objects.
+const MAX_CODE_LAYOUT_FAILURES: u32 = 16;
+
+const FLAG_REF: u8 = 0x80;
+
+/// What went wrong, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    /// Byte offset in the input where the problem was found.
+    pub offset: u64,
+    /// What the problem is.
+    pub kind: ErrorKind,
+}
+
+/// The kinds of marshal decoding errors.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The data ends where more was needed.
+    UnexpectedEof {
+        /// What was being read.
+        expected: &'static str,
+    },
+    /// A type byte that marshal does not define.
+    UnknownType(u8),
+    /// An `r` reference to a slot that does not exist or is not filled yet.
+    DanglingRef(u32),
+    /// A Python 2 `R` reference past the end of the interned-string table.
+    StringRefOutOfRange(u32),
+    /// Containers nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A declared size that is negative or larger than the bytes that remain.
+    LengthTooLarge(i64),
+    /// A NULL (`0`) where an object is required.
+    UnexpectedNull,
+    /// A long integer whose digits are not normalised or out of range.
+    BadLong,
+    /// A text float (`f`) that does not parse.
+    BadFloat,
+    /// A code object that matches no known CPython layout.
+    BadCode,
+    /// The input is larger than the 4 GiB this decoder addresses.
+    InputTooLarge,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::UnexpectedEof { expected } => {
+                write!(f, "data ends where {expected} was expected")
+            }
+            ErrorKind::UnknownType(byte) => {
+                write!(f, "unknown marshal type code 0x{byte:02x}")?;
+                if byte.is_ascii_graphic() {
+                    write!(f, " ({:?})", *byte as char)?;
+                }
+                Ok(())
+            }
+            ErrorKind::DanglingRef(index) => write!(
+                f,
+                "reference to object #{index}, which does not exist or is not complete yet"
+            ),
+            ErrorKind::StringRefOutOfRange(index) => write!(
+                f,
+                "reference to interned string #{index}, past the end of the string table"
+            ),
+            ErrorKind::TooDeep => write!(f, "objects nested more than {MAX_DEPTH} deep"),
+            ErrorKind::LengthTooLarge(n) => {
+                write!(
+                    f,
+                    "declared size {n} is negative or larger than the remaining data"
+                )
+            }
+            ErrorKind::UnexpectedNull => write!(f, "NULL object where a value was expected"),
+            ErrorKind::BadLong => write!(f, "malformed long integer digits"),
+            ErrorKind::BadFloat => write!(f, "malformed text float"),
+            ErrorKind::BadCode => write!(f, "code object in no known CPython layout"),
+            ErrorKind::InputTooLarge => write!(f, "input larger than 4 GiB"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at byte {}: {}", self.offset, self.kind)
+    }
+}
+
+impl std::error::Error for Error {}
+
+type Result<T> = std::result::Result<T, Error>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    Null,
+    None,
+    False,
+    True,
+    StopIteration,
+    Ellipsis,
+    Int,
+    /// A long that does not fit in i64; `a` = offset of its `l` payload.
+    BigInt,
+    Float,
+    /// `a` = index into `complexes`.
+    Complex,
+    Bytes,
+    Utf8,
+    Latin1,
+    Tuple,
+    List,
+    Dict,
+    Set,
+    FrozenSet,
+    Slice,
+    /// `a` = index into `codes`.
+    Code,
+    /// A FLAG_REF slot whose object is still being read.
+    Reserved,
+}
+
+/// One decoded object: 16 bytes. Strings point into the input, containers into `items`.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    tag: Tag,
+    offset: u32,
+    a: u32,
+    b: u32,
+}
+
+impl Node {
+    fn new(tag: Tag, offset: usize, a: u32, b: u32) -> Node {
+        Node {
+            tag,
+            offset: offset as u32,
+            a,
+            b,
+        }
+    }
+    fn int(offset: usize, v: i64) -> Node {
+        Node::new(Tag::Int, offset, v as u64 as u32, ((v as u64) >> 32) as u32)
+    }
+    fn float(offset: usize, v: f64) -> Node {
+        let bits = v.to_bits();
+        Node::new(Tag::Float, offset, bits as u32, (bits >> 32) as u32)
+    }
+    fn wide(&self) -> u64 {
+        u64::from(self.a) | (u64::from(self.b) << 32)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CodeInfo {
+    filename: Node,
+    name: Node,
+    firstlineno: i64,
+}
+
+/// The CPython code-object layouts (reference §2.8), most recent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeLayout {
+    Py311,
+    Py38,
+    Py30,
+    Py27,
+}
+
+const CODE_LAYOUTS: [CodeLayout; 4] = [
+    CodeLayout::Py311,
+    CodeLayout::Py38,
+    CodeLayout::Py30,
+    CodeLayout::Py27,
+];
+
+/// Decoder state over one input.
+pub struct Decoder<'a> {
+    input: &'a [u8],
+    pos: usize,
+    /// FLAG_REF slots, in pre-order of their type bytes.
+    refs: Vec<Node>,
+    /// Python 2 interned strings (`t`), for `R`.
+    strings: Vec<Node>,
+    /// Children of completed containers; a container node holds a range of it.
+    items: Vec<Node>,
+    /// Children of containers still being read.
+    scratch: Vec<Node>,
+    /// `items.len()` when the last container that a FLAG_REF slot can reach was completed:
+    /// nothing below this may be freed.
+    keep: usize,
+    codes: Vec<CodeInfo>,
+    complexes: Vec<(f64, f64)>,
+    code_layout: Option<CodeLayout>,
+    code_failures: u32,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder positioned at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Result<Decoder<'a>> {
+        if u32::try_from(input.len()).is_err() {
+            return Err(Error {
+                offset: 0,
+                kind: ErrorKind::InputTooLarge,
+            });
+        }
+        Ok(Decoder {
+            input,
+            pos: 0,
+            refs: Vec::new(),
+            strings: Vec::new(),
+            items: Vec::new(),
+            scratch: Vec::new(),
+            keep: 0,
+            codes: Vec::new(),
+            complexes: Vec::new(),
+            code_layout: None,
+            code_failures: 0,
+        })
+    }
+
+    /// The current byte offset.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Reads one whole object. Trailing bytes after it are left unread, as marshal does.
+    pub fn read_object(&mut self) -> Result<Value<'_, 'a>> {
+        let node = self.read_node(0)?;
+        if node.tag == Tag::Null {
+            return Err(self.error_at(node.offset as usize, ErrorKind::UnexpectedNull));
+        }
+        Ok(Value { dec: self, node })
+    }
+
+    /// Reads a dict at the current position entry by entry, calling `f(key, value)` for each,
+    /// in file order, and freeing what an entry does not share before the next one.
+    /// Returns `Ok(false)` without consuming anything if the object here is not a dict.
+    ///
+    /// Like Python 3's reader, a NULL in value position ends the dict silently.
+    pub fn read_dict_entries<E>(
+        &mut self,
+        mut f: impl FnMut(Value<'_, 'a>, Value<'_, 'a>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<bool, E>
+    where
+        E: From<Error>,
+    {
+        let start = self.pos;
+        let Some(&code) = self.input.get(start) else {
+            return Err(self.eof("a dict").into());
+        };
+        if code & !FLAG_REF != b'{' {
+            return Ok(false);
+        }
+        self.pos += 1;
+        let slot = self.reserve(code);
+        loop {
+            let key = self.read_node(1)?;
+            if key.tag == Tag::Null {
+                break;
+            }
+            let value = self.read_node(1)?;
+            if value.tag == Tag::Null {
+                break;
+            }
+            f(
+                Value {
+                    dec: self,
+                    node: key,
+                },
+                Value {
+                    dec: self,
+                    node: value,
+                },
+            )?;
+            // Only containers reachable from FLAG_REF slots or the string table survive.
+            self.items.truncate(self.keep);
+        }
+        // The streamed dict itself is not kept: a reference to it yields an empty dict.
+        let node = Node::new(Tag::Dict, start, self.items.len() as u32, 0);
+        self.fill(slot, node);
+        Ok(true)
+    }
+
+    fn error_at(&self, offset: usize, kind: ErrorKind) -> Error {
+        Error {
+            offset: offset as u64,
+            kind,
+        }
+    }
+
+    fn eof(&self, expected: &'static str) -> Error {
+        self.error_at(self.pos, ErrorKind::UnexpectedEof { expected })
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.input[self.pos..]
+    }
+
+    /// Runs a nom primitive at the current position.
+    fn take<T>(
+        &mut self,
+        expected: &'static str,
+        parser: impl Fn(&'a [u8]) -> IResult<&'a [u8], T>,
+    ) -> Result<T> {
+        match parser(self.rest()) {
+            Ok((rest, value)) => {
+                self.pos = self.input.len() - rest.len();
+                Ok(value)
+            }
+            Err(_) => Err(self.eof(expected)),
+        }
+    }
+
+    fn u8(&mut self, expected: &'static str) -> Result<u8> {
+        self.take(expected, le_u8)
+    }
+
+    fn i32(&mut self, expected: &'static str) -> Result<i32> {
+        self.take(expected, le_i32)
+    }
+
+    /// A size prefix, checked against what remains (each element takes at least
+    /// `min_element_size` bytes).
+    fn size(&mut self, long: bool, min_element_size: usize) -> Result<usize> {
+        let at = self.pos;
+        let n = if long {
+            i64::from(self.i32("a size")?)
+        } else {
+            i64::from(self.u8("a size")?)
+        };
+        let remaining = self.input.len() - self.pos;
+        match usize::try_from(n) {
+            Ok(n) if n.saturating_mul(min_element_size) <= remaining => Ok(n),
+            _ => Err(self.error_at(at, ErrorKind::LengthTooLarge(n))),
+        }
+    }
+
+    fn bytes_span(&mut self, long: bool) -> Result<(u32, u32)> {
+        let n = self.size(long, 1)?;
+        let start = self.pos;
+        self.pos += n;
+        Ok((start as u32, n as u32))
+    }
+
+    fn reserve(&mut self, code: u8) -> Option<usize> {
+        if code & FLAG_REF == 0 {
+            return None;
+        }
+        self.refs.push(Node::new(Tag::Reserved, self.pos, 0, 0));
+        Some(self.refs.len() - 1)
+    }
+
+    fn fill(&mut self, slot: Option<usize>, node: Node) {
+        if let Some(slot) = slot {
+            self.refs[slot] = node;
+        }
+    }
+
+    fn read_node(&mut self, depth: u32) -> Result<Node> {
+        if depth > MAX_DEPTH {
+            return Err(self.error_at(self.pos, ErrorKind::TooDeep));
+        }
+        let start = self.pos;
+        let code = self.u8("an object")?;
+        let ty = code & !FLAG_REF;
+        let singleton = |tag| Ok(Node::new(tag, start, 0, 0));
+        match ty {
+            // Singletons never take a FLAG_REF slot (marshal.c r_object).
+            b'0' => return singleton(Tag::Null),
+            b'N' => return singleton(Tag::None),
+            b'F' => return singleton(Tag::False),
+            b'T' => return singleton(Tag::True),
+            b'S' => return singleton(Tag::StopIteration),
+            b'.' => return singleton(Tag::Ellipsis),
+            b'r' => {
+                let index = self.i32("a reference index")? as u32;
+                return match self.refs.get(index as usize) {
+                    Some(node) if node.tag != Tag::Reserved => Ok(*node),
+                    _ => Err(self.error_at(start, ErrorKind::DanglingRef(index))),
+                };
+            }
+            b'R' => {
+                let index = self.i32("a string reference index")? as u32;
+                return match self.strings.get(index as usize) {
+                    Some(node) => Ok(*node),
+                    None => Err(self.error_at(start, ErrorKind::StringRefOutOfRange(index))),
+                };
+            }
+            _ => {}
+        }
+        let slot = self.reserve(code);
+        let node = match ty {
+            b'i' => Node::int(start, i64::from(self.i32("a 32-bit int")?)),
+            b'I' => Node::int(start, self.take("a 64-bit int", le_i64)?),
+            b'l' => self.read_long(start)?,
+            b'f' => Node::float(start, self.read_text_float()?),
+            b'g' => Node::float(start, self.take("a binary float", le_f64)?),
+            b'x' | b'y' => {
+                let (re, im) = if ty == b'x' {
+                    (self.read_text_float()?, self.read_text_float()?)
+                } else {
+                    (
+                        self.take("a binary complex", le_f64)?,
+                        self.take("a binary complex", le_f64)?,
+                    )
+                };
+                self.complexes.push((re, im));
+                Node::new(Tag::Complex, start, (self.complexes.len() - 1) as u32, 0)
+            }
+            b's' => {
+                let (a, b) = self.bytes_span(true)?;
+                Node::new(Tag::Bytes, start, a, b)
+            }
+            b't' | b'u' => {
+                let (a, b) = self.bytes_span(true)?;
+                let node = Node::new(Tag::Utf8, start, a, b);
+                if ty == b't' {
+                    // Python 2's string table; Python 3 never writes `R`, so this is harmless there.
+                    self.strings.push(node);
+                }
+                node
+            }
+            b'a' | b'A' => {
+                let (a, b) = self.bytes_span(true)?;
+                Node::new(Tag::Latin1, start, a, b)
+            }
+            b'z' | b'Z' => {
+                let (a, b) = self.bytes_span(false)?;
+                Node::new(Tag::Latin1, start, a, b)
+            }
+            b'(' | b')' | b'[' | b'<' | b'>' => {
+                let n = self.size(ty != b')', 1)?;
+                let tag = match ty {
+                    b'(' | b')' => Tag::Tuple,
+                    b'[' => Tag::List,
+                    b'<' => Tag::Set,
+                    _ => Tag::FrozenSet,
+                };
+                self.read_sequence(start, tag, n, depth)?
+            }
+            b':' => self.read_sequence(start, Tag::Slice, 3, depth)?,
+            b'{' => self.read_dict(start, depth)?,
+            b'c' => self.read_code(start, depth)?,
+            _ => return Err(self.error_at(start, ErrorKind::UnknownType(code))),
+        };
+        if slot.is_some() {
+            self.fill(slot, node);
+            if matches!(
+                node.tag,
+                Tag::Tuple | Tag::List | Tag::Dict | Tag::Set | Tag::FrozenSet | Tag::Slice
+            ) {
+                self.keep = self.items.len();
+            }
+        }
+        Ok(node)
+    }
+
+    fn read_long(&mut self, start: usize) -> Result<Node> {
+        let payload = self.pos;
+        let n = self.i32("a long digit count")?;
+        let count = n.unsigned_abs() as usize;
+        if count.saturating_mul(2) > self.input.len() - self.pos {
+            return Err(self.error_at(payload, ErrorKind::LengthTooLarge(i64::from(n))));
+        }
+        let mut value: i128 = 0;
+        let mut fits = true;
+        for i in 0..count {
+            let digit = self.take("a long digit", le_u16)?;
+            if digit >= 1 << 15 || (i + 1 == count && digit == 0) {
+                return Err(self.error_at(self.pos - 2, ErrorKind::BadLong));
+            }
+            if i * 15 < 64 + 15 {
+                value |= i128::from(digit) << (i * 15);
+            } else {
+                fits = false;
+            }
+        }
+        if n < 0 {
+            value = -value;
+        }
+        match i64::try_from(value) {
+            Ok(v) if fits => Ok(Node::int(start, v)),
+            _ => Ok(Node::new(Tag::BigInt, start, payload as u32, 0)),
+        }
+    }
+
+    fn read_text_float(&mut self) -> Result<f64> {
+        let (a, b) = self.bytes_span(false)?;
+        let text = &self.input[a as usize..(a + b) as usize];
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .ok_or_else(|| self.error_at(a as usize - 1, ErrorKind::BadFloat))
+    }
+
+    fn read_sequence(&mut self, start: usize, tag: Tag, n: usize, depth: u32) -> Result<Node> {
+        let base = self.scratch.len();
+        for _ in 0..n {
+            let child = self.read_node(depth + 1)?;
+            if child.tag == Tag::Null {
+                self.scratch.truncate(base);
+                return Err(self.error_at(child.offset as usize, ErrorKind::UnexpectedNull));
+            }
+            self.scratch.push(child);
+        }
+        Ok(self.commit(start, tag, base))
+    }
+
+    fn read_dict(&mut self, start: usize, depth: u32) -> Result<Node> {
+        let base = self.scratch.len();
+        loop {
+            let key = self.read_node(depth + 1)?;
+            if key.tag == Tag::Null {
+                break;
+            }
+            let value = self.read_node(depth + 1)?;
+            if value.tag == Tag::Null {
+                // Python 3 ends the dict silently here (reference §2.7).
+                break;
+            }
+            self.scratch.push(key);
+            self.scratch.push(value);
+        }
+        Ok(self.commit(start, Tag::Dict, base))
+    }
+
+    /// Moves the children gathered since `base` into `items` as one contiguous range.
+    fn commit(&mut self, start: usize, tag: Tag, base: usize) -> Node {
+        let first = self.items.len();
+        self.items.extend(self.scratch.drain(base..));
+        Node::new(tag, start, first as u32, (self.items.len() - first) as u32)
+    }
+
+    fn read_code(&mut self, start: usize, depth: u32) -> Result<Node> {
+        // A file is written by one Python: once a layout fits, it is the only one tried.
+        let known = self.code_layout;
+        let layouts: &[CodeLayout] = match &known {
+            Some(known) => std::slice::from_ref(known),
+            None => &CODE_LAYOUTS,
+        };
+        let mut last_error = None;
+        for &layout in layouts {
+            let saved = (
+                self.pos,
+                self.refs.len(),
+                self.strings.len(),
+                self.items.len(),
+                self.scratch.len(),
+                self.codes.len(),
+                self.keep,
+            );
+            match self.read_code_fields(layout, depth) {
+                Ok(info) => {
+                    self.code_layout = Some(layout);
+                    self.codes.push(info);
+                    return Ok(Node::new(
+                        Tag::Code,
+                        start,
+                        (self.codes.len() - 1) as u32,
+                        0,
+                    ));
+                }
+                Err(e) => {
+                    self.pos = saved.0;
+                    self.keep = saved.6;
+                    self.refs.truncate(saved.1);
+                    self.strings.truncate(saved.2);
+                    self.items.truncate(saved.3);
+                    self.scratch.truncate(saved.4);
+                    self.codes.truncate(saved.5);
+                    self.code_failures += 1;
+                    last_error = Some(e);
+                    if self.code_failures > MAX_CODE_LAYOUT_FAILURES {
+                        break;
+                    }
+                }
+            }
+        }
+        // A truncated file fails every layout the same way: report that, not a layout problem.
+        match last_error {
+            Some(e) if matches!(e.kind, ErrorKind::UnexpectedEof { .. } | ErrorKind::TooDeep) => {
+                Err(e)
+            }
+            _ => Err(self.error_at(start, ErrorKind::BadCode)),
+        }
+    }
+
+    fn read_code_fields(&mut self, layout: CodeLayout, depth: u32) -> Result<CodeInfo> {
+        use Tag::*;
+        let int_count = match layout {
+            CodeLayout::Py27 => 4,
+            CodeLayout::Py30 | CodeLayout::Py311 => 5,
+            CodeLayout::Py38 => 6,
+        };
+        for _ in 0..int_count {
+            self.i32("a code object field")?;
+        }
+        let field = |dec: &mut Self, allowed: &[Tag]| -> Result<Node> {
+            let node = dec.read_node(depth + 1)?;
+            if allowed.contains(&node.tag) {
+                Ok(node)
+            } else {
+                Err(dec.error_at(node.offset as usize, ErrorKind::BadCode))
+            }
+        };
+        const TEXT: &[Tag] = &[Utf8, Latin1, Bytes];
+        field(self, &[Bytes])?; // co_code
+        field(self, &[Tuple])?; // co_consts
+        field(self, &[Tuple])?; // co_names
+        let (filename, name) = match layout {
+            CodeLayout::Py311 => {
+                field(self, &[Tuple])?; // co_localsplusnames
+                field(self, &[Bytes])?; // co_localspluskinds
+                let filename = field(self, TEXT)?;
+                let name = field(self, TEXT)?;
+                field(self, TEXT)?; // co_qualname
+                (filename, name)
+            }
+            _ => {
+                field(self, &[Tuple])?; // co_varnames
+                field(self, &[Tuple])?; // co_freevars
+                field(self, &[Tuple])?; // co_cellvars
+                (field(self, TEXT)?, field(self, TEXT)?)
+            }
+        };
+        let firstlineno = i64::from(self.i32("co_firstlineno")?);
+        field(self, &[Bytes])?; // co_lnotab / co_linetable
+        if layout == CodeLayout::Py311 {
+            field(self, &[Bytes])?; // co_exceptiontable
+        }
+        Ok(CodeInfo {
+            filename,
+            name,
+            firstlineno,
+        })
+    }
+
+    fn text_of(&self, node: Node) -> Cow<'a, str> {
+        let bytes = &self.input[node.a as usize..(node.a + node.b) as usize];
+        match node.tag {
+            Tag::Latin1 => match std::str::from_utf8(bytes) {
+                Ok(ascii) if bytes.is_ascii() => Cow::Borrowed(ascii),
+                _ => Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+            },
+            _ => String::from_utf8_lossy(bytes),
+        }
+    }
+}
+
+/// A view of one decoded object.
+#[derive(Clone, Copy)]
+pub struct Value<'d, 'a> {
+    dec: &'d Decoder<'a>,
+    node: Node,
+}
+
+/// What kind of object a [`Value`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// `None`.
+    None,
+    /// `True` or `False`.
+    Bool,
+    /// `StopIteration` or `Ellipsis`.
+    Singleton,
+    /// An integer that fits in `i64`.
+    Int,
+    /// An integer that does not fit in `i64`.
+    BigInt,
+    /// A float.
+    Float,
+    /// A complex number.
+    Complex,
+    /// Bytes (Python 2 `str`).
+    Bytes,
+    /// Text.
+    Str,
+    /// A tuple.
+    Tuple,
+    /// A list.
+    List,
+    /// A dict.
+    Dict,
+    /// A set.
+    Set,
+    /// A frozenset.
+    FrozenSet,
+    /// A slice.
+    Slice,
+    /// A code object.
+    Code,
+}
+
+/// The parts of a code object a profile needs to name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code<'a> {
+    /// `co_filename`.
+    pub filename: Cow<'a, str>,
+    /// `co_name`.
+    pub name: Cow<'a, str>,
+    /// `co_firstlineno`.
+    pub firstlineno: i64,
+}
+
+impl<'d, 'a> Value<'d, 'a> {
+    /// The byte offset of this object's type byte.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.node.offset)
+    }
+
+    /// Identifies the decoded object: a value reached through a reference (`r`, `R`) has the
+    /// identity of the object it refers to, so a caller can cache work per shared object.
+    pub fn identity(&self) -> u64 {
+        u64::from(self.node.offset)
+    }
+
+    /// What kind of object this is.
+    pub fn kind(&self) -> Kind {
+        match self.node.tag {
+            Tag::None => Kind::None,
+            Tag::False | Tag::True => Kind::Bool,
+            Tag::StopIteration | Tag::Ellipsis | Tag::Null | Tag::Reserved => Kind::Singleton,
+            Tag::Int => Kind::Int,
+            Tag::BigInt => Kind::BigInt,
+            Tag::Float => Kind::Float,
+            Tag::Complex => Kind::Complex,
+            Tag::Bytes => Kind::Bytes,
+            Tag::Utf8 | Tag::Latin1 => Kind::Str,
+            Tag::Tuple => Kind::Tuple,
+            Tag::List => Kind::List,
+            Tag::Dict => Kind::Dict,
+            Tag::Set => Kind::Set,
+            Tag::FrozenSet => Kind::FrozenSet,
+            Tag::Slice => Kind::Slice,
+            Tag::Code => Kind::Code,
+        }
+    }
+
+    /// The value of an integer that fits in `i64` (booleans are not integers here).
+    pub fn as_int(&self) -> Option<i64> {
+        (self.node.tag == Tag::Int).then(|| self.node.wide() as i64)
+    }
+
+    /// The value of a float.
+    pub fn as_float(&self) -> Option<f64> {
+        (self.node.tag == Tag::Float).then(|| f64::from_bits(self.node.wide()))
+    }
+
+    /// The value of a complex number.
+    pub fn as_complex(&self) -> Option<(f64, f64)> {
+        (self.node.tag == Tag::Complex).then(|| self.dec.complexes[self.node.a as usize])
+    }
+
+    /// The raw bytes of a string of any kind.
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        matches!(self.node.tag, Tag::Bytes | Tag::Utf8 | Tag::Latin1)
+            .then(|| &self.dec.input[self.node.a as usize..(self.node.a + self.node.b) as usize])
+    }
+
+    /// Text of a string of any kind: bytes and UTF-8 strings are decoded lossily
+    /// (invalid sequences become U+FFFD), ASCII-typed strings as Latin-1.
+    pub fn as_text(&self) -> Option<Cow<'a, str>> {
+        matches!(self.node.tag, Tag::Bytes | Tag::Utf8 | Tag::Latin1)
+            .then(|| self.dec.text_of(self.node))
+    }
+
+    /// The elements of a tuple, list, set, frozenset or slice.
+    pub fn as_sequence(&self) -> Option<Items<'d, 'a>> {
+        match self.node.tag {
+            Tag::Tuple | Tag::List | Tag::Set | Tag::FrozenSet | Tag::Slice => Some(self.items()),
+            _ => None,
+        }
+    }
+
+    /// The elements of a tuple.
+    pub fn as_tuple(&self) -> Option<Items<'d, 'a>> {
+        (self.node.tag == Tag::Tuple).then(|| self.items())
+    }
+
+    /// The (key, value) pairs of a dict, in file order (duplicates included).
+    pub fn as_dict(&self) -> Option<DictItems<'d, 'a>> {
+        (self.node.tag == Tag::Dict).then(|| DictItems {
+            inner: self.items(),
+        })
+    }
+
+    /// The name, file and first line of a code object.
+    pub fn as_code(&self) -> Option<Code<'a>> {
+        (self.node.tag == Tag::Code).then(|| {
+            let info = self.dec.codes[self.node.a as usize];
+            Code {
+                filename: self.dec.text_of(info.filename),
+                name: self.dec.text_of(info.name),
+                firstlineno: info.firstlineno,
+            }
+        })
+    }
+
+    /// A container's nodes (a dict's are key, value, key, value, …).
+    fn items(&self) -> Items<'d, 'a> {
+        let start = self.node.a as usize;
+        let end = start + self.node.b as usize;
+        Items {
+            dec: self.dec,
+            nodes: &self.dec.items[start..end],
+        }
+    }
+}
+
+impl fmt::Debug for Value<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind() {
+            Kind::Int => write!(f, "{}", self.as_int().unwrap_or_default()),
+            Kind::Float => write!(f, "{:?}", self.as_float().unwrap_or_default()),
+            Kind::Str => write!(f, "{:?}", self.as_text().unwrap_or_default()),
+            Kind::Bytes => write!(f, "b{:?}", self.as_text().unwrap_or_default()),
+            Kind::Tuple | Kind::List | Kind::Set | Kind::FrozenSet | Kind::Slice => f
+                .debug_list()
+                .entries(self.as_sequence().into_iter().flatten())
+                .finish(),
+            Kind::Dict => f
+                .debug_map()
+                .entries(self.as_dict().into_iter().flatten())
+                .finish(),
+            other => write!(f, "<{other:?}>"),
+        }
+    }
+}
+
+/// Elements of a sequence.
+#[derive(Clone)]
+pub struct Items<'d, 'a> {
+    dec: &'d Decoder<'a>,
+    nodes: &'d [Node],
+}
+
+impl<'d, 'a> Items<'d, 'a> {
+    /// How many elements remain.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether no elements remain.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The element at `index`.
+    pub fn get(&self, index: usize) -> Option<Value<'d, 'a>> {
+        self.nodes.get(index).map(|&node| Value {
+            dec: self.dec,
+            node,
+        })
+    }
+}
+
+impl<'d, 'a> Iterator for Items<'d, 'a> {
+    type Item = Value<'d, 'a>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let (&node, rest) = self.nodes.split_first()?;
+        self.nodes = rest;
+        Some(Value {
+            dec: self.dec,
+            node,
+        })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.nodes.len(), Some(self.nodes.len()))
+    }
+}
+
+impl ExactSizeIterator for Items<'_, '_> {}
+
+/// The (key, value) pairs of a dict.
+#[derive(Clone)]
+pub struct DictItems<'d, 'a> {
+    inner: Items<'d, 'a>,
+}
+
+impl<'d, 'a> DictItems<'d, 'a> {
+    /// How many pairs remain.
+    pub fn len(&self) -> usize {
+        self.inner.len() / 2
+    }
+
+    /// Whether no pairs remain.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+}
+
+impl<'d, 'a> Iterator for DictItems<'d, 'a> {
+    type Item = (Value<'d, 'a>, Value<'d, 'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        Some((self.inner.next()?, self.inner.next()?))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+impl ExactSizeIterator for DictItems<'_, '_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> Result<String> {
+        let mut dec = Decoder::new(bytes)?;
+        let v = dec.read_object()?;
+        Ok(format!("{v:?}"))
+    }
+
+    fn error(bytes: &[u8]) -> Error {
+        decode(bytes).expect_err("expected an error")
+    }
+
+    fn i32le(v: i32) -> [u8; 4] {
+        v.to_le_bytes()
+    }
+
+    #[test]
+    fn singletons() {
+        let mut dec = Decoder::new(b"N").unwrap();
+        assert_eq!(dec.read_object().unwrap().kind(), Kind::None);
+        for (byte, kind) in [
+            (b'T', Kind::Bool),
+            (b'F', Kind::Bool),
+            (b'S', Kind::Singleton),
+            (b'.', Kind::Singleton),
+        ] {
+            let input = [byte];
+            let mut dec = Decoder::new(&input).unwrap();
+            assert_eq!(dec.read_object().unwrap().kind(), kind, "{}", byte as char);
+        }
+    }
+
+    #[test]
+    fn int_i() {
+        let mut b = vec![b'i'];
+        b.extend(i32le(-7));
+        assert_eq!(decode(&b).unwrap(), "-7");
+    }
+
+    #[test]
+    fn int64_capital_i() {
+        let mut b = vec![b'I'];
+        b.extend((1i64 << 40).to_le_bytes());
+        assert_eq!(decode(&b).unwrap(), (1i64 << 40).to_string());
+    }
+
+    #[test]
+    fn long_l() {
+        // 2**40 + 5 = digits base 2**15: [5, 0, 1024]
+        let mut b = vec![b'l'];
+        b.extend(i32le(3));
+        for d in [5u16, 0, 1024] {
+            b.extend(d.to_le_bytes());
+        }
+        assert_eq!(decode(&b).unwrap(), ((1i64 << 40) + 5).to_string());
+        // negative: sign in the count
+        let mut b = vec![b'l'];
+        b.extend(i32le(-1));
+        b.extend(7u16.to_le_bytes());
+        assert_eq!(decode(&b).unwrap(), "-7");
+    }
+
+    #[test]
+    fn long_too_big_for_i64_is_bigint() {
+        let mut b = vec![b'l'];
+        b.extend(i32le(5)); // 75 bits
+        for _ in 0..5 {
+            b.extend(0x7fffu16.to_le_bytes());
+        }
+        let mut dec = Decoder::new(&b).unwrap();
+        assert_eq!(dec.read_object().unwrap().kind(), Kind::BigInt);
+    }
+
+    #[test]
+    fn long_bad_digit() {
+        let mut b = vec![b'l'];
+        b.extend(i32le(1));
+        b.extend(0x8000u16.to_le_bytes());
+        assert_eq!(error(&b).kind, ErrorKind::BadLong);
+        let mut b = vec![b'l'];
+        b.extend(i32le(1));
+        b.extend(0u16.to_le_bytes());
+        assert_eq!(
+            error(&b),
+            Error {
+                offset: 5,
+                kind: ErrorKind::BadLong
+            }
+        );
+    }
+
+    #[test]
+    fn floats_f_and_g() {
+        assert_eq!(decode(b"f\x031.5").unwrap(), "1.5");
+        assert_eq!(decode(b"f\x03inf").unwrap(), "inf");
+        let mut b = vec![b'g'];
+        b.extend(0.25f64.to_le_bytes());
+        assert_eq!(decode(&b).unwrap(), "0.25");
+        assert_eq!(
+            error(b"f\x02x1"),
+            Error {
+                offset: 1,
+                kind: ErrorKind::BadFloat
+            }
+        );
+    }
+
+    #[test]
+    fn complex_x_and_y() {
+        let mut dec = Decoder::new(b"x\x031.5\x012").unwrap();
+        assert_eq!(dec.read_object().unwrap().as_complex(), Some((1.5, 2.0)));
+        let mut b = vec![b'y'];
+        b.extend(1.0f64.to_le_bytes());
+        b.extend((-2.0f64).to_le_bytes());
+        let mut dec = Decoder::new(&b).unwrap();
+        assert_eq!(dec.read_object().unwrap().as_complex(), Some((1.0, -2.0)));
+    }
+
+    #[test]
+    fn strings_of_every_type() {
+        assert_eq!(decode(b"s\x02\0\0\0ab").unwrap(), "b\"ab\"");
+        assert_eq!(decode(b"u\x02\0\0\0\xc3\xa9").unwrap(), "\"é\"");
+        assert_eq!(decode(b"t\x01\0\0\0f").unwrap(), "\"f\"");
+        assert_eq!(decode(b"a\x01\0\0\0q").unwrap(), "\"q\"");
+        assert_eq!(decode(b"A\x01\0\0\0q").unwrap(), "\"q\"");
+        assert_eq!(decode(b"z\x02hi").unwrap(), "\"hi\"");
+        assert_eq!(decode(b"Z\x02hi").unwrap(), "\"hi\"");
+        // ASCII-typed strings are read as Latin-1, like CPython's 1-byte kind.
+        assert_eq!(decode(b"z\x01\xe9").unwrap(), "\"é\"");
+    }
+
+    #[test]
+    fn containers() {
+        assert_eq!(decode(b"(\x02\0\0\0NT").unwrap(), "[<None>, <Bool>]");
+        assert_eq!(decode(b")\x01i\x01\0\0\0").unwrap(), "[1]");
+        assert_eq!(decode(b"[\x01\0\0\0z\x01a").unwrap(), "[\"a\"]");
+        assert_eq!(decode(b"<\x01\0\0\0z\x01a").unwrap(), "[\"a\"]");
+        assert_eq!(decode(b">\x00\0\0\0").unwrap(), "[]");
+        assert_eq!(decode(b"{z\x01ai\x01\0\0\x000").unwrap(), "{\"a\": 1}");
+        assert_eq!(decode(b":NNN").unwrap(), "[<None>, <None>, <None>]");
+    }
+
+    #[test]
+    fn dict_null_value_ends_silently() {
+        // Python 3: loads(b"{i\1\0\0\0" b"0") == {}
+        assert_eq!(decode(b"{i\x01\0\0\x000").unwrap(), "{}");
+    }
+
+    #[test]
+    fn flag_ref_and_r() {
+        // [ 'ab'|FLAG, r0 ]  -> slot 0 is the string (the list has no flag)
+        let b = b"[\x02\0\0\0\xfa\x02abr\0\0\0\0";
+        assert_eq!(decode(b).unwrap(), "[\"ab\", \"ab\"]");
+        // Pre-order: the flagged tuple takes slot 0 before its flagged child takes slot 1.
+        let b = b"[\x03\0\0\0\xa9\x01\xe9\x05\0\0\0r\x01\0\0\0r\0\0\0\0";
+        assert_eq!(decode(b).unwrap(), "[[5], 5, [5]]");
+    }
+
+    #[test]
+    fn singletons_take_no_slot() {
+        let b = b"[\x02\0\0\0\xce\xfa\x01xr\0\0\0\0"; // N|FLAG then z|FLAG: slot 0 is "x"
+        assert_eq!(decode(b).unwrap(), "[<None>, \"x\"]");
+    }
+
+    #[test]
+    fn python2_interned_t_and_r() {
+        // ('g', 'f', R1) -> R 1 is the second interned string, "f"
+        let b = b"(\x03\0\0\0t\x01\0\0\0gt\x01\0\0\0fR\x01\0\0\0";
+        assert_eq!(decode(b).unwrap(), "[\"g\", \"f\", \"f\"]");
+    }
+
+    #[test]
+    fn error_unexpected_eof() {
+        assert_eq!(
+            error(b""),
+            Error {
+                offset: 0,
+                kind: ErrorKind::UnexpectedEof {
+                    expected: "an object"
+                }
+            }
+        );
+        assert_eq!(
+            error(b"i\x01\0"),
+            Error {
+                offset: 1,
+                kind: ErrorKind::UnexpectedEof {
+                    expected: "a 32-bit int"
+                }
+            }
+        );
+        assert_eq!(error(b"{z\x01a").offset, 4);
+    }
+
+    #[test]
+    fn error_unknown_type() {
+        assert_eq!(
+            error(b"(\x01\0\0\0W"),
+            Error {
+                offset: 5,
+                kind: ErrorKind::UnknownType(b'W')
+            }
+        );
+        assert_eq!(error(b"?").kind, ErrorKind::UnknownType(b'?'));
+        assert_eq!(error(b"\xd7").kind, ErrorKind::UnknownType(0xd7));
+    }
+
+    #[test]
+    fn error_dangling_ref() {
+        assert_eq!(
+            error(b"r\x00\0\0\0"),
+            Error {
+                offset: 0,
+                kind: ErrorKind::DanglingRef(0)
+            }
+        );
+        // A list that contains itself: CPython allows the cycle, we refuse it.
+        assert_eq!(
+            error(b"\xdb\x01\0\0\0r\0\0\0\0").kind,
+            ErrorKind::DanglingRef(0)
+        );
+    }
+
+    #[test]
+    fn error_string_ref_out_of_range() {
+        assert_eq!(
+            error(b"R\x02\0\0\0"),
+            Error {
+                offset: 0,
+                kind: ErrorKind::StringRefOutOfRange(2)
+            }
+        );
+    }
+
+    #[test]
+    fn error_too_deep() {
+        let b: Vec<u8> = std::iter::repeat_n(*b")\x01", 100_000).flatten().collect();
+        assert_eq!(error(&b).kind, ErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn error_length_too_large() {
+        assert_eq!(
+            error(b"s\xff\xff\xff\x7fab"),
+            Error {
+                offset: 1,
+                kind: ErrorKind::LengthTooLarge(0x7fff_ffff)
+            }
+        );
+        assert_eq!(
+            error(b"(\xff\xff\xff\xff").kind,
+            ErrorKind::LengthTooLarge(-1)
+        );
+        assert_eq!(
+            error(b"l\x00\x00\x00\x40").kind,
+            ErrorKind::LengthTooLarge(1 << 30)
+        );
+    }
+
+    #[test]
+    fn error_unexpected_null() {
+        assert_eq!(
+            error(b"0"),
+            Error {
+                offset: 0,
+                kind: ErrorKind::UnexpectedNull
+            }
+        );
+        assert_eq!(error(b"(\x01\0\0\x000").offset, 5);
+    }
+
+    #[test]
+    fn trailing_bytes_are_ignored() {
+        assert_eq!(decode(b"Nxyz").unwrap(), "<None>");
+    }
+
+    /// A code object as CPython 3.11–3.13 writes it (layout §2.8), inside a tuple.
+    fn code_311() -> Vec<u8> {
+        let mut b = b")\x03".to_vec();
+        b.extend(b"z\x07profile");
+        b.extend(b"i\0\0\0\0");
+        b.push(b'c');
+        for _ in 0..5 {
+            b.extend(i32le(0));
+        }
+        b.extend(b"s\x02\0\0\0\x97\0"); // code
+        b.extend(b")\x00"); // consts
+        b.extend(b")\x00"); // names
+        b.extend(b")\x00"); // localsplusnames
+        b.extend(b"s\0\0\0\0"); // localspluskinds
+        b.extend(b"z\x07prog.py");
+        b.extend(b"z\x08<module>");
+        b.extend(b"z\x08<module>");
+        b.extend(i32le(1));
+        b.extend(b"s\0\0\0\0");
+        b.extend(b"s\0\0\0\0");
+        b
+    }
+
+    #[test]
+    fn code_object_py311() {
+        let b = code_311();
+        let mut dec = Decoder::new(&b).unwrap();
+        let v = dec.read_object().unwrap();
+        let code = v.as_tuple().unwrap().get(2).unwrap().as_code().unwrap();
+        assert_eq!(code.name, "<module>");
+        assert_eq!(code.filename, "prog.py");
+        assert_eq!(code.firstlineno, 1);
+    }
+
+    #[test]
+    fn code_object_py27() {
+        let mut b = vec![b'c'];
+        for _ in 0..4 {
+            b.extend(i32le(0));
+        }
+        b.extend(b"s\0\0\0\0(\0\0\0\0(\0\0\0\0(\0\0\0\0(\0\0\0\0(\0\0\0\0");
+        b.extend(b"s\x07\0\0\0prog.pyt\x08\0\0\0<module>");
+        b.extend(i32le(3));
+        b.extend(b"s\0\0\0\0");
+        let mut dec = Decoder::new(&b).unwrap();
+        let code = dec.read_object().unwrap().as_code().unwrap();
+        assert_eq!((code.name.as_ref(), code.firstlineno), ("<module>", 3));
+    }
+
+    #[test]
+    fn error_bad_code() {
+        let mut b = vec![b'c'];
+        b.extend([0u8; 24]);
+        b.extend(b"NNNNNNNNNNNNNNNNNNNNNNNN");
+        assert_eq!(
+            error(&b),
+            Error {
+                offset: 0,
+                kind: ErrorKind::BadCode
+            }
+        );
+    }
+
+    #[test]
+    fn error_input_too_large_is_checked_before_reading() {
+        // Cannot allocate 4 GiB in a test; the check is on the slice length only.
+        assert!(Decoder::new(&[]).is_ok());
+    }
+
+    #[test]
+    fn streaming_dict_frees_unshared_entries() {
+        // {1: (2,), 3: (4,)} with no flags: nothing survives between entries.
+        let b = b"{i\x01\0\0\0)\x01i\x02\0\0\0i\x03\0\0\0)\x01i\x04\0\0\x000";
+        let mut dec = Decoder::new(b).unwrap();
+        let mut seen = Vec::new();
+        let mut max_items = 0;
+        let ok = dec
+            .read_dict_entries(|k, v| {
+                seen.push(format!("{k:?}:{v:?}"));
+                max_items = max_items.max(k.dec.items.len());
+                Ok::<(), Error>(())
+            })
+            .unwrap();
+        assert!(ok);
+        assert_eq!(seen, ["1:[2]", "3:[4]"]);
+        assert_eq!(max_items, 1);
+        assert!(dec.items.is_empty());
+    }
+
+    #[test]
+    fn streaming_dict_keeps_shared_containers() {
+        // {(|FLAG 'f',): 1, 2: r(tuple)}: the flagged tuple is referenced by a later entry.
+        let b = b"{\xa9\x01z\x01fi\x01\0\0\0i\x02\0\0\0r\0\0\0\x000";
+        let mut dec = Decoder::new(b).unwrap();
+        let mut seen = Vec::new();
+        dec.read_dict_entries(|k, v| {
+            seen.push(format!("{k:?}:{v:?}"));
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["[\"f\"]:1", "2:[\"f\"]"]);
+    }
+
+    #[test]
+    fn streaming_dict_declines_non_dict() {
+        let mut dec = Decoder::new(b"N").unwrap();
+        assert!(!dec.read_dict_entries(|_, _| Ok::<(), Error>(())).unwrap());
+        assert_eq!(dec.position(), 0);
+    }
+}

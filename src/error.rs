@@ -1,0 +1,102 @@
+//! The library's error type. Every error about input data carries the byte offset where the
+//! problem was found; the caller (the CLI) adds the file name.
+
+use std::fmt;
+
+use crate::read::marshal;
+
+/// An error reading a profile.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    offset: Option<u64>,
+}
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bytes are not Python marshal data as the format requires.
+    Marshal(marshal::ErrorKind),
+    /// The marshal data decoded, but is not shaped like a stats dump.
+    Shape {
+        /// What the reader expected at this point.
+        expected: &'static str,
+        /// What it found instead.
+        found: String,
+    },
+    /// The input is not a stats dump at all.
+    NotStats {
+        /// What the input looks like instead.
+        looks_like: &'static str,
+    },
+    /// Reading the input failed.
+    Io(std::io::Error),
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, offset: Option<u64>) -> Error {
+        Error { kind, offset }
+    }
+
+    pub(crate) fn shape(offset: u64, expected: &'static str, found: impl Into<String>) -> Error {
+        Error::new(
+            ErrorKind::Shape {
+                expected,
+                found: found.into(),
+            },
+            Some(offset),
+        )
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The byte offset in the input where the problem was found, if it is about the data.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Marshal(kind) => write!(f, "corrupt marshal data: {kind}")?,
+            ErrorKind::Shape { expected, found } => {
+                write!(f, "not a profile: expected {expected}, found {found}")?
+            }
+            ErrorKind::NotStats { looks_like } => write!(
+                f,
+                "not a cProfile/profile stats dump (a marshalled dict): this looks like {looks_like}"
+            )?,
+            ErrorKind::Io(e) => write!(f, "{e}")?,
+        }
+        if let Some(offset) = self.offset {
+            write!(f, " (at byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<marshal::Error> for Error {
+    fn from(e: marshal::Error) -> Error {
+        Error::new(ErrorKind::Marshal(e.kind), Some(e.offset))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::new(ErrorKind::Io(e), None)
+    }
+}

@@ -1,0 +1,794 @@
+//! The call-graph model: functions with their figures and caller→callee edges with theirs.
+//!
+//! A [`Profile`] holds what a `.stats` dict holds, in the same order: the functions in file order
+//! (dict order), each with its callers in the order the file lists them. It also keeps the totals
+//! pstats computes at load time and the header line of each input file. Profiles are immutable;
+//! [`Profile::strip_dirs`] and [`Profile::combine`] build new ones, with pstats' semantics.
+
+mod intern;
+
+use std::ops::Range;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use hashbrown::HashMap;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+pub(crate) use intern::{Interner, Sym};
+
+/// Identifies a function within one [`Profile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionId(pub(crate) u32);
+
+impl FunctionId {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A function's key as pstats has it: (file, first line, name), interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FunctionKey {
+    pub(crate) file: Sym,
+    pub(crate) line: i64,
+    pub(crate) name: Sym,
+}
+
+/// A function's own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FunctionStats {
+    /// Calls that were not recursive (pstats' `cc`).
+    pub primitive_calls: i64,
+    /// All calls, recursive ones included (pstats' `nc`).
+    pub calls: i64,
+    /// Time spent in the function itself, in seconds (`tottime`).
+    pub tottime: f64,
+    /// Time spent in the function and everything it called, in seconds (`cumtime`).
+    pub cumtime: f64,
+}
+
+impl FunctionStats {
+    /// pstats' `add_func_stats` on the figures.
+    fn add(&mut self, other: &FunctionStats) {
+        self.primitive_calls = self.primitive_calls.saturating_add(other.primitive_calls);
+        self.calls = self.calls.saturating_add(other.calls);
+        self.tottime += other.tottime;
+        self.cumtime += other.cumtime;
+    }
+}
+
+/// The figures of one caller→callee edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CallStats {
+    /// cProfile records calls, primitive calls and times per edge.
+    Timed {
+        /// Calls along this edge.
+        calls: i64,
+        /// Non-recursive calls along this edge.
+        primitive_calls: i64,
+        /// Callee's own time spent in calls along this edge.
+        tottime: f64,
+        /// Callee's cumulative time spent in calls along this edge.
+        cumtime: f64,
+    },
+    /// The pure-Python `profile` module records only a call count per edge.
+    Count(i64),
+}
+
+impl CallStats {
+    /// The number of calls along the edge.
+    pub fn calls(&self) -> i64 {
+        match *self {
+            CallStats::Timed { calls, .. } | CallStats::Count(calls) => calls,
+        }
+    }
+
+    /// pstats' `add_callers` on one value. Mixing the two kinds cannot come from one
+    /// profiler; Python raises there, we keep the timed figures and add the count.
+    fn add(&mut self, other: &CallStats) {
+        match (self, other) {
+            (
+                CallStats::Timed {
+                    calls,
+                    primitive_calls,
+                    tottime,
+                    cumtime,
+                },
+                CallStats::Timed {
+                    calls: c2,
+                    primitive_calls: p2,
+                    tottime: t2,
+                    cumtime: u2,
+                },
+            ) => {
+                *calls = calls.saturating_add(*c2);
+                *primitive_calls = primitive_calls.saturating_add(*p2);
+                *tottime += t2;
+                *cumtime += u2;
+            }
+            (CallStats::Timed { calls, .. }, CallStats::Count(n))
+            | (CallStats::Count(calls), CallStats::Timed { calls: n, .. })
+            | (CallStats::Count(calls), CallStats::Count(n)) => {
+                *calls = calls.saturating_add(*n);
+            }
+        }
+    }
+}
+
+/// The header line pstats prints for one input: its path as given and its modification time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    /// The path exactly as the user gave it.
+    pub path: String,
+    /// The file's modification time, if known.
+    pub mtime: Option<SystemTime>,
+}
+
+/// Totals pstats computes when it loads a file, summed over files in `add` order.
+/// Like pstats, `strip_dirs` does not recompute them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Totals {
+    /// Sum of all functions' calls.
+    pub calls: i64,
+    /// Sum of all functions' primitive calls.
+    pub primitive_calls: i64,
+    /// Sum of all functions' tottime, in seconds.
+    pub tottime: f64,
+}
+
+/// One caller→callee edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Edge {
+    caller: FunctionId,
+    callee: FunctionId,
+    stats: CallStats,
+}
+
+/// A loaded profile.
+#[derive(Clone)]
+pub struct Profile {
+    strings: Interner,
+    /// Every key: the listed functions first (ids `0..listed`), then keys that appear only as
+    /// callers.
+    keys: Vec<FunctionKey>,
+    listed: usize,
+    stats: Vec<FunctionStats>,
+    /// Edges grouped by callee (in function order), each group in the file's callers order.
+    edges: Vec<Edge>,
+    callers_start: Vec<u32>,
+    /// caller → callee, weight = index into `edges`; node index = function id. Built on first
+    /// use: most reports never follow edges from caller to callee.
+    graph: OnceLock<DiGraph<(), u32, u32>>,
+    totals: Totals,
+    files: Vec<SourceFile>,
+    top_level: Vec<FunctionId>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("functions", &self.listed)
+            .field("edges", &self.edges.len())
+            .field("totals", &self.totals)
+            .field("files", &self.files)
+            .finish()
+    }
+}
+
+/// The key pstats uses to mark a top-level function; only crafted files carry it.
+const TOP_LEVEL_MARK: (&str, i64, &str) = ("jprofile", 0, "profiler");
+
+impl Profile {
+    /// The functions the profile lists (the keys of the stats dict), in file order.
+    pub fn functions(&self) -> impl ExactSizeIterator<Item = FunctionId> + '_ {
+        (0..self.listed as u32).map(FunctionId)
+    }
+
+    /// How many functions the profile lists.
+    pub fn function_count(&self) -> usize {
+        self.listed
+    }
+
+    /// Whether `id` is a listed function (not only named as a caller).
+    pub fn is_listed(&self, id: FunctionId) -> bool {
+        id.index() < self.listed
+    }
+
+    /// The file the function was defined in; `~` for builtins (cProfile), empty for builtins
+    /// of the `profile` module.
+    pub fn file(&self, id: FunctionId) -> &str {
+        self.strings.get(self.keys[id.index()].file)
+    }
+
+    /// The function's first line (0 for builtins).
+    pub fn line(&self, id: FunctionId) -> i64 {
+        self.keys[id.index()].line
+    }
+
+    /// The function's name as the profiler recorded it.
+    pub fn name(&self, id: FunctionId) -> &str {
+        self.strings.get(self.keys[id.index()].name)
+    }
+
+    /// The function's figures; zero for a function that appears only as a caller.
+    pub fn stats(&self, id: FunctionId) -> FunctionStats {
+        self.stats.get(id.index()).copied().unwrap_or_default()
+    }
+
+    /// The name as pstats prints it (`func_std_string`): `file:line(name)`, or for builtins
+    /// `{name}`.
+    pub fn display_name(&self, id: FunctionId) -> String {
+        let mut out = String::new();
+        self.write_display_name(id, &mut out);
+        out
+    }
+
+    pub(crate) fn write_display_name(&self, id: FunctionId, out: &mut String) {
+        use std::fmt::Write;
+        let (file, line, name) = (self.file(id), self.line(id), self.name(id));
+        if file == "~" && line == 0 {
+            match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+                Some(inner) => {
+                    out.push('{');
+                    out.push_str(inner);
+                    out.push('}');
+                }
+                None => out.push_str(name),
+            }
+        } else {
+            let _ = write!(out, "{file}:{line}({name})");
+        }
+    }
+
+    /// The function's callers with the figures of each edge, in the file's order.
+    pub fn callers(
+        &self,
+        id: FunctionId,
+    ) -> impl ExactSizeIterator<Item = (FunctionId, CallStats)> + '_ {
+        let range = match id.index() < self.listed {
+            true => {
+                self.callers_start[id.index()] as usize..self.callers_start[id.index() + 1] as usize
+            }
+            false => 0..0,
+        };
+        self.edges[range].iter().map(|e| (e.caller, e.stats))
+    }
+
+    /// The functions `id` called, with the figures of each edge (in no particular order).
+    pub fn callees(&self, id: FunctionId) -> impl Iterator<Item = (FunctionId, CallStats)> + '_ {
+        self.graph().edges(NodeIndex::new(id.index())).map(|e| {
+            let edge = &self.edges[*e.weight() as usize];
+            (edge.callee, edge.stats)
+        })
+    }
+
+    fn graph(&self) -> &DiGraph<(), u32, u32> {
+        self.graph.get_or_init(|| {
+            let mut graph = DiGraph::with_capacity(self.keys.len(), self.edges.len());
+            for _ in 0..self.keys.len() {
+                graph.add_node(());
+            }
+            for (i, edge) in self.edges.iter().enumerate() {
+                graph.add_edge(
+                    NodeIndex::new(edge.caller.index()),
+                    NodeIndex::new(edge.callee.index()),
+                    i as u32,
+                );
+            }
+            graph
+        })
+    }
+
+    /// Whether the data is cProfile's (timed edges) rather than the `profile` module's, decided
+    /// as pstats decides it: by the first function, in file order, that has callers.
+    pub fn has_timed_edges(&self) -> bool {
+        self.functions()
+            .find_map(|id| self.callers(id).next())
+            .is_some_and(|(_, stats)| matches!(stats, CallStats::Timed { .. }))
+    }
+
+    /// The totals of all input files.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// The inputs, in pstats' order.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// Functions pstats reports as top level (only crafted files have any).
+    pub fn top_level(&self) -> &[FunctionId] {
+        &self.top_level
+    }
+
+    /// Compares two functions' keys as Python compares the key tuples (file, line, name).
+    pub(crate) fn cmp_keys(&self, a: FunctionId, b: FunctionId) -> std::cmp::Ordering {
+        self.file(a)
+            .cmp(self.file(b))
+            .then(self.line(a).cmp(&self.line(b)))
+            .then_with(|| self.name(a).cmp(self.name(b)))
+    }
+
+    /// Records the input file this profile came from (for the report header).
+    pub fn set_source(&mut self, source: SourceFile) {
+        self.files = vec![source];
+    }
+
+    /// pstats' `strip_dirs()`: file names lose their directories, and functions whose keys
+    /// then collide are added together (the first one's position is kept). Within one
+    /// function's callers, colliding callers are not added: the last one wins, as in pstats.
+    /// Totals are kept as they were.
+    pub fn strip_dirs(&self) -> Profile {
+        let mut builder = Builder::default();
+        let key_of: Vec<KeyId> = self
+            .keys
+            .iter()
+            .map(|key| {
+                let file = self.strings.get(key.file);
+                let base = file.rsplit('/').next().unwrap_or(file);
+                builder.key(base, key.line, self.strings.get(key.name))
+            })
+            .collect();
+        for id in self.functions() {
+            let callers = self
+                .callers(id)
+                .map(|(caller, stats)| (key_of[caller.index()], stats));
+            builder.add_entry(key_of[id.index()], self.stats(id), callers, Merge::Add);
+        }
+        let top_level = self.top_level.iter().map(|id| key_of[id.index()]).collect();
+        builder.finish(self.totals, self.files.clone(), Some(top_level))
+    }
+
+    /// pstats' `Stats(a, b, c, …)`: the first profile, then the others added in *reverse*
+    /// order (so files and new functions come as a, c, b), with `add_func_stats`/`add_callers`
+    /// semantics and totals summed in that order.
+    pub fn combine(profiles: Vec<Profile>) -> Profile {
+        let mut profiles = profiles.into_iter();
+        let Some(first) = profiles.next() else {
+            return Builder::default().finish(Totals::default(), Vec::new(), None);
+        };
+        let mut rest: Vec<Profile> = profiles.collect();
+        if rest.is_empty() {
+            return first;
+        }
+        rest.reverse();
+        let mut builder = Builder::default();
+        let mut totals = Totals::default();
+        let mut files = Vec::new();
+        let mut top_level = Vec::new();
+        for (i, profile) in std::iter::once(first).chain(rest).enumerate() {
+            let key_of: Vec<KeyId> = profile
+                .keys
+                .iter()
+                .map(|key| {
+                    let strings = &profile.strings;
+                    builder.key(strings.get(key.file), key.line, strings.get(key.name))
+                })
+                .collect();
+            // The first file is loaded as is; every later one goes through `add_func_stats`.
+            let merge = if i == 0 { Merge::Replace } else { Merge::Add };
+            for id in profile.functions() {
+                let callers = profile
+                    .callers(id)
+                    .map(|(c, stats)| (key_of[c.index()], stats));
+                builder.add_entry(key_of[id.index()], profile.stats(id), callers, merge);
+            }
+            totals.calls = totals.calls.saturating_add(profile.totals.calls);
+            totals.primitive_calls = totals
+                .primitive_calls
+                .saturating_add(profile.totals.primitive_calls);
+            totals.tottime += profile.totals.tottime;
+            files.extend(profile.files.iter().cloned());
+            for id in &profile.top_level {
+                let key = key_of[id.index()];
+                if !top_level.contains(&key) {
+                    top_level.push(key);
+                }
+            }
+        }
+        builder.finish(totals, files, Some(top_level))
+    }
+}
+
+/// How an entry whose key is already present is combined with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Merge {
+    /// A duplicate key in one marshal dict: the later value replaces the earlier one.
+    Replace,
+    /// pstats' `add` (and `strip_dirs`): figures added, callers merged with `add_callers`.
+    Add,
+}
+
+/// A distinct function key seen while building, numbered in order of first sight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct KeyId(u32);
+
+const NONE: u32 = u32::MAX;
+
+struct Entry {
+    key: KeyId,
+    stats: FunctionStats,
+    callers: Range<u32>,
+}
+
+/// Builds a [`Profile`] with pstats' dict semantics: entries keep the position of their first
+/// appearance; callers likewise within each entry, where a repeated caller's last value wins.
+#[derive(Default)]
+pub(crate) struct Builder {
+    pub(crate) strings: Interner,
+    keys: Vec<FunctionKey>,
+    key_ids: HashMap<FunctionKey, KeyId>,
+    /// Entry index of each key, or NONE.
+    entry_of: Vec<u32>,
+    entries: Vec<Entry>,
+    /// Callers of all entries; an entry owns a range. Replaced ranges become garbage.
+    callers: Vec<(KeyId, CallStats)>,
+    /// For de-duplicating one callers dict without hashing: per key, the pass that last saw
+    /// it and where it went.
+    seen: Vec<(u32, u32)>,
+    pass: u32,
+}
+
+impl Builder {
+    pub(crate) fn with_capacity(functions: usize) -> Builder {
+        Builder {
+            keys: Vec::with_capacity(functions),
+            key_ids: HashMap::with_capacity(functions),
+            entries: Vec::with_capacity(functions),
+            callers: Vec::with_capacity(functions * 2),
+            ..Builder::default()
+        }
+    }
+
+    /// The id of the key (file, line, name), given as text.
+    pub(crate) fn key(&mut self, file: &str, line: i64, name: &str) -> KeyId {
+        let key = FunctionKey {
+            file: self.strings.intern(file),
+            line,
+            name: self.strings.intern(name),
+        };
+        self.key_id(key)
+    }
+
+    /// The id of an interned key; a key seen for the first time gets the next id.
+    pub(crate) fn key_id(&mut self, key: FunctionKey) -> KeyId {
+        let next = KeyId(self.keys.len() as u32);
+        let id = *self.key_ids.entry(key).or_insert(next);
+        if id == next {
+            self.keys.push(key);
+            self.entry_of.push(NONE);
+            self.seen.push((0, 0));
+        }
+        id
+    }
+
+    /// Starts a de-duplication pass over one callers dict.
+    fn next_pass(&mut self) {
+        self.pass = self.pass.wrapping_add(1);
+        if self.pass == 0 {
+            self.seen.iter_mut().for_each(|s| *s = (0, 0));
+            self.pass = 1;
+        }
+    }
+
+    /// Appends a caller unless this pass has seen it; then it is combined with `combine`.
+    fn push_caller(
+        &mut self,
+        caller: KeyId,
+        call: CallStats,
+        combine: fn(&mut CallStats, &CallStats),
+    ) {
+        let (pass, at) = self.seen[caller.0 as usize];
+        if pass == self.pass {
+            combine(&mut self.callers[at as usize].1, &call);
+        } else {
+            self.seen[caller.0 as usize] = (self.pass, self.callers.len() as u32);
+            self.callers.push((caller, call));
+        }
+    }
+
+    /// Adds one stats-dict entry.
+    pub(crate) fn add_entry(
+        &mut self,
+        key: KeyId,
+        stats: FunctionStats,
+        callers: impl Iterator<Item = (KeyId, CallStats)>,
+        merge: Merge,
+    ) {
+        // This entry's own callers dict, duplicates resolved as a Python dict resolves them:
+        // first position, last value.
+        let start = self.callers.len() as u32;
+        self.next_pass();
+        for (caller, call) in callers {
+            self.push_caller(caller, call, |old, new| *old = *new);
+        }
+        let new_range = start..self.callers.len() as u32;
+        let at = self.entry_of[key.0 as usize];
+        if at == NONE {
+            self.entry_of[key.0 as usize] = self.entries.len() as u32;
+            self.entries.push(Entry {
+                key,
+                stats,
+                callers: new_range,
+            });
+            return;
+        }
+        let entry = &mut self.entries[at as usize];
+        if merge == Merge::Replace {
+            entry.stats = stats;
+            entry.callers = new_range;
+            return;
+        }
+        entry.stats.add(&stats);
+        // add_callers(existing, new): the existing order, then new callers appended.
+        let old = entry.callers.clone();
+        let merged_start = self.callers.len() as u32;
+        self.next_pass();
+        for i in old.chain(new_range) {
+            let (caller, call) = self.callers[i as usize];
+            self.push_caller(caller, call, CallStats::add);
+        }
+        self.entries[at as usize].callers = merged_start..self.callers.len() as u32;
+    }
+
+    /// Builds the profile. With `top_level: None`, totals and top-level functions are computed
+    /// from the entries as pstats' `get_top_level_stats` does at load time.
+    pub(crate) fn finish(
+        mut self,
+        totals: Totals,
+        files: Vec<SourceFile>,
+        top_level: Option<Vec<KeyId>>,
+    ) -> Profile {
+        let listed = self.entries.len();
+        // Function ids: the entries in order, then keys that appear only as callers, in order
+        // of first appearance.
+        let mut id_of: Vec<u32> = vec![NONE; self.keys.len()];
+        let mut keys: Vec<FunctionKey> = Vec::with_capacity(listed);
+        for (i, entry) in self.entries.iter().enumerate() {
+            id_of[entry.key.0 as usize] = i as u32;
+            keys.push(self.keys[entry.key.0 as usize]);
+        }
+        let mut edges = Vec::with_capacity(self.callers.len());
+        let mut callers_start = Vec::with_capacity(listed + 1);
+        let mut stats = Vec::with_capacity(listed);
+        for (i, entry) in self.entries.iter().enumerate() {
+            callers_start.push(edges.len() as u32);
+            stats.push(entry.stats);
+            for &(caller, call) in
+                &self.callers[entry.callers.start as usize..entry.callers.end as usize]
+            {
+                let slot = &mut id_of[caller.0 as usize];
+                if *slot == NONE {
+                    *slot = keys.len() as u32;
+                    keys.push(self.keys[caller.0 as usize]);
+                }
+                edges.push(Edge {
+                    caller: FunctionId(*slot),
+                    callee: FunctionId(i as u32),
+                    stats: call,
+                });
+            }
+        }
+        callers_start.push(edges.len() as u32);
+
+        let (totals, top_level) = match top_level {
+            Some(top) => (
+                totals,
+                top.into_iter()
+                    .filter_map(|k| {
+                        let id = id_of[k.0 as usize];
+                        (id != NONE && (id as usize) < listed).then_some(FunctionId(id))
+                    })
+                    .collect(),
+            ),
+            None => {
+                let mark = self.key(TOP_LEVEL_MARK.0, TOP_LEVEL_MARK.1, TOP_LEVEL_MARK.2);
+                let mut totals = Totals::default();
+                let mut top_level = Vec::new();
+                for (i, entry) in self.entries.iter().enumerate() {
+                    totals.calls = totals.calls.saturating_add(entry.stats.calls);
+                    totals.primitive_calls = totals
+                        .primitive_calls
+                        .saturating_add(entry.stats.primitive_calls);
+                    totals.tottime += entry.stats.tottime;
+                    let callers =
+                        &self.callers[entry.callers.start as usize..entry.callers.end as usize];
+                    if callers.iter().any(|(k, _)| *k == mark) {
+                        top_level.push(FunctionId(i as u32));
+                    }
+                }
+                (totals, top_level)
+            }
+        };
+
+        Profile {
+            strings: self.strings,
+            keys,
+            listed,
+            stats,
+            edges,
+            callers_start,
+            graph: OnceLock::new(),
+            totals,
+            files,
+            top_level,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed(calls: i64, primitive_calls: i64, tottime: f64, cumtime: f64) -> CallStats {
+        CallStats::Timed {
+            calls,
+            primitive_calls,
+            tottime,
+            cumtime,
+        }
+    }
+
+    fn fs(primitive_calls: i64, calls: i64, tottime: f64, cumtime: f64) -> FunctionStats {
+        FunctionStats {
+            primitive_calls,
+            calls,
+            tottime,
+            cumtime,
+        }
+    }
+
+    fn key(b: &mut Builder, file: &str, line: i64, name: &str) -> KeyId {
+        b.key(file, line, name)
+    }
+
+    fn sample() -> Profile {
+        let mut b = Builder::default();
+        let main = key(&mut b, "/a/main.py", 1, "main");
+        let f = key(&mut b, "/a/util.py", 5, "f");
+        let g = key(&mut b, "/b/util.py", 5, "f");
+        b.add_entry(main, fs(1, 1, 0.5, 3.0), std::iter::empty(), Merge::Replace);
+        b.add_entry(
+            f,
+            fs(2, 3, 1.0, 1.5),
+            [(main, timed(3, 2, 1.0, 1.5))].into_iter(),
+            Merge::Replace,
+        );
+        b.add_entry(
+            g,
+            fs(1, 1, 0.25, 0.25),
+            [(f, timed(1, 1, 0.25, 0.25)), (main, timed(1, 1, 0.0, 0.0))].into_iter(),
+            Merge::Replace,
+        );
+        b.finish(Totals::default(), vec![], None)
+    }
+
+    #[test]
+    fn totals_are_computed_at_load() {
+        let p = sample();
+        assert_eq!(
+            p.totals(),
+            Totals {
+                calls: 5,
+                primitive_calls: 4,
+                tottime: 1.75
+            }
+        );
+        assert_eq!(p.function_count(), 3);
+        assert_eq!(p.display_name(FunctionId(1)), "/a/util.py:5(f)");
+    }
+
+    #[test]
+    fn callees_follow_edges() {
+        let p = sample();
+        let mut callees: Vec<_> = p
+            .callees(FunctionId(0))
+            .map(|(c, s)| (c, s.calls()))
+            .collect();
+        callees.sort();
+        assert_eq!(callees, [(FunctionId(1), 3), (FunctionId(2), 1)]);
+    }
+
+    #[test]
+    fn strip_dirs_adds_colliding_functions_and_keeps_totals() {
+        let p = sample().strip_dirs();
+        assert_eq!(p.function_count(), 2);
+        let f = FunctionId(1);
+        assert_eq!(p.display_name(f), "util.py:5(f)");
+        assert_eq!(p.stats(f), fs(3, 4, 1.25, 1.75));
+        // callers of the merged entry: main (3+1 calls, summed by add_callers), then f itself.
+        let callers: Vec<_> = p
+            .callers(f)
+            .map(|(c, s)| (p.display_name(c), s.calls()))
+            .collect();
+        assert_eq!(
+            callers,
+            [
+                ("main.py:1(main)".to_string(), 4),
+                ("util.py:5(f)".to_string(), 1)
+            ]
+        );
+        assert_eq!(p.totals(), sample().totals());
+    }
+
+    #[test]
+    fn strip_dirs_overwrites_colliding_callers_within_one_dict() {
+        let mut b = Builder::default();
+        let x1 = key(&mut b, "/a/x.py", 1, "f");
+        let x2 = key(&mut b, "/b/x.py", 1, "f");
+        let h = key(&mut b, "h.py", 1, "h");
+        b.add_entry(
+            h,
+            fs(3, 3, 0.0, 0.0),
+            [(x1, CallStats::Count(1)), (x2, CallStats::Count(2))].into_iter(),
+            Merge::Replace,
+        );
+        let p = b.finish(Totals::default(), vec![], None).strip_dirs();
+        let callers: Vec<_> = p.callers(FunctionId(0)).map(|(_, s)| s).collect();
+        assert_eq!(callers, [CallStats::Count(2)]);
+    }
+
+    #[test]
+    fn combine_uses_pstats_add_order() {
+        let mk = |name: &str, t: f64| {
+            let mut b = Builder::default();
+            let k = key(&mut b, "m.py", 1, name);
+            let shared = key(&mut b, "m.py", 9, "shared");
+            b.add_entry(k, fs(1, 1, t, t), std::iter::empty(), Merge::Replace);
+            b.add_entry(
+                shared,
+                fs(1, 1, 1.0, 1.0),
+                std::iter::empty(),
+                Merge::Replace,
+            );
+            let mut p = b.finish(Totals::default(), vec![], None);
+            p.set_source(SourceFile {
+                path: name.into(),
+                mtime: None,
+            });
+            p
+        };
+        let p = Profile::combine(vec![mk("a", 0.5), mk("b", 0.25), mk("c", 0.125)]);
+        let names: Vec<_> = p.functions().map(|id| p.name(id).to_string()).collect();
+        assert_eq!(names, ["a", "shared", "c", "b"]);
+        let files: Vec<_> = p.files().iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files, ["a", "c", "b"]);
+        assert_eq!(p.stats(FunctionId(1)), fs(3, 3, 3.0, 3.0));
+        assert_eq!(p.totals().calls, 6);
+    }
+
+    #[test]
+    fn duplicate_dict_keys_keep_first_position_and_last_value() {
+        let mut b = Builder::default();
+        let k = key(&mut b, "m.py", 1, "f");
+        let other = key(&mut b, "m.py", 2, "g");
+        b.add_entry(k, fs(1, 1, 1.0, 1.0), std::iter::empty(), Merge::Replace);
+        b.add_entry(
+            other,
+            fs(1, 1, 1.0, 1.0),
+            std::iter::empty(),
+            Merge::Replace,
+        );
+        b.add_entry(k, fs(7, 7, 2.0, 2.0), std::iter::empty(), Merge::Replace);
+        let p = b.finish(Totals::default(), vec![], None);
+        assert_eq!(p.stats(FunctionId(0)).calls, 7);
+        assert_eq!(p.name(FunctionId(0)), "f");
+    }
+
+    #[test]
+    fn timed_edges_decided_by_first_function_with_callers() {
+        let mut b = Builder::default();
+        let k = key(&mut b, "m.py", 1, "f");
+        let g = key(&mut b, "m.py", 2, "g");
+        b.add_entry(k, fs(1, 1, 0.0, 0.0), std::iter::empty(), Merge::Replace);
+        b.add_entry(
+            g,
+            fs(1, 1, 0.0, 0.0),
+            [(k, CallStats::Count(1))].into_iter(),
+            Merge::Replace,
+        );
+        assert!(!b.finish(Totals::default(), vec![], None).has_timed_edges());
+        assert!(sample().has_timed_edges());
+    }
+}

@@ -1,0 +1,320 @@
+//! A marshalled stats dict → [`Profile`]: dumps from cProfile and the pure-Python `profile`
+//! module (every CPython from 2.7, and PyPy), yappi's pstat output and pstats' own
+//! `dump_stats` (merged or stripped dumps).
+//!
+//! The shape (reference §1.1): `{(file, line, name): (cc, nc, tt, ct, callers)}` with
+//! `callers = {(file, line, name): (nc, cc, tt, ct)}` from cProfile or `{key: count}` from
+//! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
+//! Python's `repr` names it.
+
+use hashbrown::HashMap;
+
+use crate::error::Error;
+use crate::model::{
+    Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym, Totals,
+};
+use crate::read::marshal::{Decoder, Kind, Value};
+
+/// Reads a stats dump from its bytes.
+pub fn read(input: &[u8]) -> Result<Profile, Error> {
+    let mut decoder = Decoder::new(input)?;
+    // A 43 MB dump has about 300k functions; about 140 bytes each.
+    let mut keys = KeyCache {
+        builder: Builder::with_capacity(input.len() / 140),
+        keys: HashMap::new(),
+        strings: HashMap::new(),
+    };
+    let mut callers = Vec::new();
+    let is_dict = decoder.read_dict_entries(|key, value| -> Result<(), Error> {
+        let key = keys.function_key(key)?;
+        let (stats, callers_dict) = function_value(value)?;
+        callers.clear();
+        for (caller, call) in callers_dict {
+            callers.push((keys.function_key(caller)?, call_stats(call)?));
+        }
+        let builder = &mut keys.builder;
+        builder.add_entry(key, stats, callers.drain(..), Merge::Replace);
+        Ok(())
+    })?;
+    if !is_dict {
+        let found = decoder
+            .read_object()
+            .map(|v| describe(&v))
+            .unwrap_or_else(|_| "no dict".into());
+        return Err(Error::shape(0, "a dict of function statistics", found));
+    }
+    Ok(keys.builder.finish(Totals::default(), Vec::new(), None))
+}
+
+/// Function keys and strings already converted, by the identity of their marshal object.
+/// cProfile dumps share each key tuple between the stats entry and every callers dict that
+/// names it (as `r` references), so most keys are converted once.
+struct KeyCache {
+    builder: Builder,
+    keys: HashMap<u64, KeyId>,
+    strings: HashMap<u64, Sym>,
+}
+
+impl KeyCache {
+    fn function_key(&mut self, key: Value<'_, '_>) -> Result<KeyId, Error> {
+        if let Some(&known) = self.keys.get(&key.identity()) {
+            return Ok(known);
+        }
+        let converted = self.convert_key(key)?;
+        let id = self.builder.key_id(converted);
+        self.keys.insert(key.identity(), id);
+        Ok(id)
+    }
+
+    fn convert_key(&mut self, key: Value<'_, '_>) -> Result<FunctionKey, Error> {
+        const EXPECTED: &str = "a function key (file, line, name)";
+        let parts = key
+            .as_tuple()
+            .filter(|t| t.len() == 3)
+            .ok_or_else(|| Error::shape(key.offset(), EXPECTED, describe(&key)))?;
+        let [file, line, name] = [0, 1, 2].map(|i| parts.get(i).expect("length checked"));
+        let file = self.string(file, "a file name string")?;
+        let line = line
+            .as_int()
+            .ok_or_else(|| Error::shape(line.offset(), "a line number", describe(&line)))?;
+        let name = match name.as_code() {
+            Some(code) => {
+                let repr = code_repr(&code.name, &code.filename, code.firstlineno);
+                self.builder.strings.intern(&repr)
+            }
+            None => self.string(name, "a function name")?,
+        };
+        Ok(FunctionKey { file, line, name })
+    }
+
+    fn string(&mut self, value: Value<'_, '_>, expected: &'static str) -> Result<Sym, Error> {
+        if let Some(&sym) = self.strings.get(&value.identity()) {
+            return Ok(sym);
+        }
+        let text = value
+            .as_text()
+            .ok_or_else(|| Error::shape(value.offset(), expected, describe(&value)))?;
+        let sym = self.builder.strings.intern(&text);
+        self.strings.insert(value.identity(), sym);
+        Ok(sym)
+    }
+}
+
+fn describe(value: &Value<'_, '_>) -> String {
+    let kind = value.kind();
+    match kind {
+        Kind::Tuple | Kind::List | Kind::Set | Kind::FrozenSet => {
+            let n = value.as_sequence().map_or(0, |s| s.len());
+            format!("a {} of {n}", format!("{kind:?}").to_lowercase())
+        }
+        Kind::Int => format!("the int {}", value.as_int().unwrap_or_default()),
+        Kind::Str | Kind::Bytes => {
+            let text = value.as_text().unwrap_or_default();
+            let short: String = text.chars().take(40).collect();
+            format!("the string {short:?}")
+        }
+        other => format!("a {}", format!("{other:?}").to_lowercase()),
+    }
+}
+
+/// Python's `repr` of a code object. Its address is not in the file (it is where the object
+/// happened to live when pstats loaded it); a fixed address of the usual width keeps column
+/// widths as Python's. See docs/differences.md.
+pub(crate) fn code_repr(name: &str, filename: &str, line: i64) -> String {
+    format!("<code object {name} at 0x000000000000, file \"{filename}\", line {line}>")
+}
+
+fn function_value<'d, 'a>(
+    value: Value<'d, 'a>,
+) -> Result<(FunctionStats, crate::read::marshal::DictItems<'d, 'a>), Error> {
+    const EXPECTED: &str = "function statistics (cc, nc, tt, ct, callers)";
+    let parts = value
+        .as_tuple()
+        .filter(|t| t.len() == 5)
+        .ok_or_else(|| Error::shape(value.offset(), EXPECTED, describe(&value)))?;
+    let get = |i| parts.get(i).expect("length checked");
+    let callers = get(4);
+    let callers_dict = callers
+        .as_dict()
+        .ok_or_else(|| Error::shape(callers.offset(), "a dict of callers", describe(&callers)))?;
+    let stats = FunctionStats {
+        primitive_calls: count(get(0))?,
+        calls: count(get(1))?,
+        tottime: seconds(get(2))?,
+        cumtime: seconds(get(3))?,
+    };
+    Ok((stats, callers_dict))
+}
+
+fn count(value: Value<'_, '_>) -> Result<i64, Error> {
+    value.as_int().ok_or_else(|| {
+        let found = match value.kind() {
+            Kind::BigInt => "an integer beyond 64 bits".into(),
+            _ => describe(&value),
+        };
+        Error::shape(value.offset(), "a call count", found)
+    })
+}
+
+/// A time: a float, or an int (the `profile` module's fake entries have int times).
+fn seconds(value: Value<'_, '_>) -> Result<f64, Error> {
+    value
+        .as_float()
+        .or_else(|| value.as_int().map(|i| i as f64))
+        .ok_or_else(|| Error::shape(value.offset(), "a time in seconds", describe(&value)))
+}
+
+fn call_stats(value: Value<'_, '_>) -> Result<CallStats, Error> {
+    if let Some(n) = value.as_int() {
+        return Ok(CallStats::Count(n));
+    }
+    const EXPECTED: &str = "caller statistics (nc, cc, tt, ct) or a call count";
+    let parts = value
+        .as_tuple()
+        .filter(|t| t.len() == 4)
+        .ok_or_else(|| Error::shape(value.offset(), EXPECTED, describe(&value)))?;
+    let get = |i| parts.get(i).expect("length checked");
+    Ok(CallStats::Timed {
+        calls: count(get(0))?,
+        primitive_calls: count(get(1))?,
+        tottime: seconds(get(2))?,
+        cumtime: seconds(get(3))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FunctionId;
+
+    /// Reference §2.9: the 3.11 dump with callers and shared objects (floats 0.5/1.0/0.25).
+    fn two_py311() -> Vec<u8> {
+        let g = |v: f64| {
+            let mut b = vec![0xe7];
+            b.extend(v.to_le_bytes());
+            b
+        };
+        let r = |i: u32| {
+            let mut b = vec![b'r'];
+            b.extend(i.to_le_bytes());
+            b
+        };
+        let mut b = vec![0xfb, 0xa9, 0x03, 0xfa, 0x12];
+        b.extend(b"/home/u/prj/two.py");
+        b.extend([0xe9, 4, 0, 0, 0, 0xda, 1, b'f']);
+        b.extend([0x29, 5, 0xe9, 1, 0, 0, 0]);
+        b.extend(r(5));
+        b.extend(g(0.5));
+        b.extend(g(1.0));
+        b.extend([b'{', b'0']);
+        b.extend([0xa9, 3]);
+        b.extend(r(2));
+        b.extend([0xe9, 2, 0, 0, 0, 0xda, 1, b'g']);
+        b.extend([0x29, 5]);
+        b.extend(r(9));
+        b.extend(r(9));
+        b.extend(r(6));
+        b.extend(r(7));
+        b.extend([b'{', 0xa9, 3]);
+        b.extend(r(2));
+        b.extend(r(3));
+        b.extend(r(4));
+        b.extend([0x29, 4]);
+        b.extend(r(9));
+        b.extend(r(9));
+        b.extend(g(0.25));
+        b.extend(r(6));
+        b.extend([b'0', b'0']);
+        b
+    }
+
+    #[test]
+    fn reads_reference_dump_with_shared_objects() {
+        let p = read(&two_py311()).unwrap();
+        assert_eq!(p.function_count(), 2);
+        let g = FunctionId(1);
+        assert_eq!(p.display_name(g), "/home/u/prj/two.py:2(g)");
+        let callers: Vec<_> = p.callers(g).map(|(c, s)| (p.display_name(c), s)).collect();
+        assert_eq!(
+            callers,
+            [(
+                "/home/u/prj/two.py:4(f)".to_string(),
+                CallStats::Timed {
+                    calls: 2,
+                    primitive_calls: 2,
+                    tottime: 0.25,
+                    cumtime: 0.5
+                }
+            )]
+        );
+        assert_eq!(p.totals().tottime, 1.0);
+    }
+
+    #[test]
+    fn reads_python27_dump() {
+        // Reference §2.9, Python 2.7: {('tiny.py', 2, 'f'): (2, 2, 1e-06, 1e-06, {})}
+        let mut b = b"{(\x03\0\0\0s\x07\0\0\0tiny.pyi\x02\0\0\0t\x01\0\0\0f(\x05\0\0\0".to_vec();
+        b.extend(b"i\x02\0\0\0i\x02\0\0\0");
+        for _ in 0..2 {
+            b.push(b'g');
+            b.extend(1e-6f64.to_le_bytes());
+        }
+        b.extend(b"{00");
+        assert_eq!(b.len(), 65);
+        let p = read(&b).unwrap();
+        assert_eq!(p.display_name(FunctionId(0)), "tiny.py:2(f)");
+        assert_eq!(p.stats(FunctionId(0)).tottime, 1e-6);
+    }
+
+    #[test]
+    fn empty_dict_is_an_empty_profile() {
+        let p = read(b"{0").unwrap();
+        assert_eq!(p.function_count(), 0);
+    }
+
+    #[test]
+    fn profile_module_counts() {
+        // {('', 0, 'len'): (1, 1, 0, 0, {('m.py', 1, 'f'): 1})}
+        let b = b"{)\x03z\x00i\0\0\0\0z\x03len)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{)\x03z\x04m.pyi\x01\0\0\0z\x01fi\x01\0\0\x0000";
+        let p = read(b).unwrap();
+        assert_eq!(p.display_name(FunctionId(0)), ":0(len)");
+        assert_eq!(
+            p.callers(FunctionId(0)).next().unwrap().1,
+            CallStats::Count(1)
+        );
+        assert!(!p.is_listed(FunctionId(1)));
+    }
+
+    #[test]
+    fn not_a_dict() {
+        let e = read(b"N").unwrap_err();
+        assert_eq!(e.offset(), Some(0));
+        assert!(e.to_string().contains("found a none"), "{e}");
+    }
+
+    #[test]
+    fn wrong_key_shape_names_offset() {
+        let e = read(b"{i\x01\0\0\0i\x02\0\0\x000").unwrap_err();
+        assert_eq!(e.offset(), Some(1));
+        assert_eq!(
+            e.to_string(),
+            "not a profile: expected a function key (file, line, name), found the int 1 (at byte 1)"
+        );
+    }
+
+    #[test]
+    fn wrong_value_shape() {
+        let b = b"{)\x03z\x00i\0\0\0\0z\x03len)\x01N0";
+        let e = read(b).unwrap_err();
+        assert_eq!(e.offset(), Some(15));
+        assert!(e.to_string().contains("function statistics"), "{e}");
+    }
+
+    #[test]
+    fn code_repr_matches_python_shape() {
+        assert_eq!(
+            code_repr("<module>", "prog.py", 1),
+            "<code object <module> at 0x000000000000, file \"prog.py\", line 1>"
+        );
+    }
+}

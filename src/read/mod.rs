@@ -1,0 +1,121 @@
+//! Readers: bytes in, [`Profile`] out. Readers never open files; [`read_path`] is a thin
+//! wrapper that also records the path and modification time for the report header.
+
+pub mod cprofile;
+pub mod marshal;
+
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind};
+use crate::model::{Profile, SourceFile};
+
+/// What an input is, recognised by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// A marshalled stats dict (cProfile, profile, yappi, pstats).
+    Stats,
+    /// A pickle, as line_profiler's `.lprof` files are.
+    Pickle,
+    /// gzip-compressed data.
+    Gzip,
+    /// Text.
+    Text,
+    /// No bytes at all.
+    Empty,
+    /// Anything else.
+    Unknown,
+}
+
+impl Format {
+    /// Recognises the format from the first bytes.
+    pub fn detect(input: &[u8]) -> Format {
+        match input {
+            [] => Format::Empty,
+            // '{' with or without FLAG_REF: every stats dump starts with its dict.
+            [b'{' | 0xfb, ..] => Format::Stats,
+            // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
+            [0x80, 2..=5, ..] => Format::Pickle,
+            [0x1f, 0x8b, ..] => Format::Gzip,
+            _ if looks_like_text(input) => Format::Text,
+            _ => Format::Unknown,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Format::Stats => "a stats dump",
+            Format::Pickle => {
+                "a Python pickle, such as a line_profiler .lprof file (not supported by `pstat show`)"
+            }
+            Format::Gzip => "gzip-compressed data (decompress it first)",
+            Format::Text => "text (perhaps a printed report rather than a dump)",
+            Format::Empty => "an empty file",
+            Format::Unknown => "binary data of an unknown kind",
+        }
+    }
+}
+
+fn looks_like_text(input: &[u8]) -> bool {
+    let head = &input[..input.len().min(512)];
+    let head = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        // A multi-byte character cut at the 512-byte mark is still text.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    head.chars().all(|c| !c.is_control() || c.is_whitespace())
+}
+
+/// Reads a profile from bytes of any supported format.
+pub fn read(input: &[u8]) -> Result<Profile, Error> {
+    match Format::detect(input) {
+        Format::Stats => cprofile::read(input),
+        other => Err(Error::new(
+            ErrorKind::NotStats {
+                looks_like: other.description(),
+            },
+            Some(0),
+        )),
+    }
+}
+
+/// Reads a profile file and records its path (as given) and modification time, which the
+/// report header shows.
+pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path)?;
+    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut profile = read(&bytes)?;
+    profile.set_source(SourceFile {
+        path: path.to_string_lossy().into_owned(),
+        mtime,
+    });
+    Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(Format::detect(b"{0"), Format::Stats);
+        assert_eq!(Format::detect(b"\xfb)\x03"), Format::Stats);
+        assert_eq!(Format::detect(b"\x80\x04\x95"), Format::Pickle);
+        assert_eq!(Format::detect(b"\x1f\x8b\x08"), Format::Gzip);
+        assert_eq!(Format::detect(b"   ncalls  tottime\n"), Format::Text);
+        assert_eq!(Format::detect(b""), Format::Empty);
+        assert_eq!(Format::detect(b"\x00\x01\x02"), Format::Unknown);
+    }
+
+    #[test]
+    fn non_stats_input_says_what_it_looks_like() {
+        let e = read(b"\x80\x04\x95\x00").unwrap_err();
+        assert!(e.to_string().contains("line_profiler"), "{e}");
+        let e = read(b"").unwrap_err();
+        assert!(e.to_string().contains("empty file"), "{e}");
+    }
+}

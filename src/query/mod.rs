@@ -1,0 +1,354 @@
+//! Queries over a profile, with pstats' semantics: sort keys and their abbreviations, stable
+//! multi-key sorting, reversal, and restrictions (count, fraction, regex) applied in order.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::model::{FunctionId, Profile};
+use crate::pyfmt;
+
+/// A pstats sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SortKey {
+    /// `calls` / `ncalls`: call count, descending.
+    Calls,
+    /// `cumulative` / `cumtime`: cumulative time, descending.
+    Cumulative,
+    /// `filename` / `module`: file name, ascending.
+    FileName,
+    /// `line`: line number, ascending.
+    Line,
+    /// `name`: function name, ascending.
+    Name,
+    /// `nfl`: name, then file, then line.
+    NameFileLine,
+    /// `pcalls`: primitive call count, descending.
+    PrimitiveCalls,
+    /// `stdname`: the printed name, ascending.
+    StdName,
+    /// `time` / `tottime`: internal time, descending.
+    Time,
+}
+
+/// pstats' `sort_arg_dict_default`, in its order (3.7–3.13).
+const SORT_WORDS: [(&str, SortKey); 13] = [
+    ("calls", SortKey::Calls),
+    ("ncalls", SortKey::Calls),
+    ("cumtime", SortKey::Cumulative),
+    ("cumulative", SortKey::Cumulative),
+    ("filename", SortKey::FileName),
+    ("line", SortKey::Line),
+    ("module", SortKey::FileName),
+    ("name", SortKey::Name),
+    ("nfl", SortKey::NameFileLine),
+    ("pcalls", SortKey::PrimitiveCalls),
+    ("stdname", SortKey::StdName),
+    ("time", SortKey::Time),
+    ("tottime", SortKey::Time),
+];
+
+impl SortKey {
+    /// Every full key word pstats accepts, in its table order.
+    pub fn words() -> impl Iterator<Item = &'static str> {
+        SORT_WORDS.iter().map(|(word, _)| *word)
+    }
+
+    /// Parses a key or an abbreviation exactly as pstats' `get_sort_arg_defs` allows them:
+    /// every prefix of a table word, except prefixes that two words share *and* that the
+    /// table's walk puts in its bad list (so `c`, `cum`, `n` and `t` are refused, while e.g.
+    /// `cu`, `fi` and `p` are accepted).
+    pub fn parse(word: &str) -> Option<SortKey> {
+        // Replays get_sort_arg_defs: walk each word's prefixes from longest to shortest; a
+        // prefix already taken goes to the bad list and ends that word's walk.
+        let mut taken: Vec<(&str, SortKey)> = Vec::new();
+        let mut bad: Vec<&str> = Vec::new();
+        for (full, key) in SORT_WORDS {
+            for end in (1..=full.len()).rev() {
+                let fragment = &full[..end];
+                if taken.iter().any(|(f, _)| *f == fragment) {
+                    bad.push(fragment);
+                    break;
+                }
+                taken.push((fragment, key));
+            }
+        }
+        if bad.contains(&word) {
+            return None;
+        }
+        taken.iter().find(|(f, _)| *f == word).map(|(_, key)| *key)
+    }
+
+    /// The description pstats prints after "Ordered by:".
+    pub fn description(self) -> &'static str {
+        match self {
+            SortKey::Calls => "call count",
+            SortKey::Cumulative => "cumulative time",
+            SortKey::FileName => "file name",
+            SortKey::Line => "line number",
+            SortKey::Name => "function name",
+            SortKey::NameFileLine => "name/file/line",
+            SortKey::PrimitiveCalls => "primitive call count",
+            SortKey::StdName => "standard name",
+            SortKey::Time => "internal time",
+        }
+    }
+
+    /// The fields this key compares, most significant first.
+    fn fields(self) -> &'static [Field] {
+        match self {
+            SortKey::Calls => &[Field::Calls],
+            SortKey::Cumulative => &[Field::Cumtime],
+            SortKey::FileName => &[Field::File],
+            SortKey::Line => &[Field::Line],
+            SortKey::Name => &[Field::Name],
+            SortKey::NameFileLine => &[Field::Name, Field::File, Field::Line],
+            SortKey::PrimitiveCalls => &[Field::PrimitiveCalls],
+            SortKey::StdName => &[Field::StdName],
+            SortKey::Time => &[Field::Tottime],
+        }
+    }
+}
+
+impl fmt::Display for SortKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
+
+impl std::str::FromStr for SortKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SortKey, String> {
+        SortKey::parse(s).ok_or_else(|| {
+            let words: Vec<&str> = SortKey::words().collect();
+            format!(
+                "{s:?} is not a sort key or an unambiguous abbreviation of one; the keys are: {}",
+                words.join(", ")
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    PrimitiveCalls,
+    Calls,
+    Tottime,
+    Cumtime,
+    File,
+    Line,
+    Name,
+    StdName,
+}
+
+impl Field {
+    /// pstats sorts numbers descending and names ascending.
+    fn descending(self) -> bool {
+        matches!(
+            self,
+            Field::PrimitiveCalls | Field::Calls | Field::Tottime | Field::Cumtime
+        )
+    }
+}
+
+/// One restriction of the listed functions, as pstats' `print_stats(*amount)` takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Restriction {
+    /// Keep the first N (an int; no effect unless 0 <= N < length).
+    Count(i64),
+    /// Keep this fraction, rounded (a float; no effect unless 0.0 <= F < 1.0).
+    Fraction(f64),
+    /// Keep the functions whose printed name matches this Python regular expression.
+    Regex(String),
+}
+
+/// What to list and in which order.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Sort keys, most significant first. Default: none, i.e. file order
+    /// ("Random listing order was used").
+    pub sort: Vec<SortKey>,
+    /// Reverse the sorted order (pstats' `reverse_order()`: no effect without a sort).
+    /// Default: false.
+    pub reverse: bool,
+    /// Restrictions, applied in order. Default: none.
+    pub restrictions: Vec<Restriction>,
+}
+
+/// The functions to report, with pstats' explanation lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// The functions, in report order.
+    pub functions: Vec<FunctionId>,
+    /// The lines pstats prints above the report ("Ordered by: …", "List reduced from …"),
+    /// without their newlines.
+    pub messages: Vec<String>,
+}
+
+/// Orders and restricts the profile's functions as pstats' `sort_stats`, `reverse_order` and
+/// `get_print_list` do.
+pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
+    let mut functions: Vec<FunctionId> = profile.functions().collect();
+    let mut messages = Vec::new();
+    if options.sort.is_empty() {
+        messages.push("   Random listing order was used".to_string());
+    } else {
+        sort(profile, &mut functions, &options.sort);
+        if options.reverse {
+            functions.reverse();
+        }
+        let names: Vec<&str> = options.sort.iter().map(|k| k.description()).collect();
+        messages.push(format!("   Ordered by: {}", names.join(", ")));
+    }
+    for restriction in &options.restrictions {
+        let before = functions.len();
+        match restriction {
+            Restriction::Regex(pattern) => {
+                let Ok(regex) = fancy_regex::Regex::new(&pyfmt::python_regex(pattern)) else {
+                    messages.push(format!(
+                        "   <Invalid regular expression {}>",
+                        pyfmt::str_repr(pattern)
+                    ));
+                    continue;
+                };
+                let mut name = String::new();
+                functions.retain(|&id| {
+                    name.clear();
+                    profile.write_display_name(id, &mut name);
+                    // A match that exceeds the engine's backtracking limit counts as no match.
+                    regex.is_match(&name).unwrap_or(false)
+                });
+            }
+            &Restriction::Fraction(f) => {
+                if (0.0..1.0).contains(&f) {
+                    // int(count * sel + .5)
+                    functions.truncate((before as f64 * f + 0.5) as usize);
+                }
+            }
+            &Restriction::Count(n) => {
+                if let Ok(n) = usize::try_from(n) {
+                    functions.truncate(n);
+                }
+            }
+        }
+        if functions.len() != before {
+            messages.push(format!(
+                "   List reduced from {before} to {} due to restriction <{}>",
+                functions.len(),
+                restriction_repr(restriction)
+            ));
+        }
+    }
+    Listing {
+        functions,
+        messages,
+    }
+}
+
+fn restriction_repr(restriction: &Restriction) -> String {
+    match restriction {
+        Restriction::Count(n) => n.to_string(),
+        Restriction::Fraction(f) => pyfmt::float_repr(*f),
+        Restriction::Regex(pattern) => pyfmt::str_repr(pattern),
+    }
+}
+
+/// A stable sort by the keys' fields in order, like pstats' `TupleComp`. Equal rows keep file
+/// order. NaN times, which Python compares inconsistently, sort as larger than every number.
+fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey]) {
+    let fields: Vec<Field> = keys
+        .iter()
+        .flat_map(|k| k.fields().iter().copied())
+        .collect();
+    let std_names: Vec<String> = if fields.contains(&Field::StdName) {
+        functions
+            .iter()
+            .map(|&id| profile.display_name(id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Sort positions (file order), so that std_names can be indexed by position.
+    let mut order: Vec<u32> = (0..functions.len() as u32).collect();
+    let compare_field = |field: Field, a: u32, b: u32| -> Ordering {
+        let (ia, ib) = (functions[a as usize], functions[b as usize]);
+        let ordering = match field {
+            Field::PrimitiveCalls => profile
+                .stats(ia)
+                .primitive_calls
+                .cmp(&profile.stats(ib).primitive_calls),
+            Field::Calls => profile.stats(ia).calls.cmp(&profile.stats(ib).calls),
+            Field::Tottime => cmp_f64(profile.stats(ia).tottime, profile.stats(ib).tottime),
+            Field::Cumtime => cmp_f64(profile.stats(ia).cumtime, profile.stats(ib).cumtime),
+            Field::File => profile.file(ia).cmp(profile.file(ib)),
+            Field::Line => profile.line(ia).cmp(&profile.line(ib)),
+            Field::Name => profile.name(ia).cmp(profile.name(ib)),
+            Field::StdName => std_names[a as usize].cmp(&std_names[b as usize]),
+        };
+        if field.descending() {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    };
+    order.sort_by(|&a, &b| {
+        fields
+            .iter()
+            .map(|&f| compare_field(f, a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    });
+    let sorted: Vec<FunctionId> = order.iter().map(|&i| functions[i as usize]).collect();
+    functions.copy_from_slice(&sorted);
+}
+
+/// A total order on floats that agrees with Python's `<` wherever that is consistent:
+/// -0.0 == 0.0, and NaN above every number.
+fn cmp_f64(a: f64, b: f64) -> Ordering {
+    match a.partial_cmp(&b) {
+        Some(o) => o,
+        None => a.is_nan().cmp(&b.is_nan()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviations_follow_pstats() {
+        for bad in ["c", "cum", "n", "t", "x", "", "calls2", "timee"] {
+            assert_eq!(SortKey::parse(bad), None, "{bad:?}");
+        }
+        let good = [
+            ("calls", SortKey::Calls),
+            ("ca", SortKey::Calls),
+            ("nc", SortKey::Calls),
+            ("cu", SortKey::Cumulative),
+            ("cumu", SortKey::Cumulative),
+            ("cumt", SortKey::Cumulative),
+            ("f", SortKey::FileName),
+            ("file", SortKey::FileName),
+            ("m", SortKey::FileName),
+            ("l", SortKey::Line),
+            ("na", SortKey::Name),
+            ("nf", SortKey::NameFileLine),
+            ("p", SortKey::PrimitiveCalls),
+            ("s", SortKey::StdName),
+            ("ti", SortKey::Time),
+            ("to", SortKey::Time),
+        ];
+        for (word, key) in good {
+            assert_eq!(SortKey::parse(word), Some(key), "{word:?}");
+        }
+    }
+
+    #[test]
+    fn nan_sorts_without_panicking() {
+        let mut v = [1.0, f64::NAN, 0.5, f64::NAN, -0.0, 0.0];
+        v.sort_by(|a, b| cmp_f64(*a, *b));
+        assert_eq!(&v[..4], &[-0.0, 0.0, 0.5, 1.0]);
+        assert!(v[4].is_nan() && v[5].is_nan());
+    }
+}

@@ -1,0 +1,226 @@
+//! Text reports byte-identical to Python 3.7–3.13's `pstats`: `print_stats`, `print_callers`
+//! and `print_callees`. Each writes to any `io::Write`; pass a `BufWriter`.
+
+use std::io;
+
+use crate::model::{CallStats, FunctionId, Profile};
+use crate::pyfmt::{self, f3, f8, ljust, pad, rjust};
+use crate::query::{self, ListOptions, Listing};
+
+/// The width pstats gives the name column: the longest printed name in the list, plus 2.
+fn name_width(profile: &Profile, listing: &Listing) -> usize {
+    let mut name = String::new();
+    let widest = listing
+        .functions
+        .iter()
+        .map(|&id| {
+            name.clear();
+            profile.write_display_name(id, &mut name);
+            pyfmt::width(&name)
+        })
+        .max()
+        .unwrap_or(0);
+    widest + 2
+}
+
+/// The message block pstats prints before a non-empty list: the messages, then a blank line.
+fn write_messages(out: &mut String, listing: &Listing) {
+    for message in &listing.messages {
+        out.push_str(message);
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+/// `Stats(...).print_stats(*restrictions)` after the sort options.
+pub fn write_stats<W: io::Write>(
+    profile: &Profile,
+    options: &ListOptions,
+    mut writer: W,
+) -> io::Result<()> {
+    let mut out = String::with_capacity(4096);
+    for file in profile.files() {
+        if let Some(mtime) = file.mtime {
+            out.push_str(&pyfmt::ctime(mtime));
+            out.push_str("    ");
+        }
+        out.push_str(&file.path);
+        out.push('\n');
+    }
+    if !profile.files().is_empty() {
+        out.push('\n');
+    }
+    for &id in profile.top_level() {
+        out.push_str("         ");
+        out.push_str(profile.name(id));
+        out.push('\n');
+    }
+    let totals = profile.totals();
+    out.push_str(&format!("         {} function calls ", totals.calls));
+    if totals.calls != totals.primitive_calls {
+        out.push_str(&format!("({} primitive calls) ", totals.primitive_calls));
+    }
+    out.push_str("in ");
+    f3(&mut out, totals.tottime);
+    out.push_str(" seconds\n\n");
+
+    let listing = query::list(profile, options);
+    if !listing.functions.is_empty() {
+        write_messages(&mut out, &listing);
+        out.push_str("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n");
+        writer.write_all(out.as_bytes())?;
+        for &id in &listing.functions {
+            out.clear();
+            stats_line(&mut out, profile, id);
+            writer.write_all(out.as_bytes())?;
+        }
+        out.clear();
+        out.push_str("\n\n");
+    }
+    writer.write_all(out.as_bytes())
+}
+
+/// pstats' `print_line`.
+fn stats_line(out: &mut String, profile: &Profile, id: FunctionId) {
+    let stats = profile.stats(id);
+    let calls = if stats.calls != stats.primitive_calls {
+        format!("{}/{}", stats.calls, stats.primitive_calls)
+    } else {
+        stats.calls.to_string()
+    };
+    rjust(out, &calls, 9);
+    out.push(' ');
+    f8(out, stats.tottime);
+    out.push(' ');
+    if stats.calls == 0 {
+        pad(out, 8);
+    } else {
+        f8(out, stats.tottime / stats.calls as f64);
+    }
+    out.push(' ');
+    f8(out, stats.cumtime);
+    out.push(' ');
+    if stats.primitive_calls == 0 {
+        pad(out, 8);
+    } else {
+        f8(out, stats.cumtime / stats.primitive_calls as f64);
+    }
+    out.push(' ');
+    profile.write_display_name(id, out);
+    out.push('\n');
+}
+
+/// Which way a call report looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Callers,
+    Callees,
+}
+
+/// `Stats(...).print_callers(*restrictions)` after the sort options.
+pub fn write_callers<W: io::Write>(
+    profile: &Profile,
+    options: &ListOptions,
+    writer: W,
+) -> io::Result<()> {
+    write_calls(profile, options, writer, Direction::Callers)
+}
+
+/// `Stats(...).print_callees(*restrictions)` after the sort options.
+pub fn write_callees<W: io::Write>(
+    profile: &Profile,
+    options: &ListOptions,
+    writer: W,
+) -> io::Result<()> {
+    write_calls(profile, options, writer, Direction::Callees)
+}
+
+fn write_calls<W: io::Write>(
+    profile: &Profile,
+    options: &ListOptions,
+    mut writer: W,
+    direction: Direction,
+) -> io::Result<()> {
+    let listing = query::list(profile, options);
+    if listing.functions.is_empty() {
+        return Ok(());
+    }
+    let width = name_width(profile, &listing);
+    let mut out = String::with_capacity(4096);
+    write_messages(&mut out, &listing);
+    let (title, arrow) = match direction {
+        Direction::Callers => ("was called by...", "<-"),
+        Direction::Callees => ("called...", "->"),
+    };
+    ljust(&mut out, "Function ", width);
+    out.push_str(title);
+    out.push('\n');
+    if profile.has_timed_edges() {
+        pad(&mut out, width);
+        out.push_str("    ncalls  tottime  cumtime\n");
+    }
+    writer.write_all(out.as_bytes())?;
+
+    let mut calls: Vec<(FunctionId, CallStats)> = Vec::new();
+    let mut name = String::new();
+    for &id in &listing.functions {
+        calls.clear();
+        match direction {
+            Direction::Callers => calls.extend(profile.callers(id)),
+            Direction::Callees => calls.extend(profile.callees(id)),
+        }
+        // print_call_line sorts by the raw key tuple (file, line, name).
+        calls.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
+        out.clear();
+        name.clear();
+        profile.write_display_name(id, &mut name);
+        ljust(&mut out, &name, width);
+        out.push_str(arrow);
+        // Python 3's `print(..., end=' ')` leaves a trailing space on an empty line.
+        out.push(' ');
+        if calls.is_empty() {
+            out.push('\n');
+        }
+        for (i, (other, stats)) in calls.iter().enumerate() {
+            let indent = if i == 0 { "" } else { " " };
+            name.clear();
+            profile.write_display_name(*other, &mut name);
+            match *stats {
+                CallStats::Timed {
+                    calls,
+                    primitive_calls,
+                    tottime,
+                    cumtime,
+                } => {
+                    if i > 0 {
+                        pad(&mut out, width + 1);
+                    }
+                    let count = if calls != primitive_calls {
+                        format!("{calls}/{primitive_calls}")
+                    } else {
+                        calls.to_string()
+                    };
+                    rjust(&mut out, &count, 7 + 2 * indent.len());
+                    out.push(' ');
+                    f8(&mut out, tottime);
+                    out.push(' ');
+                    f8(&mut out, cumtime);
+                    out.push_str("  ");
+                    out.push_str(&name);
+                }
+                CallStats::Count(count) => {
+                    if i > 0 {
+                        pad(&mut out, width + 3);
+                    }
+                    // '%s(%r) %s' % (name, value, f8(self.stats[func][3]))
+                    out.push_str(&name);
+                    out.push_str(&format!("({count}) "));
+                    f8(&mut out, profile.stats(*other).cumtime);
+                }
+            }
+            out.push('\n');
+        }
+        writer.write_all(out.as_bytes())?;
+    }
+    writer.write_all(b"\n\n")
+}

@@ -1,17 +1,14 @@
-//! Integration tests: pstat against what Python's own pstats printed for real dumps from real
-//! interpreters (tests/fixtures, made by tests/fixtures/generate.py), compared byte for byte,
-//! plus CLI behaviour.
+//! pstat against what Python's own pstats printed for real dumps from real interpreters
+//! (tests/fixtures, made by tests/fixtures/generate.py), compared byte for byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
+use crate::fixtures;
 
 fn pstat(cwd: &Path, tz: &str, args: &[String]) -> std::process::Output {
     Command::new(cargo_bin("pstat"))

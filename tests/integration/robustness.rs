@@ -1,0 +1,73 @@
+//! Broken input never panics: every fixture cut short and with bits flipped, at sampled
+//! offsets, reads to an error or to a profile.
+
+use std::path::PathBuf;
+
+use crate::fixtures;
+
+fn stats_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).expect("tag dir") {
+            let file = file.expect("entry").path();
+            if file.extension().is_some_and(|e| e == "stats") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    files
+}
+
+/// Offsets to try: all of a small file; otherwise the first and last 256 and every 127th.
+fn sample_offsets(len: usize) -> impl Iterator<Item = usize> {
+    (0..len).filter(move |&i| len <= 4096 || i < 256 || i + 256 >= len || i % 127 == 0)
+}
+
+#[test]
+fn truncated_fixtures_give_errors() {
+    let mut tried = 0;
+    for path in stats_fixtures() {
+        let bytes = std::fs::read(&path).expect("read");
+        for cut in sample_offsets(bytes.len()) {
+            // Every dump ends with the dict's terminator, so any proper prefix is incomplete.
+            let result = pstat::read(&bytes[..cut]);
+            assert!(
+                result.is_err(),
+                "{} cut at {cut} read as a profile",
+                path.display()
+            );
+            tried += 1;
+        }
+    }
+    eprintln!("truncations tried: {tried}");
+}
+
+#[test]
+fn bit_flips_never_panic() {
+    let mut outcomes = [0usize; 2];
+    for path in stats_fixtures() {
+        let original = std::fs::read(&path).expect("read");
+        let mut bytes = original.clone();
+        for at in sample_offsets(original.len()).step_by(5) {
+            for bit in [0, 3, 7] {
+                bytes[at] ^= 1 << bit;
+                let result = pstat::read(&bytes);
+                if let Ok(profile) = &result {
+                    // Whatever reads must also report.
+                    let options = pstat::ListOptions::default();
+                    pstat::report::write_callees(profile, &options, std::io::sink()).expect("sink");
+                }
+                outcomes[usize::from(result.is_ok())] += 1;
+                bytes[at] = original[at];
+            }
+        }
+    }
+    eprintln!("bit flips: {} errors, {} read", outcomes[0], outcomes[1]);
+    assert!(outcomes[0] > 0 && outcomes[1] > 0);
+}

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use hashbrown::HashMap;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
 pub(crate) use intern::{Interner, Sym};
 
@@ -136,14 +137,6 @@ pub struct Totals {
     pub tottime: f64,
 }
 
-/// One caller→callee edge.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Edge {
-    caller: FunctionId,
-    callee: FunctionId,
-    stats: CallStats,
-}
-
 /// A loaded profile.
 #[derive(Clone)]
 pub struct Profile {
@@ -153,8 +146,9 @@ pub struct Profile {
     keys: Vec<FunctionKey>,
     listed: usize,
     stats: Vec<FunctionStats>,
-    /// Edges grouped by callee (in function order), each group in the file's callers order.
-    edges: Vec<Edge>,
+    /// Caller→callee edges as (caller, figures), grouped by callee (in function order), each
+    /// group in the file's callers order; `callers_start` gives each group's start.
+    edges: Vec<(FunctionId, CallStats)>,
     callers_start: Vec<u32>,
     /// caller → callee, weight = index into `edges`; node index = function id. Built on first
     /// use: most reports never follow edges from caller to callee.
@@ -251,14 +245,14 @@ impl Profile {
             }
             false => 0..0,
         };
-        self.edges[range].iter().map(|e| (e.caller, e.stats))
+        self.edges[range].iter().copied()
     }
 
     /// The functions `id` called, with the figures of each edge (in no particular order).
     pub fn callees(&self, id: FunctionId) -> impl Iterator<Item = (FunctionId, CallStats)> + '_ {
         self.graph().edges(NodeIndex::new(id.index())).map(|e| {
-            let edge = &self.edges[*e.weight() as usize];
-            (edge.callee, edge.stats)
+            let callee = FunctionId(e.target().index() as u32);
+            (callee, self.edges[*e.weight() as usize].1)
         })
     }
 
@@ -268,12 +262,12 @@ impl Profile {
             for _ in 0..self.keys.len() {
                 graph.add_node(());
             }
-            for (i, edge) in self.edges.iter().enumerate() {
-                graph.add_edge(
-                    NodeIndex::new(edge.caller.index()),
-                    NodeIndex::new(edge.callee.index()),
-                    i as u32,
-                );
+            for callee in 0..self.listed {
+                let group = self.callers_start[callee]..self.callers_start[callee + 1];
+                for i in group {
+                    let caller = self.edges[i as usize].0;
+                    graph.add_edge(NodeIndex::new(caller.index()), NodeIndex::new(callee), i);
+                }
             }
             graph
         })
@@ -541,49 +535,14 @@ impl Builder {
         top_level: Option<Vec<KeyId>>,
     ) -> Profile {
         let listed = self.entries.len();
-        // Function ids: the entries in order, then keys that appear only as callers, in order
-        // of first appearance.
-        let mut id_of: Vec<u32> = vec![NONE; self.keys.len()];
-        let mut keys: Vec<FunctionKey> = Vec::with_capacity(listed);
-        for (i, entry) in self.entries.iter().enumerate() {
-            id_of[entry.key.0 as usize] = i as u32;
-            keys.push(self.keys[entry.key.0 as usize]);
-        }
-        let mut edges = Vec::with_capacity(self.callers.len());
-        let mut callers_start = Vec::with_capacity(listed + 1);
-        let mut stats = Vec::with_capacity(listed);
-        for (i, entry) in self.entries.iter().enumerate() {
-            callers_start.push(edges.len() as u32);
-            stats.push(entry.stats);
-            for &(caller, call) in
-                &self.callers[entry.callers.start as usize..entry.callers.end as usize]
-            {
-                let slot = &mut id_of[caller.0 as usize];
-                if *slot == NONE {
-                    *slot = keys.len() as u32;
-                    keys.push(self.keys[caller.0 as usize]);
-                }
-                edges.push(Edge {
-                    caller: FunctionId(*slot),
-                    callee: FunctionId(i as u32),
-                    stats: call,
-                });
-            }
-        }
-        callers_start.push(edges.len() as u32);
-
         let (totals, top_level) = match top_level {
-            Some(top) => (
-                totals,
-                top.into_iter()
-                    .filter_map(|k| {
-                        let id = id_of[k.0 as usize];
-                        (id != NONE && (id as usize) < listed).then_some(FunctionId(id))
-                    })
-                    .collect(),
-            ),
+            Some(top) => (totals, Ok(top)),
             None => {
-                let mark = self.key(TOP_LEVEL_MARK.0, TOP_LEVEL_MARK.1, TOP_LEVEL_MARK.2);
+                let mark = self.key_ids.get(&FunctionKey {
+                    file: self.strings.intern(TOP_LEVEL_MARK.0),
+                    line: TOP_LEVEL_MARK.1,
+                    name: self.strings.intern(TOP_LEVEL_MARK.2),
+                });
                 let mut totals = Totals::default();
                 let mut top_level = Vec::new();
                 for (i, entry) in self.entries.iter().enumerate() {
@@ -594,12 +553,66 @@ impl Builder {
                     totals.tottime += entry.stats.tottime;
                     let callers =
                         &self.callers[entry.callers.start as usize..entry.callers.end as usize];
-                    if callers.iter().any(|(k, _)| *k == mark) {
+                    if callers.iter().any(|(k, _)| Some(k) == mark) {
                         top_level.push(FunctionId(i as u32));
                     }
                 }
-                (totals, top_level)
+                (totals, Err(top_level))
             }
+        };
+        // Not needed from here on; free it before the profile's arrays are allocated.
+        drop(std::mem::take(&mut self.key_ids));
+
+        // Function ids: the entries in order, then keys that appear only as callers, in order
+        // of first appearance.
+        let mut id_of: Vec<u32> = vec![NONE; self.keys.len()];
+        let mut keys: Vec<FunctionKey> = Vec::with_capacity(listed);
+        let mut stats = Vec::with_capacity(listed);
+        let mut callers_start = Vec::with_capacity(listed + 1);
+        let mut next_start = 0u32;
+        let mut contiguous = true;
+        for (i, entry) in self.entries.iter().enumerate() {
+            id_of[entry.key.0 as usize] = i as u32;
+            keys.push(self.keys[entry.key.0 as usize]);
+            stats.push(entry.stats);
+            contiguous &= entry.callers.start == next_start;
+            callers_start.push(next_start);
+            next_start += entry.callers.len() as u32;
+        }
+        callers_start.push(next_start);
+        contiguous &= next_start as usize == self.callers.len();
+        // Without replaced or merged entries the callers are already in edge order: reuse the
+        // allocation (collecting a same-sized map in place) instead of copying.
+        let ordered = if contiguous {
+            std::mem::take(&mut self.callers)
+        } else {
+            self.entries
+                .iter()
+                .flat_map(|e| e.callers.clone())
+                .map(|i| self.callers[i as usize])
+                .collect()
+        };
+        let edges: Vec<(FunctionId, CallStats)> = ordered
+            .into_iter()
+            .map(|(caller, call)| {
+                let slot = &mut id_of[caller.0 as usize];
+                if *slot == NONE {
+                    *slot = keys.len() as u32;
+                    keys.push(self.keys[caller.0 as usize]);
+                }
+                (FunctionId(*slot), call)
+            })
+            .collect();
+
+        let top_level = match top_level {
+            Err(found) => found,
+            Ok(top) => top
+                .into_iter()
+                .filter_map(|k| {
+                    let id = id_of[k.0 as usize];
+                    (id != NONE && (id as usize) < listed).then_some(FunctionId(id))
+                })
+                .collect(),
         };
 
         Profile {

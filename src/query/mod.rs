@@ -254,48 +254,75 @@ fn restriction_repr(restriction: &Restriction) -> String {
     }
 }
 
+/// One sort field's values, by position in the list being sorted.
+enum Column<'p> {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Text(Vec<&'p str>),
+    Owned(Vec<String>),
+}
+
+impl Column<'_> {
+    fn cmp(&self, a: usize, b: usize) -> Ordering {
+        match self {
+            Column::Int(v) => v[a].cmp(&v[b]),
+            Column::Float(v) => cmp_f64(v[a], v[b]),
+            Column::Text(v) => v[a].cmp(v[b]),
+            Column::Owned(v) => v[a].cmp(&v[b]),
+        }
+    }
+}
+
 /// A stable sort by the keys' fields in order, like pstats' `TupleComp`. Equal rows keep file
 /// order. NaN times, which Python compares inconsistently, sort as larger than every number.
 fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey]) {
-    let fields: Vec<Field> = keys
-        .iter()
-        .flat_map(|k| k.fields().iter().copied())
-        .collect();
-    let std_names: Vec<String> = if fields.contains(&Field::StdName) {
-        functions
-            .iter()
-            .map(|&id| profile.display_name(id))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // Sort positions (file order), so that std_names can be indexed by position.
-    let mut order: Vec<u32> = (0..functions.len() as u32).collect();
-    let compare_field = |field: Field, a: u32, b: u32| -> Ordering {
-        let (ia, ib) = (functions[a as usize], functions[b as usize]);
-        let ordering = match field {
-            Field::PrimitiveCalls => profile
-                .stats(ia)
-                .primitive_calls
-                .cmp(&profile.stats(ib).primitive_calls),
-            Field::Calls => profile.stats(ia).calls.cmp(&profile.stats(ib).calls),
-            Field::Tottime => cmp_f64(profile.stats(ia).tottime, profile.stats(ib).tottime),
-            Field::Cumtime => cmp_f64(profile.stats(ia).cumtime, profile.stats(ib).cumtime),
-            Field::File => profile.file(ia).cmp(profile.file(ib)),
-            Field::Line => profile.line(ia).cmp(&profile.line(ib)),
-            Field::Name => profile.name(ia).cmp(profile.name(ib)),
-            Field::StdName => std_names[a as usize].cmp(&std_names[b as usize]),
-        };
-        if field.descending() {
-            ordering.reverse()
-        } else {
-            ordering
+    let mut fields: Vec<Field> = Vec::new();
+    for field in keys.iter().flat_map(|k| k.fields().iter().copied()) {
+        // A repeated field can never break a tie the first one left.
+        if !fields.contains(&field) {
+            fields.push(field);
         }
-    };
+    }
+    let ids = &*functions;
+    let columns: Vec<(Column<'_>, bool)> = fields
+        .iter()
+        .map(|&field| {
+            let column = match field {
+                Field::PrimitiveCalls => Column::Int(
+                    ids.iter()
+                        .map(|&i| profile.stats(i).primitive_calls)
+                        .collect(),
+                ),
+                Field::Calls => Column::Int(ids.iter().map(|&i| profile.stats(i).calls).collect()),
+                Field::Tottime => {
+                    Column::Float(ids.iter().map(|&i| profile.stats(i).tottime).collect())
+                }
+                Field::Cumtime => {
+                    Column::Float(ids.iter().map(|&i| profile.stats(i).cumtime).collect())
+                }
+                Field::File => Column::Text(ids.iter().map(|&i| profile.file(i)).collect()),
+                Field::Line => Column::Int(ids.iter().map(|&i| profile.line(i)).collect()),
+                Field::Name => Column::Text(ids.iter().map(|&i| profile.name(i)).collect()),
+                Field::StdName => {
+                    Column::Owned(ids.iter().map(|&i| profile.display_name(i)).collect())
+                }
+            };
+            (column, field.descending())
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..functions.len() as u32).collect();
     order.sort_by(|&a, &b| {
-        fields
+        let (a, b) = (a as usize, b as usize);
+        columns
             .iter()
-            .map(|&f| compare_field(f, a, b))
+            .map(|(column, descending)| {
+                let ordering = column.cmp(a, b);
+                if *descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            })
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
     });

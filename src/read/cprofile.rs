@@ -43,7 +43,9 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
             .unwrap_or_else(|_| "no dict".into());
         return Err(Error::shape(0, "a dict of function statistics", found));
     }
-    Ok(keys.builder.finish(Totals::default(), Vec::new(), None))
+    // The caches are not needed any more: free them before the profile is built.
+    let KeyCache { builder, .. } = keys;
+    Ok(builder.finish(Totals::default(), Vec::new(), None))
 }
 
 /// Function keys and strings already converted, by the identity of their marshal object.

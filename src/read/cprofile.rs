@@ -7,13 +7,11 @@
 //! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
 //! Python's `repr` names it.
 
-use hashbrown::HashMap;
-
 use crate::error::Error;
 use crate::model::{
     Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym, Totals,
 };
-use crate::read::marshal::{Decoder, Kind, Value};
+use crate::read::marshal::{Decoder, Kind, Shared, Value};
 
 /// Reads a stats dump from its bytes.
 pub fn read(input: &[u8]) -> Result<Profile, Error> {
@@ -21,8 +19,8 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
     // A 43 MB dump has about 300k functions; about 140 bytes each.
     let mut keys = KeyCache {
         builder: Builder::with_capacity(input.len() / 140),
-        keys: HashMap::new(),
-        strings: HashMap::new(),
+        keys: SlotCache::default(),
+        strings: SlotCache::default(),
     };
     let mut callers = Vec::new();
     let is_dict = decoder.read_dict_entries(|key, value| -> Result<(), Error> {
@@ -48,23 +46,76 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
     Ok(builder.finish(Totals::default(), Vec::new(), None))
 }
 
-/// Function keys and strings already converted, by the identity of their marshal object.
-/// cProfile dumps share each key tuple between the stats entry and every callers dict that
-/// names it (as `r` references), so most keys are converted once.
+fn describe(value: &Value<'_, '_>) -> String {
+    let kind = value.kind();
+    match kind {
+        Kind::Tuple | Kind::List | Kind::Set | Kind::FrozenSet => {
+            let n = value.as_sequence().map_or(0, |s| s.len());
+            format!("a {} of {n}", format!("{kind:?}").to_lowercase())
+        }
+        Kind::Int => format!("the int {}", value.as_int().unwrap_or_default()),
+        Kind::Str | Kind::Bytes => {
+            let text = value.as_text().unwrap_or_default();
+            let short: String = text.chars().take(40).collect();
+            format!("the string {short:?}")
+        }
+        other => format!("a {}", format!("{other:?}").to_lowercase()),
+    }
+}
+
+/// Values already converted, by the marshal slot of the shared object they came from.
+struct SlotCache<T> {
+    by_ref: Vec<Option<T>>,
+    by_interned: Vec<Option<T>>,
+}
+
+impl<T> Default for SlotCache<T> {
+    fn default() -> Self {
+        SlotCache {
+            by_ref: Vec::new(),
+            by_interned: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> SlotCache<T> {
+    fn get(&self, shared: Option<Shared>) -> Option<T> {
+        match shared? {
+            Shared::Ref(slot) => *self.by_ref.get(slot as usize)?,
+            Shared::Interned(index) => *self.by_interned.get(index as usize)?,
+        }
+    }
+
+    fn insert(&mut self, shared: Option<Shared>, value: T) {
+        let (table, index) = match shared {
+            None => return,
+            Some(Shared::Ref(slot)) => (&mut self.by_ref, slot as usize),
+            Some(Shared::Interned(index)) => (&mut self.by_interned, index as usize),
+        };
+        if table.len() <= index {
+            table.resize_with(index + 1, || None);
+        }
+        table[index] = Some(value);
+    }
+}
+
+/// Converts function keys, once per shared marshal object: cProfile dumps share each key tuple
+/// between the stats entry and every callers dict that names it (as `r` references), and share
+/// file and function names between keys.
 struct KeyCache {
     builder: Builder,
-    keys: HashMap<u64, KeyId>,
-    strings: HashMap<u64, Sym>,
+    keys: SlotCache<KeyId>,
+    strings: SlotCache<Sym>,
 }
 
 impl KeyCache {
     fn function_key(&mut self, key: Value<'_, '_>) -> Result<KeyId, Error> {
-        if let Some(&known) = self.keys.get(&key.identity()) {
+        if let Some(known) = self.keys.get(key.shared()) {
             return Ok(known);
         }
         let converted = self.convert_key(key)?;
         let id = self.builder.key_id(converted);
-        self.keys.insert(key.identity(), id);
+        self.keys.insert(key.shared(), id);
         Ok(id)
     }
 
@@ -90,32 +141,15 @@ impl KeyCache {
     }
 
     fn string(&mut self, value: Value<'_, '_>, expected: &'static str) -> Result<Sym, Error> {
-        if let Some(&sym) = self.strings.get(&value.identity()) {
+        if let Some(sym) = self.strings.get(value.shared()) {
             return Ok(sym);
         }
         let text = value
             .as_text()
             .ok_or_else(|| Error::shape(value.offset(), expected, describe(&value)))?;
         let sym = self.builder.strings.intern(&text);
-        self.strings.insert(value.identity(), sym);
+        self.strings.insert(value.shared(), sym);
         Ok(sym)
-    }
-}
-
-fn describe(value: &Value<'_, '_>) -> String {
-    let kind = value.kind();
-    match kind {
-        Kind::Tuple | Kind::List | Kind::Set | Kind::FrozenSet => {
-            let n = value.as_sequence().map_or(0, |s| s.len());
-            format!("a {} of {n}", format!("{kind:?}").to_lowercase())
-        }
-        Kind::Int => format!("the int {}", value.as_int().unwrap_or_default()),
-        Kind::Str | Kind::Bytes => {
-            let text = value.as_text().unwrap_or_default();
-            let short: String = text.chars().take(40).collect();
-            format!("the string {short:?}")
-        }
-        other => format!("a {}", format!("{other:?}").to_lowercase()),
     }
 }
 

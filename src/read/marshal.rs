@@ -152,18 +152,32 @@ enum Tag {
 #[derive(Debug, Clone, Copy)]
 struct Node {
     tag: Tag,
+    /// How later parts of the stream can refer to this object again, if at all.
+    share: ShareKind,
     offset: u32,
     a: u32,
     b: u32,
+    /// The FLAG_REF slot or the interned-string index, per `share`.
+    slot: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum ShareKind {
+    None,
+    Ref,
+    Interned,
 }
 
 impl Node {
     fn new(tag: Tag, offset: usize, a: u32, b: u32) -> Node {
         Node {
             tag,
+            share: ShareKind::None,
             offset: offset as u32,
             a,
             b,
+            slot: 0,
         }
     }
     fn int(offset: usize, v: i64) -> Node {
@@ -304,8 +318,8 @@ impl<'a> Decoder<'a> {
             self.items.truncate(self.keep);
         }
         // The streamed dict itself is not kept: a reference to it yields an empty dict.
-        let node = Node::new(Tag::Dict, start, self.items.len() as u32, 0);
-        self.fill(slot, node);
+        let mut node = Node::new(Tag::Dict, start, self.items.len() as u32, 0);
+        self.fill(slot, &mut node);
         Ok(true)
     }
 
@@ -378,9 +392,11 @@ impl<'a> Decoder<'a> {
         Some(self.refs.len() - 1)
     }
 
-    fn fill(&mut self, slot: Option<usize>, node: Node) {
+    fn fill(&mut self, slot: Option<usize>, node: &mut Node) {
         if let Some(slot) = slot {
-            self.refs[slot] = node;
+            node.share = ShareKind::Ref;
+            node.slot = slot as u32;
+            self.refs[slot] = *node;
         }
     }
 
@@ -417,7 +433,7 @@ impl<'a> Decoder<'a> {
             _ => {}
         }
         let slot = self.reserve(code);
-        let node = match ty {
+        let mut node = match ty {
             b'i' => Node::int(start, i64::from(self.i32("a 32-bit int")?)),
             b'I' => Node::int(start, self.take("a 64-bit int", le_i64)?),
             b'l' => self.read_long(start)?,
@@ -441,9 +457,11 @@ impl<'a> Decoder<'a> {
             }
             b't' | b'u' => {
                 let (a, b) = self.bytes_span(true)?;
-                let node = Node::new(Tag::Utf8, start, a, b);
+                let mut node = Node::new(Tag::Utf8, start, a, b);
                 if ty == b't' {
                     // Python 2's string table; Python 3 never writes `R`, so this is harmless there.
+                    node.share = ShareKind::Interned;
+                    node.slot = self.strings.len() as u32;
                     self.strings.push(node);
                 }
                 node
@@ -472,7 +490,7 @@ impl<'a> Decoder<'a> {
             _ => return Err(self.error_at(start, ErrorKind::UnknownType(code))),
         };
         if slot.is_some() {
-            self.fill(slot, node);
+            self.fill(slot, &mut node);
             if matches!(
                 node.tag,
                 Tag::Tuple | Tag::List | Tag::Dict | Tag::Set | Tag::FrozenSet | Tag::Slice
@@ -720,6 +738,15 @@ pub enum Kind {
     Code,
 }
 
+/// How a shared object can be referred to again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// Its FLAG_REF slot, which `r` references name.
+    Ref(u32),
+    /// Its index in Python 2's interned-string table, which `R` references name.
+    Interned(u32),
+}
+
 /// The parts of a code object a profile needs to name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Code<'a> {
@@ -737,10 +764,16 @@ impl<'d, 'a> Value<'d, 'a> {
         u64::from(self.node.offset)
     }
 
-    /// Identifies the decoded object: a value reached through a reference (`r`, `R`) has the
-    /// identity of the object it refers to, so a caller can cache work per shared object.
-    pub fn identity(&self) -> u64 {
-        u64::from(self.node.offset)
+    /// How this object can appear again later in the stream, if it can: an object written
+    /// without a FLAG_REF slot (and not a Python 2 interned string) never recurs, so only shared
+    /// objects are worth caching work for. A value reached through a reference reports the slot
+    /// of the object it refers to. Slots and interned-string indices are dense from 0.
+    pub fn shared(&self) -> Option<Shared> {
+        match self.node.share {
+            ShareKind::None => None,
+            ShareKind::Ref => Some(Shared::Ref(self.node.slot)),
+            ShareKind::Interned => Some(Shared::Interned(self.node.slot)),
+        }
     }
 
     /// What kind of object this is.
@@ -1094,6 +1127,25 @@ mod tests {
     fn singletons_take_no_slot() {
         let b = b"[\x02\0\0\0\xce\xfa\x01xr\0\0\0\0"; // N|FLAG then z|FLAG: slot 0 is "x"
         assert_eq!(decode(b).unwrap(), "[<None>, \"x\"]");
+    }
+
+    #[test]
+    fn shared_objects_report_their_slot() {
+        // [ 'ab'|FLAG, r0, 'c', t'd', R0 ]
+        let b = b"[\x05\0\0\0\xfa\x02abr\0\0\0\0z\x01ct\x01\0\0\0dR\0\0\0\0";
+        let mut dec = Decoder::new(b).unwrap();
+        let list = dec.read_object().unwrap();
+        let shared: Vec<_> = list.as_sequence().unwrap().map(|v| v.shared()).collect();
+        assert_eq!(
+            shared,
+            [
+                Some(Shared::Ref(0)),
+                Some(Shared::Ref(0)),
+                None,
+                Some(Shared::Interned(0)),
+                Some(Shared::Interned(0)),
+            ]
+        );
     }
 
     #[test]

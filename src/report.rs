@@ -90,24 +90,24 @@ fn stats_line(out: &mut String, profile: &Profile, id: FunctionId) {
     };
     rjust(out, &calls, 9);
     out.push(' ');
-    f8(out, stats.tottime);
-    out.push(' ');
-    if stats.calls == 0 {
-        pad(out, 8);
-    } else {
-        f8(out, stats.tottime / stats.calls as f64);
-    }
-    out.push(' ');
-    f8(out, stats.cumtime);
-    out.push(' ');
-    if stats.primitive_calls == 0 {
-        pad(out, 8);
-    } else {
-        f8(out, stats.cumtime / stats.primitive_calls as f64);
-    }
-    out.push(' ');
+    time_and_per_call(out, stats.tottime, stats.calls);
+    // cumtime per call divides by primitive calls, tottime per call by all calls.
+    time_and_per_call(out, stats.cumtime, stats.primitive_calls);
     profile.write_display_name(id, out);
     out.push('\n');
+}
+
+/// `f8(time)`, then `f8(time / calls)` or 8 spaces when there were no calls, each followed
+/// by a space.
+fn time_and_per_call(out: &mut String, time: f64, calls: i64) {
+    f8(out, time);
+    out.push(' ');
+    if calls == 0 {
+        pad(out, 8);
+    } else {
+        f8(out, time / calls as f64);
+    }
+    out.push(' ');
 }
 
 /// Which way a call report looks.

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::model::{
     Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym, Totals,
 };
-use crate::read::marshal::{Decoder, Kind, Shared, Value};
+use crate::read::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 
 /// Reads a stats dump from its bytes.
 pub fn read(input: &[u8]) -> Result<Profile, Error> {
@@ -120,11 +120,7 @@ impl KeyCache {
     }
 
     fn convert_key(&mut self, key: Value<'_, '_>) -> Result<FunctionKey, Error> {
-        const EXPECTED: &str = "a function key (file, line, name)";
-        let parts = key
-            .as_tuple()
-            .filter(|t| t.len() == 3)
-            .ok_or_else(|| Error::shape(key.offset(), EXPECTED, describe(&key)))?;
+        let parts = tuple_of(key, 3, "a function key (file, line, name)")?;
         let [file, line, name] = [0, 1, 2].map(|i| parts.get(i).expect("length checked"));
         let file = self.string(file, "a file name string")?;
         let line = line
@@ -162,12 +158,8 @@ pub(crate) fn code_repr(name: &str, filename: &str, line: i64) -> String {
 
 fn function_value<'d, 'a>(
     value: Value<'d, 'a>,
-) -> Result<(FunctionStats, crate::read::marshal::DictItems<'d, 'a>), Error> {
-    const EXPECTED: &str = "function statistics (cc, nc, tt, ct, callers)";
-    let parts = value
-        .as_tuple()
-        .filter(|t| t.len() == 5)
-        .ok_or_else(|| Error::shape(value.offset(), EXPECTED, describe(&value)))?;
+) -> Result<(FunctionStats, DictItems<'d, 'a>), Error> {
+    let parts = tuple_of(value, 5, "function statistics (cc, nc, tt, ct, callers)")?;
     let get = |i| parts.get(i).expect("length checked");
     let callers = get(4);
     let callers_dict = callers
@@ -180,6 +172,18 @@ fn function_value<'d, 'a>(
         cumtime: seconds(get(3))?,
     };
     Ok((stats, callers_dict))
+}
+
+/// The elements of `value` if it is a tuple of `len`; otherwise a shape error.
+fn tuple_of<'d, 'a>(
+    value: Value<'d, 'a>,
+    len: usize,
+    expected: &'static str,
+) -> Result<Items<'d, 'a>, Error> {
+    value
+        .as_tuple()
+        .filter(|t| t.len() == len)
+        .ok_or_else(|| Error::shape(value.offset(), expected, describe(&value)))
 }
 
 fn count(value: Value<'_, '_>) -> Result<i64, Error> {
@@ -204,11 +208,11 @@ fn call_stats(value: Value<'_, '_>) -> Result<CallStats, Error> {
     if let Some(n) = value.as_int() {
         return Ok(CallStats::Count(n));
     }
-    const EXPECTED: &str = "caller statistics (nc, cc, tt, ct) or a call count";
-    let parts = value
-        .as_tuple()
-        .filter(|t| t.len() == 4)
-        .ok_or_else(|| Error::shape(value.offset(), EXPECTED, describe(&value)))?;
+    let parts = tuple_of(
+        value,
+        4,
+        "caller statistics (nc, cc, tt, ct) or a call count",
+    )?;
     let get = |i| parts.get(i).expect("length checked");
     Ok(CallStats::Timed {
         calls: count(get(0))?,

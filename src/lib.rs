@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod export;
 mod model;
 mod pyfmt;
 pub mod query;

@@ -28,5 +28,5 @@ pub mod report;
 
 pub use error::{Error, ErrorKind};
 pub use model::{CallStats, FunctionId, FunctionStats, Profile, SourceFile, Totals};
-pub use query::{ListOptions, Listing, Restriction, SortKey};
+pub use query::{ListOptions, Listing, NameFilter, Restriction, SortKey};
 pub use read::{Format, read, read_path};

@@ -22,7 +22,8 @@ pub(crate) use intern::{Interner, Sym};
 pub struct FunctionId(pub(crate) u32);
 
 impl FunctionId {
-    fn index(self) -> usize {
+    /// The id as an index: ids are dense from 0 (see [`Profile::all_functions`]).
+    pub fn index(self) -> usize {
         self.0 as usize
     }
 }
@@ -183,6 +184,11 @@ impl Profile {
         self.listed
     }
 
+    /// Every function id: the listed functions, then those that appear only as callers.
+    pub fn all_functions(&self) -> impl ExactSizeIterator<Item = FunctionId> + '_ {
+        (0..self.keys.len() as u32).map(FunctionId)
+    }
+
     /// Whether `id` is a listed function (not only named as a caller).
     pub fn is_listed(&self, id: FunctionId) -> bool {
         id.index() < self.listed
@@ -273,6 +279,25 @@ impl Profile {
         })
     }
 
+    /// For each function id, the id of its recursion cycle: functions that can reach each other
+    /// through calls (a strongly connected component of the call graph) share it; any other
+    /// function has a component of its own. A function that calls itself is alone in its
+    /// component but [`Profile::calls_itself`] says so.
+    pub(crate) fn recursion_components(&self) -> Vec<u32> {
+        let mut component = vec![0u32; self.keys.len()];
+        for (i, scc) in petgraph::algo::tarjan_scc(self.graph()).iter().enumerate() {
+            for node in scc {
+                component[node.index()] = i as u32;
+            }
+        }
+        component
+    }
+
+    /// Whether the function appears among its own callers.
+    pub fn calls_itself(&self, id: FunctionId) -> bool {
+        self.callers(id).any(|(caller, _)| caller == id)
+    }
+
     /// Whether the data is cProfile's (timed edges) rather than the `profile` module's, decided
     /// as pstats decides it: by the first function, in file order, that has callers.
     pub fn has_timed_edges(&self) -> bool {
@@ -332,6 +357,31 @@ impl Profile {
         }
         let top_level = self.top_level.iter().map(|id| key_of[id.index()]).collect();
         builder.finish(self.totals, self.files.clone(), Some(top_level))
+    }
+
+    /// A new profile with only the functions `keep` accepts (listed ones with their figures)
+    /// and the edges between them; totals are recomputed from what is kept.
+    pub fn retain(&self, keep: impl Fn(FunctionId) -> bool) -> Profile {
+        let mut builder = Builder::default();
+        let key_of: Vec<KeyId> = self
+            .keys
+            .iter()
+            .map(|key| {
+                let strings = &self.strings;
+                builder.key(strings.get(key.file), key.line, strings.get(key.name))
+            })
+            .collect();
+        let kept: Vec<bool> = (0..self.keys.len() as u32)
+            .map(|i| keep(FunctionId(i)))
+            .collect();
+        for id in self.functions().filter(|id| kept[id.index()]) {
+            let callers = self
+                .callers(id)
+                .filter(|(caller, _)| kept[caller.index()])
+                .map(|(caller, stats)| (key_of[caller.index()], stats));
+            builder.add_entry(key_of[id.index()], self.stats(id), callers, Merge::Replace);
+        }
+        builder.finish(Totals::default(), self.files.clone(), None)
     }
 
     /// pstats' `Stats(a, b, c, …)`: the first profile, then the others added in *reverse*
@@ -675,6 +725,26 @@ mod tests {
             Merge::Replace,
         );
         b.finish(Totals::default(), vec![], None)
+    }
+
+    #[test]
+    fn retain_keeps_functions_and_edges_between_them() {
+        let p = sample();
+        let kept = p.retain(|id| p.name(id) != "main");
+        assert_eq!(kept.function_count(), 2);
+        assert_eq!(
+            kept.totals(),
+            Totals {
+                calls: 4,
+                primitive_calls: 3,
+                tottime: 1.25
+            }
+        );
+        let callers: Vec<_> = kept
+            .callers(FunctionId(1))
+            .map(|(c, _)| kept.display_name(c))
+            .collect();
+        assert_eq!(callers, ["/a/util.py:5(f)"]);
     }
 
     #[test]

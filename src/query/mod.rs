@@ -1,6 +1,8 @@
 //! Queries over a profile, with pstats' semantics: sort keys and their abbreviations, stable
 //! multi-key sorting, reversal, and restrictions (count, fraction, regex) applied in order.
 
+pub mod stacks;
+
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -205,7 +207,7 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
         let before = functions.len();
         match restriction {
             Restriction::Regex(pattern) => {
-                let Ok(regex) = fancy_regex::Regex::new(&pyfmt::python_regex(pattern)) else {
+                let Ok(filter) = NameFilter::new(pattern) else {
                     messages.push(format!(
                         "   <Invalid regular expression {}>",
                         pyfmt::str_repr(pattern)
@@ -213,12 +215,7 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
                     continue;
                 };
                 let mut name = String::new();
-                functions.retain(|&id| {
-                    name.clear();
-                    profile.write_display_name(id, &mut name);
-                    // A match that exceeds the engine's backtracking limit counts as no match.
-                    regex.is_match(&name).unwrap_or(false)
-                });
+                functions.retain(|&id| filter.matches_with(profile, id, &mut name));
             }
             &Restriction::Fraction(f) => {
                 if (0.0..1.0).contains(&f) {
@@ -243,6 +240,34 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
     Listing {
         functions,
         messages,
+    }
+}
+
+/// A Python regular expression matched against functions' printed names, as pstats matches
+/// its regex restrictions (`re.search` on `func_std_string`).
+#[derive(Debug, Clone)]
+pub struct NameFilter {
+    regex: fancy_regex::Regex,
+}
+
+impl NameFilter {
+    /// Compiles a Python regular expression; the error says why it is not one.
+    pub fn new(pattern: &str) -> Result<NameFilter, String> {
+        fancy_regex::Regex::new(&pyfmt::python_regex(pattern))
+            .map(|regex| NameFilter { regex })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether the function's printed name matches anywhere.
+    pub fn matches(&self, profile: &Profile, id: FunctionId) -> bool {
+        self.matches_with(profile, id, &mut String::new())
+    }
+
+    fn matches_with(&self, profile: &Profile, id: FunctionId, name: &mut String) -> bool {
+        name.clear();
+        profile.write_display_name(id, name);
+        // A match that exceeds the engine's backtracking limit counts as no match.
+        self.regex.is_match(name).unwrap_or(false)
     }
 }
 

@@ -1,0 +1,381 @@
+//! Call stacks reconstructed from caller→callee edges, for flame graphs.
+//!
+//! cProfile keeps no stacks, only each function's own time and, per caller→callee edge, the
+//! calls and time along it. A flame graph needs stacks, so they are estimated (docs/stacks.md):
+//!
+//! * Each function's own time (tottime) is shared among its callers in proportion to the time
+//!   each edge carried (the edge's cumtime; with no time on any edge, its call count). The share
+//!   a caller receives is shared in turn among *its* callers, up to a function with no callers,
+//!   which is a root.
+//! * Recursion is cut: a caller already on the stack being built is skipped, and the shares are
+//!   taken among the remaining callers. A function whose callers are all on the stack ends it.
+//! * Shares too small to matter (below a millionth of the total time and below 1% of the leaf
+//!   function's own time, by default) are not followed further up: all such callers of one
+//!   frame are gathered under one [`Frame::OtherCallers`] root, so no time is lost and the
+//!   number of stacks stays bounded.
+//!
+//! Every function's own time appears in full, split over its stacks: the stacks' times add up
+//! to the sum of all tottimes, i.e. pstats' total time.
+
+use hashbrown::HashMap;
+
+use crate::model::{CallStats, FunctionId, Profile};
+
+/// One frame of a reconstructed stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Frame {
+    /// A function of the profile.
+    Function(FunctionId),
+    /// Callers whose shares were too small to follow, gathered into one root.
+    OtherCallers,
+}
+
+/// A reconstructed stack: frames from the root to the function whose own time it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    /// Root first.
+    pub frames: Vec<Frame>,
+    /// The leaf function's own time attributed to this stack, in seconds.
+    pub seconds: f64,
+}
+
+/// How stacks are reconstructed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StackOptions {
+    /// A caller's share is followed further up if it is at least this fraction of the total
+    /// time… Default: 1e-6.
+    pub min_fraction: f64,
+    /// …or at least this fraction of the leaf function's own time. Smaller shares are gathered
+    /// under [`Frame::OtherCallers`]. Default: 0.01.
+    pub min_share_of_leaf: f64,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            min_fraction: 1e-6,
+            min_share_of_leaf: 0.01,
+        }
+    }
+}
+
+/// Reconstructs stacks for every listed function with positive own time; each distinct stack
+/// appears once. Stacks come out in function order, each function's stacks in caller order;
+/// functions with zero or negative own
+/// time (possible only in crafted files) get none.
+pub fn stacks(profile: &Profile, options: &StackOptions) -> Vec<Stack> {
+    let total: f64 = profile
+        .functions()
+        .map(|id| profile.stats(id).tottime)
+        .filter(|t| *t > 0.0 && t.is_finite())
+        .sum();
+    let mut walk = Walk {
+        profile,
+        cutoff: total * options.min_fraction,
+        share_of_leaf: options.min_share_of_leaf,
+        leaf_cutoff: 0.0,
+        budget: MAX_STEPS,
+        shares: Vec::new(),
+        out: Vec::new(),
+    };
+    for id in profile.functions() {
+        let tottime = profile.stats(id).tottime;
+        if tottime > 0.0 && tottime.is_finite() {
+            walk.leaf_cutoff = tottime * walk.share_of_leaf;
+            walk.expand(&mut vec![id], &mut Vec::new(), tottime);
+        }
+    }
+    merge_identical(walk.out)
+}
+
+/// Sums stacks with the same frames (collapsed recursion reaches a stack by several routes),
+/// keeping the order of first appearance.
+fn merge_identical(stacks: Vec<Stack>) -> Vec<Stack> {
+    let mut index: HashMap<Vec<Frame>, usize> = HashMap::with_capacity(stacks.len());
+    let mut merged: Vec<Stack> = Vec::with_capacity(stacks.len());
+    for stack in stacks {
+        match index.get(&stack.frames) {
+            Some(&at) => merged[at].seconds += stack.seconds,
+            None => {
+                index.insert(stack.frames.clone(), merged.len());
+                merged.push(stack);
+            }
+        }
+    }
+    merged
+}
+
+/// Expansion steps allowed in all: past this (only pathological graphs get there), the
+/// remaining shares are gathered under [`Frame::OtherCallers`] where they stand.
+const MAX_STEPS: u64 = 20_000_000;
+
+struct Walk<'p> {
+    profile: &'p Profile,
+    /// Shares below both cutoffs are not followed.
+    cutoff: f64,
+    share_of_leaf: f64,
+    leaf_cutoff: f64,
+    budget: u64,
+    /// Callers' shares, a stack of one segment per level being expanded.
+    shares: Vec<(FunctionId, f64)>,
+    out: Vec<Stack>,
+}
+
+impl Walk<'_> {
+    /// Follows the callers of the last frame of `path` (leaf first), carrying `seconds`;
+    /// callers in `excluded` are not followed (recursion already collapsed).
+    fn expand(&mut self, path: &mut Vec<FunctionId>, excluded: &mut Vec<FunctionId>, seconds: f64) {
+        if self.budget == 0 {
+            self.emit(path, Some(Frame::OtherCallers), seconds);
+            return;
+        }
+        self.budget -= 1;
+        let top = *path.last().expect("path is never empty");
+        let start = self.shares.len();
+        let skip = |caller: &FunctionId| path.contains(caller) || excluded.contains(caller);
+        caller_shares(self.profile, top, skip, &mut self.shares);
+        if self.shares.len() == start {
+            self.dead_end(path, excluded, seconds);
+            return;
+        }
+        let mut other = 0.0;
+        for i in start..self.shares.len() {
+            let (caller, share) = self.shares[i];
+            let part = seconds * share;
+            if part < self.cutoff && part < self.leaf_cutoff {
+                other += part;
+                continue;
+            }
+            path.push(caller);
+            self.expand(path, excluded, part);
+            path.pop();
+        }
+        self.shares.truncate(start);
+        if other > 0.0 {
+            self.emit(path, Some(Frame::OtherCallers), other);
+        }
+    }
+
+    /// The top of `path` has no caller left to follow. If it has none at all, it is a root.
+    /// Otherwise its callers are all on the stack already: this time was spent in a recursive
+    /// call, so it goes to the outermost of those callers' frames, which continues without the
+    /// frames of the cycle.
+    fn dead_end(
+        &mut self,
+        path: &mut Vec<FunctionId>,
+        excluded: &mut Vec<FunctionId>,
+        seconds: f64,
+    ) {
+        let top = *path.last().expect("path is never empty");
+        let outermost = self
+            .profile
+            .callers(top)
+            .filter_map(|(caller, _)| path.iter().position(|&f| f == caller))
+            .min();
+        match outermost {
+            Some(j) if j + 1 < path.len() => {
+                let cycle = path.split_off(j + 1);
+                let excluded_before = excluded.len();
+                excluded.extend(&cycle);
+                self.expand(path, excluded, seconds);
+                excluded.truncate(excluded_before);
+                path.extend(cycle);
+            }
+            _ => self.emit(path, None, seconds),
+        }
+    }
+
+    fn emit(&mut self, path: &[FunctionId], root: Option<Frame>, seconds: f64) {
+        let frames = root
+            .into_iter()
+            .chain(path.iter().rev().map(|&id| Frame::Function(id)))
+            .collect();
+        self.out.push(Stack { frames, seconds });
+    }
+}
+
+/// Appends to `shares` the callers of `id` that are not skipped, each with its share (the
+/// shares add up to 1): by edge time, or by call count when no edge carries time, or equal.
+fn caller_shares(
+    profile: &Profile,
+    id: FunctionId,
+    skip: impl Fn(&FunctionId) -> bool,
+    shares: &mut Vec<(FunctionId, f64)>,
+) {
+    let weight = |call: CallStats| {
+        let usable = |x: f64| if x.is_finite() && x > 0.0 { x } else { 0.0 };
+        match call {
+            CallStats::Timed { cumtime, calls, .. } => (usable(cumtime), usable(calls as f64)),
+            CallStats::Count(calls) => (0.0, usable(calls as f64)),
+        }
+    };
+    let callers = || profile.callers(id).filter(|(caller, _)| !skip(caller));
+    let (by_time, by_calls, n) = callers().fold((0.0, 0.0, 0.0), |(t, c, n), (_, call)| {
+        let (time, calls) = weight(call);
+        (t + time, c + calls, n + 1.0)
+    });
+    shares.extend(callers().map(|(caller, call)| {
+        let (time, calls) = weight(call);
+        let share = if by_time > 0.0 {
+            time / by_time
+        } else if by_calls > 0.0 {
+            calls / by_calls
+        } else {
+            1.0 / n
+        };
+        (caller, share)
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(bytes: &[u8]) -> Profile {
+        crate::read(bytes).expect("valid test profile")
+    }
+
+    /// A function of a test profile: its name, own time, and callers with each edge's cumtime.
+    struct Row<'a> {
+        name: &'a str,
+        tottime: f64,
+        callers: Vec<(&'a str, f64)>,
+    }
+
+    fn row<'a>(name: &'a str, tottime: f64, callers: &[(&'a str, f64)]) -> Row<'a> {
+        Row {
+            name,
+            tottime,
+            callers: callers.to_vec(),
+        }
+    }
+
+    /// Builds a cProfile-shaped marshal dict; every function lives in `m.py` at line = its
+    /// index + 1.
+    fn dump(rows: &[Row<'_>]) -> Vec<u8> {
+        let line_of = |name: &str| rows.iter().position(|r| r.name == name).unwrap() as i32 + 1;
+        let key = |out: &mut Vec<u8>, name: &str| {
+            out.extend(b")\x03z\x04m.pyi");
+            out.extend(line_of(name).to_le_bytes());
+            out.push(b'z');
+            out.push(name.len() as u8);
+            out.extend(name.as_bytes());
+        };
+        let float = |out: &mut Vec<u8>, v: f64| {
+            out.push(b'g');
+            out.extend(v.to_le_bytes());
+        };
+        let int = |out: &mut Vec<u8>, v: i32| {
+            out.push(b'i');
+            out.extend(v.to_le_bytes());
+        };
+        let mut out = vec![b'{'];
+        for r in rows {
+            key(&mut out, r.name);
+            out.extend(b")\x05");
+            int(&mut out, 1);
+            int(&mut out, 1);
+            float(&mut out, r.tottime);
+            float(&mut out, r.tottime);
+            out.push(b'{');
+            for (caller, ct) in &r.callers {
+                key(&mut out, caller);
+                out.extend(b")\x04");
+                int(&mut out, 1);
+                int(&mut out, 1);
+                float(&mut out, 0.0);
+                float(&mut out, *ct);
+            }
+            out.push(b'0');
+        }
+        out.push(b'0');
+        out
+    }
+
+    fn folded(p: &Profile) -> Vec<(String, f64)> {
+        stacks(p, &StackOptions::default())
+            .into_iter()
+            .map(|s| {
+                let names: Vec<&str> = s
+                    .frames
+                    .iter()
+                    .map(|f| match f {
+                        Frame::Function(id) => p.name(*id),
+                        Frame::OtherCallers => "[other]",
+                    })
+                    .collect();
+                (names.join(";"), s.seconds)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shares_follow_edge_time() {
+        // main calls a (edge 3.0) and b (edge 1.0); both call leaf, 0.75 via a, 0.25 via b.
+        let p = profile(&dump(&[
+            row("main", 1.0, &[]),
+            row("a", 2.0, &[("main", 3.0)]),
+            row("b", 0.5, &[("main", 1.0)]),
+            row("leaf", 1.0, &[("a", 0.75), ("b", 0.25)]),
+        ]));
+        assert_eq!(
+            folded(&p),
+            [
+                ("main".to_string(), 1.0),
+                ("main;a".to_string(), 2.0),
+                ("main;b".to_string(), 0.5),
+                ("main;a;leaf".to_string(), 0.75),
+                ("main;b;leaf".to_string(), 0.25),
+            ]
+        );
+    }
+
+    #[test]
+    fn recursion_is_cut() {
+        // fib calls itself; mutual recursion even <-> odd under main.
+        let p = profile(&dump(&[
+            row("main", 0.5, &[]),
+            row("fib", 1.0, &[("main", 1.5), ("fib", 1.2)]),
+            row("even", 0.25, &[("main", 0.5), ("odd", 0.4)]),
+            row("odd", 0.25, &[("even", 0.45)]),
+        ]));
+        assert_eq!(
+            folded(&p),
+            [
+                ("main".to_string(), 0.5),
+                ("main;fib".to_string(), 1.0),
+                ("main;even".to_string(), 0.25),
+                ("main;even;odd".to_string(), 0.25),
+            ]
+        );
+    }
+
+    #[test]
+    fn total_is_kept_and_small_shares_are_gathered() {
+        let names: Vec<String> = (0..50).map(|i| format!("c{i}")).collect();
+        let mut rows = vec![row("root", 0.0, &[])];
+        rows.extend(names.iter().map(|n| row(n, 0.0, &[("root", 1.0)])));
+        rows.push(Row {
+            name: "leaf",
+            tottime: 1.0,
+            callers: names.iter().map(|n| (n.as_str(), 1.0)).collect(),
+        });
+        let p = profile(&dump(&rows));
+        let options = StackOptions {
+            min_fraction: 0.05,
+            min_share_of_leaf: 0.05,
+        };
+        let stacks = stacks(&p, &options);
+        // Each caller's share is 1/50 = 0.02 < 0.05: all gathered under one root.
+        assert_eq!(stacks.len(), 1);
+        assert_eq!(stacks[0].frames.first(), Some(&Frame::OtherCallers));
+        assert!((stacks[0].seconds - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_caller_less_function_is_a_root() {
+        let p = profile(&dump(&[row("a", 1.0, &[]), row("b", 2.0, &[])]));
+        assert_eq!(folded(&p), [("a".to_string(), 1.0), ("b".to_string(), 2.0)]);
+    }
+}

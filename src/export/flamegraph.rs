@@ -1,0 +1,57 @@
+//! SVG flame graphs, rendered by inferno from the folded stacks of [`super::folded`].
+
+use std::io;
+
+use crate::Profile;
+use crate::export::{TimeUnit, folded};
+use crate::query::stacks::StackOptions;
+
+/// Options for SVG flame graphs.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The unit of the counts shown on hover. Default: microseconds.
+    pub unit: TimeUnit,
+    /// The title above the graph; the unit is added to it. Default: `Flame Graph`.
+    pub title: String,
+    /// How stacks are reconstructed. Default: [`StackOptions::default`].
+    pub stacks: StackOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            unit: TimeUnit::Us,
+            title: "Flame Graph".to_string(),
+            stacks: StackOptions::default(),
+        }
+    }
+}
+
+/// Writes an SVG flame graph. A profile with no own time at all gives inferno nothing to draw;
+/// it then writes its "no stack counts" image.
+pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
+    let folded_options = folded::Options {
+        unit: options.unit,
+        stacks: options.stacks.clone(),
+    };
+    let lines: Vec<String> = folded::lines(profile, &folded_options)
+        .into_iter()
+        .map(|(stack, count)| format!("{stack} {count}"))
+        .collect();
+    let mut inferno_options = inferno::flamegraph::Options::default();
+    inferno_options.title = format!(
+        "{} ({}; stacks estimated from call edges)",
+        options.title, options.unit
+    );
+    inferno_options.count_name = options.unit.name().to_string();
+    // Colours from the frame names, so the same profile renders the same SVG.
+    inferno_options.hash = true;
+    inferno_options.deterministic = true;
+    inferno::flamegraph::from_lines(
+        &mut inferno_options,
+        lines.iter().map(String::as_str),
+        writer,
+    )
+    .map_err(io::Error::other)
+}

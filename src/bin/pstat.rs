@@ -4,12 +4,13 @@
 //! input cannot be read or is not a profile, 2 on a usage error.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use pstat::{ListOptions, Profile, Restriction, SortKey};
+use pstat::export::{self, Format, TimeUnit};
+use pstat::{ListOptions, NameFilter, Profile, Restriction, SortKey};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +32,40 @@ enum Command {
     Callers(ReportArgs),
     /// Print what each function called, like pstats' print_callees
     Callees(ReportArgs),
+    /// Write the profile as callgrind, folded stacks, an SVG flame graph, JSON, speedscope or
+    /// a .stats dump (several inputs are added together first, as pstats adds them)
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// Profile dumps (.stats/.prof from cProfile or profile)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Output file, written whole or not at all; - for standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    output: PathBuf,
+
+    /// Output format; without it, OUT's name decides: callgrind.out*, *.callgrind →
+    /// callgrind; *.folded, *.collapsed → folded; *.svg → svg; *.speedscope.json → speedscope;
+    /// *.json → json; *.stats, *.prof, *.pstats → stats
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    format: Option<Format>,
+
+    /// Strip directories from file names first (and merge functions that then have the same key)
+    #[arg(long)]
+    strip_dirs: bool,
+
+    /// Keep only the functions whose printed name matches this Python regular expression
+    /// (repeat to require several), with the calls between them
+    #[arg(long = "match", short = 'm', value_name = "REGEX")]
+    regex: Vec<String>,
+
+    /// Time unit of the output's integer costs: ns, us, ms or s [default: ns for callgrind,
+    /// us for folded, svg and speedscope]
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<TimeUnit>,
 }
 
 #[derive(Args)]
@@ -121,6 +156,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Show(args) => (args, |p, o, w| pstat::report::write_stats(p, o, w)),
         Command::Callers(args) => (args, |p, o, w| pstat::report::write_callers(p, o, w)),
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
+        Command::Convert(args) => return convert(args),
     };
     let mut profile = load(&args.files)?;
     if args.strip_dirs {
@@ -136,6 +172,148 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
+}
+
+fn convert(args: ConvertArgs) -> anyhow::Result<()> {
+    let to_stdout = args.output.as_os_str() == "-";
+    let format = match args.format {
+        Some(format) => format,
+        None if to_stdout => usage_error("writing to standard output needs --format"),
+        None => Format::from_path(&args.output).unwrap_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|(name, _)| *name).collect();
+            usage_error(&format!(
+                "cannot tell the output format from the name {:?}; name it like \
+                 callgrind.out, x.callgrind, x.folded, x.svg, x.speedscope.json, x.json or \
+                 x.stats, or pass --format with one of: {}",
+                args.output.display(),
+                names.join(", ")
+            ))
+        }),
+    };
+    let filters = args
+        .regex
+        .iter()
+        .map(|pattern| {
+            NameFilter::new(pattern)
+                .unwrap_or_else(|e| usage_error(&format!("--match {pattern:?}: {e}")))
+        })
+        .collect::<Vec<_>>();
+    if !to_stdout {
+        refuse_input_as_output(&args.files, &args.output)?;
+    }
+
+    let mut profile = load(&args.files)?;
+    if args.strip_dirs {
+        profile = profile.strip_dirs();
+    }
+    if !filters.is_empty() {
+        profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
+    }
+    let title = args
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        match format {
+            Format::Callgrind => {
+                let mut options = export::callgrind::Options::default();
+                options.unit = args.unit.unwrap_or(options.unit);
+                export::callgrind::write(&profile, &options, out)
+            }
+            Format::Folded => {
+                let mut options = export::folded::Options::default();
+                options.unit = args.unit.unwrap_or(options.unit);
+                export::folded::write(&profile, &options, out)
+            }
+            Format::Svg => {
+                let mut options = export::flamegraph::Options::default();
+                options.unit = args.unit.unwrap_or(options.unit);
+                options.title = title.clone();
+                export::flamegraph::write(&profile, &options, out)
+            }
+            Format::Speedscope => {
+                let mut options = export::speedscope::Options::default();
+                options.unit = args.unit.unwrap_or(options.unit);
+                options.name = title.clone();
+                export::speedscope::write(&profile, &options, out)
+            }
+            Format::Json | Format::Stats => Err(io::Error::other(format!(
+                "the {} format is not available yet",
+                format.name()
+            ))),
+            _ => Err(io::Error::other("unknown format")),
+        }
+    };
+    if to_stdout {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        write(&mut out).context("writing to standard output")?;
+        out.flush().context("writing to standard output")?;
+    } else {
+        write_atomically(&args.output, write)
+            .with_context(|| format!("writing {}", args.output.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`: a reader never sees
+/// a partial file, and a failed conversion leaves nothing behind.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".pstat-")
+        .tempfile_in(dir)?;
+    {
+        let mut out = io::BufWriter::new(temp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// An output that is one of the inputs (by any name) would destroy it.
+fn refuse_input_as_output(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()> {
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Ok(meta) = std::fs::metadata(input)
+            && same_file(&meta, &out)
+        {
+            anyhow::bail!(
+                "refusing to write {}: it is the input {}",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+fn usage_error(message: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, message)
+        .exit()
 }
 
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;

@@ -2,6 +2,7 @@
 //! command line's behaviour.
 
 mod cli;
+mod convert;
 mod pstats_fixtures;
 mod robustness;
 

@@ -1,0 +1,407 @@
+//! `pstat convert`: callgrind checked by callgrind_annotate against pstats' figures, folded
+//! stacks and speedscope checked for what they promise, on every fixture; the command line's
+//! output handling.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin;
+use pstat::export::{self, TimeUnit};
+use pstat::{FunctionId, Profile};
+
+use crate::fixtures;
+
+/// Every non-empty fixture dump.
+fn stats_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
+        let dir = dir.expect("entry").path();
+        if dir.is_dir() {
+            for file in std::fs::read_dir(&dir).expect("tag dir") {
+                let file = file.expect("entry").path();
+                if file.extension().is_some_and(|e| e == "stats") && !file.ends_with("empty.stats")
+                {
+                    files.push(file);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    files
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(fixtures())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The name callgrind_annotate gives a function: `file:function`, where a function sharing its
+/// name with another in the same file is written `name:line`.
+fn annotate_names(profile: &Profile) -> Vec<String> {
+    let ids: Vec<FunctionId> = profile.all_functions().collect();
+    let file = |id: FunctionId| match profile.file(id) {
+        "" => "~".to_string(),
+        f => f.to_string(),
+    };
+    let mut lines: HashMap<(String, &str), Vec<i64>> = HashMap::new();
+    for &id in &ids {
+        let entry = lines.entry((file(id), profile.name(id))).or_default();
+        if !entry.contains(&profile.line(id)) {
+            entry.push(profile.line(id));
+        }
+    }
+    ids.iter()
+        .map(|&id| {
+            let name = profile.name(id);
+            match lines[&(file(id), name)].len() {
+                1 => format!("{}:{name}", file(id)),
+                _ => format!("{}:{name}:{}", file(id), profile.line(id)),
+            }
+        })
+        .collect()
+}
+
+/// Runs callgrind_annotate on `path` and returns (program total, cost per `file:function`).
+fn callgrind_annotate(path: &Path, inclusive: bool) -> (u64, HashMap<String, u64>) {
+    // Run elsewhere: callgrind_annotate strips the working directory from file names.
+    let output = Command::new("callgrind_annotate")
+        .current_dir(std::env::temp_dir())
+        .arg("--threshold=100")
+        .arg(format!(
+            "--inclusive={}",
+            if inclusive { "yes" } else { "no" }
+        ))
+        .arg(path)
+        .output()
+        .expect("callgrind_annotate (from valgrind) must be installed: .ci/run installs it");
+    assert!(
+        output.status.success(),
+        "callgrind_annotate failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut total = None;
+    let mut costs = HashMap::new();
+    for line in text.lines() {
+        // "1,234 (12.34%)  file:function"
+        let Some((number, rest)) = line.trim_start().split_once(' ') else {
+            continue;
+        };
+        let Ok(cost) = number.replace(',', "").parse::<u64>() else {
+            continue;
+        };
+        let Some((_, name)) = rest.split_once(")  ") else {
+            continue;
+        };
+        if name == "PROGRAM TOTALS" {
+            total = Some(cost);
+        } else {
+            *costs.entry(name.to_string()).or_insert(0) += cost;
+        }
+    }
+    (total.expect("PROGRAM TOTALS line"), costs)
+}
+
+fn ns(seconds: f64) -> u64 {
+    let v = (seconds * 1e9).round();
+    if v.is_finite() && v > 0.0 {
+        v as u64
+    } else {
+        0
+    }
+}
+
+/// callgrind_annotate reads pstat's callgrind for every fixture; its program total is the sum
+/// of the functions' tottimes (pstats' total time, within rounding), each function's self cost
+/// is its tottime, and each function's inclusive cost (which callgrind_annotate sums from the
+/// calls into it) is its cumtime wherever the edges are consistent with it — always inside
+/// recursion cycles, which is where pyprof2calltree doubles it.
+#[test]
+fn callgrind_annotate_agrees_with_pstats() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut checked = 0;
+    let mut recursive_checked = 0;
+    for fixture in stats_fixtures() {
+        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let out = dir.path().join("out.callgrind");
+        let file = std::fs::File::create(&out).expect("create");
+        export::callgrind::write(&profile, &export::callgrind::Options::default(), file)
+            .expect("write");
+
+        let names = annotate_names(&profile);
+        let (total, self_costs) = callgrind_annotate(&out, false);
+        let expected_total: u64 = profile
+            .functions()
+            .map(|id| ns(profile.stats(id).tottime))
+            .sum();
+        assert_eq!(total, expected_total, "{}", relative(&fixture));
+        // Callgrind costs cannot be negative: a crafted negative time counts as 0.
+        let pstats_total: f64 = profile
+            .functions()
+            .map(|id| profile.stats(id).tottime.max(0.0) * 1e9)
+            .sum();
+        assert!(
+            (total as f64 - pstats_total).abs() <= profile.function_count() as f64 / 2.0 + 1.0,
+            "{}: total {total} vs pstats {pstats_total}",
+            relative(&fixture)
+        );
+        for id in profile.functions() {
+            let name = &names[id.index()];
+            let cost = self_costs.get(name).copied().unwrap_or(0);
+            assert_eq!(
+                cost,
+                ns(profile.stats(id).tottime),
+                "{}: self cost of {name}",
+                relative(&fixture)
+            );
+        }
+
+        let (_, inclusive) = callgrind_annotate(&out, true);
+        for id in profile.functions() {
+            let name = &names[id.index()];
+            let callers = profile.callers(id).len() as u64;
+            let recursive = profile
+                .callers(id)
+                .any(|(caller, _)| caller == id || profile.callers(caller).any(|(c, _)| c == id));
+            if callers == 0 || !recursive || !profile.has_timed_edges() {
+                continue;
+            }
+            let cost = inclusive.get(name).copied().unwrap_or(0);
+            let want = ns(profile.stats(id).cumtime);
+            assert!(
+                cost.abs_diff(want) <= callers,
+                "{}: inclusive cost of recursive {name} is {cost}, cumtime {want}",
+                relative(&fixture)
+            );
+            recursive_checked += 1;
+        }
+        checked += 1;
+    }
+    eprintln!(
+        "callgrind_annotate: {checked} fixtures, {recursive_checked} recursive functions' inclusive costs equal cumtime"
+    );
+    assert!(recursive_checked > 20);
+}
+
+/// Folded stacks add up to the total time, keep every function's own time, and have
+/// well-formed frames.
+#[test]
+fn folded_stacks_keep_every_functions_time() {
+    for fixture in stats_fixtures() {
+        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let mut out = Vec::new();
+        export::folded::write(&profile, &export::folded::Options::default(), &mut out)
+            .expect("write");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let mut sum = 0u64;
+        let mut by_leaf: HashMap<String, (u64, u64)> = HashMap::new();
+        for line in text.lines() {
+            let (stack, count) = line.rsplit_once(' ').expect("count");
+            let count: u64 = count.parse().expect("integer count");
+            assert!(count > 0, "{line}");
+            assert!(
+                stack.split(';').all(|frame| frame == "[other callers]"
+                    || (frame.contains(" (") && frame.ends_with(')'))),
+                "{line}"
+            );
+            let leaf = stack.rsplit(';').next().expect("leaf").to_string();
+            let entry = by_leaf.entry(leaf).or_default();
+            entry.0 += count;
+            entry.1 += 1;
+            sum += count;
+        }
+        let total_us: f64 = profile
+            .functions()
+            .map(|id| profile.stats(id).tottime.max(0.0) * 1e6)
+            .sum();
+        assert_eq!(sum, total_us.round() as u64, "{}", relative(&fixture));
+        for id in profile.functions() {
+            let us = profile.stats(id).tottime * 1e6;
+            let frame = format!(
+                "{} ({}:{})",
+                profile.name(id),
+                profile.file(id),
+                profile.line(id)
+            );
+            let (got, lines) = by_leaf.get(&frame).copied().unwrap_or((0, 0));
+            // A function's own time is rounded once, not per stack.
+            assert!(
+                (got as f64 - us.max(0.0)).abs() < 1.0,
+                "{}: {frame} has {got} us in {lines} stacks, tottime {us} us",
+                relative(&fixture)
+            );
+        }
+    }
+}
+
+#[test]
+fn speedscope_output_matches_its_published_schema() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas/speedscope-file-format-schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema"))
+            .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    for fixture in stats_fixtures() {
+        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let mut out = Vec::new();
+        export::speedscope::write(&profile, &export::speedscope::Options::default(), &mut out)
+            .expect("write");
+        let document: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", relative(&fixture));
+        let profile_json = &document["profiles"][0];
+        let weights: u64 = profile_json["weights"]
+            .as_array()
+            .expect("weights")
+            .iter()
+            .map(|w| w.as_u64().expect("integer"))
+            .sum();
+        assert_eq!(profile_json["endValue"].as_u64(), Some(weights));
+        let frames = document["shared"]["frames"]
+            .as_array()
+            .expect("frames")
+            .len();
+        for sample in profile_json["samples"].as_array().expect("samples") {
+            for frame in sample.as_array().expect("sample") {
+                assert!((frame.as_u64().expect("index") as usize) < frames);
+            }
+        }
+    }
+}
+
+#[test]
+fn svg_renders_for_every_fixture() {
+    for fixture in stats_fixtures() {
+        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let mut options = export::flamegraph::Options::default();
+        options.title = relative(&fixture);
+        options.unit = TimeUnit::Us;
+        let mut out = Vec::new();
+        export::flamegraph::write(&profile, &options, &mut out).expect("write");
+        let svg = String::from_utf8(out).expect("UTF-8");
+        assert!(svg.starts_with("<?xml"), "{}", relative(&fixture));
+        assert!(
+            svg.contains(&relative(&fixture)),
+            "title in {}",
+            relative(&fixture)
+        );
+    }
+}
+
+fn convert(cwd: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(cargo_bin("pstat"))
+        .current_dir(cwd)
+        .arg("convert")
+        .args(args)
+        .output()
+        .expect("run pstat")
+}
+
+#[test]
+fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = fixtures().join("stats/py313/cprofile.stats");
+    let input = input.to_str().expect("UTF-8 path");
+    for (name, starts) in [
+        ("callgrind.out", "# callgrind format"),
+        ("x.folded", ""),
+        ("x.svg", "<?xml"),
+        ("x.speedscope.json", "{\"$schema\""),
+    ] {
+        let output = convert(dir.path(), &[input, "-o", name]);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let written = std::fs::read_to_string(dir.path().join(name)).expect("output written");
+        assert!(written.starts_with(starts), "{name}");
+    }
+    let output = convert(dir.path(), &[input, "-o", "report.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("callgrind, folded, svg, json, speedscope, stats"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("report.txt").exists());
+
+    let output = convert(
+        dir.path(),
+        &[input, "-o", "-", "--format", "callgrind", "--unit", "us"],
+    );
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("events: us\n"));
+}
+
+#[test]
+fn never_writes_over_an_input_and_leaves_nothing_on_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("in.stats");
+    std::fs::copy(fixtures().join("stats/py313/cprofile.stats"), &input).expect("copy");
+    let before = std::fs::read(&input).expect("read");
+    let output = convert(
+        dir.path(),
+        &["in.stats", "-o", "./in.stats", "--format", "callgrind"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("refusing to write"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read(&input).expect("read"), before);
+
+    // A hard link is the same file under another name.
+    std::fs::hard_link(&input, dir.path().join("link.callgrind")).expect("link");
+    let output = convert(dir.path(), &["in.stats", "-o", "link.callgrind"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read(&input).expect("read"), before);
+
+    // A bad input leaves no output and no temporary file behind.
+    std::fs::write(dir.path().join("bad.stats"), b"{)\x03").expect("write");
+    let output = convert(dir.path(), &["bad.stats", "-o", "out.callgrind"]);
+    assert_eq!(output.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left.len(), 3, "{left:?}");
+}
+
+#[test]
+fn callgrind_snapshots() {
+    for name in ["vectors/cprofile_v4.stats", "vectors/profile_v4.stats"] {
+        let profile = pstat::read_path(fixtures().join("stats").join(name)).expect("fixture");
+        let mut options = export::callgrind::Options::default();
+        options.command = Some(name.to_string());
+        let mut out = Vec::new();
+        export::callgrind::write(&profile, &options, &mut out).expect("write");
+        insta::assert_snapshot!(
+            format!("callgrind_{}", name.replace(['/', '.'], "_")),
+            String::from_utf8(out).expect("UTF-8")
+        );
+    }
+}
+
+#[test]
+fn folded_snapshot() {
+    let profile =
+        pstat::read_path(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("fixture");
+    let mut out = Vec::new();
+    export::folded::write(&profile, &export::folded::Options::default(), &mut out).expect("write");
+    insta::assert_snapshot!(
+        "folded_vectors_cprofile_v4",
+        String::from_utf8(out).expect("UTF-8")
+    );
+}

@@ -239,7 +239,10 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
                 options.name = title.clone();
                 export::speedscope::write(&profile, &options, out)
             }
-            Format::Json | Format::Stats => Err(io::Error::other(format!(
+            Format::Stats => {
+                export::stats::write(&profile, &export::stats::Options::default(), out)
+            }
+            Format::Json => Err(io::Error::other(format!(
                 "the {} format is not available yet",
                 format.name()
             ))),

@@ -4,7 +4,9 @@
 pub mod callgrind;
 pub mod flamegraph;
 pub mod folded;
+mod marshal_writer;
 pub mod speedscope;
+pub mod stats;
 
 use std::fmt;
 use std::path::Path;

@@ -405,3 +405,43 @@ fn folded_snapshot() {
         String::from_utf8(out).expect("UTF-8")
     );
 }
+
+/// `pstat convert a b c -o all.stats` is the merge command: it writes what the library's
+/// pstats-style combination writes (which convert_stats checks against Python's own merge).
+#[test]
+fn merge_command_writes_the_combined_profile() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inputs = [
+        "stats/py313/cprofile.stats",
+        "stats/py313/cprofile_cli.stats",
+        "stats/py313/nosubcalls.stats",
+    ];
+    let output = Command::new(cargo_bin("pstat"))
+        .current_dir(fixtures())
+        .arg("convert")
+        .args(inputs)
+        .arg("-o")
+        .arg(dir.path().join("all.stats"))
+        .output()
+        .expect("run pstat");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let profiles = inputs
+        .iter()
+        .map(|p| pstat::read_path(fixtures().join(p)).expect("fixture"))
+        .collect();
+    let mut expected = Vec::new();
+    export::stats::write(
+        &Profile::combine(profiles),
+        &export::stats::Options::default(),
+        &mut expected,
+    )
+    .expect("write");
+    assert_eq!(
+        std::fs::read(dir.path().join("all.stats")).expect("output"),
+        expected
+    );
+}

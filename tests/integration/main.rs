@@ -1,8 +1,9 @@
-//! The one integration test binary: pstat against pstats' own output on real fixtures, and the
-//! command line's behaviour.
+//! The one integration test binary: pstat against pstats' own output on real fixtures, pstat's
+//! stats dumps read back by Python, and the command line's behaviour.
 
 mod cli;
 mod convert;
+mod convert_stats;
 mod pstats_fixtures;
 mod robustness;
 

@@ -31,7 +31,7 @@ fn set_mtime(path: &Path, seconds: u64) {
 
 /// The address in `<code object … at 0x…>` is where Python happened to load the object;
 /// pstat prints a fixed one of the same width.
-fn mask_code_addresses(text: &str) -> String {
+pub fn mask_code_addresses(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(" at 0x") {

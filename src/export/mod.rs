@@ -1,6 +1,8 @@
 //! Exporters: one module per output format, each with an `Options` struct and
 //! `write<W: io::Write>(&Profile, &Options, W) -> io::Result<()>`.
 
+pub mod json;
+
 use std::fmt;
 use std::path::Path;
 
@@ -146,7 +148,10 @@ impl std::str::FromStr for Format {
             .map(|(_, f)| *f)
             .ok_or_else(|| {
                 let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-                format!("{s:?} is not an output format; use one of {}", names.join(", "))
+                format!(
+                    "{s:?} is not an output format; use one of {}",
+                    names.join(", ")
+                )
             })
     }
 }

@@ -566,6 +566,29 @@ mod tests {
         assert_eq!(doc["totals"]["tottime"], "NaN");
     }
 
+    /// What only crafted files hold (non-finite times, negative counts and lines) still fits
+    /// the published schema.
+    #[test]
+    fn crafted_values_fit_the_schema() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../docs/pstat-profile.schema.json"))
+                .expect("the schema is JSON");
+        let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
+        let profile = read(M::Dict(vec![(
+            key("a.py", -1, "f"),
+            entry(
+                (-3, -2, f64::NAN, f64::NEG_INFINITY),
+                vec![(key("b.py", 1, "g"), timed(-2, -3, f64::INFINITY, -0.0))],
+            ),
+        )]));
+        for pretty in [false, true] {
+            let doc = parse(&to_vec(&profile, &Options { pretty }));
+            assert_eq!(doc["functions"][0]["calls"], -2);
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{errors:#?}");
+        }
+    }
+
     #[test]
     fn profile_module_edges_have_only_a_count() {
         let profile = read(M::Dict(vec![

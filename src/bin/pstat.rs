@@ -242,10 +242,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
             Format::Stats => {
                 export::stats::write(&profile, &export::stats::Options::default(), out)
             }
-            Format::Json => Err(io::Error::other(format!(
-                "the {} format is not available yet",
-                format.name()
-            ))),
+            Format::Json => export::json::write(&profile, &export::json::Options::default(), out),
             _ => Err(io::Error::other("unknown format")),
         }
     };

@@ -4,6 +4,7 @@
 pub mod callgrind;
 pub mod flamegraph;
 pub mod folded;
+pub mod json;
 mod marshal_writer;
 pub mod speedscope;
 pub mod stats;

@@ -14,21 +14,8 @@ use crate::fixtures;
 
 /// Every non-empty fixture dump.
 fn stats_fixtures() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
-        let dir = dir.expect("entry").path();
-        if dir.is_dir() {
-            for file in std::fs::read_dir(&dir).expect("tag dir") {
-                let file = file.expect("entry").path();
-                if file.extension().is_some_and(|e| e == "stats") && !file.ends_with("empty.stats")
-                {
-                    files.push(file);
-                }
-            }
-        }
-    }
-    files.sort();
-    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    let mut files = crate::stats_fixtures();
+    files.retain(|file| !file.ends_with("empty.stats"));
     files
 }
 
@@ -317,6 +304,7 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
         ("x.folded", ""),
         ("x.svg", "<?xml"),
         ("x.speedscope.json", "{\"$schema\""),
+        ("x.json", "{\n  \"format\": \"pstat-profile\""),
     ] {
         let output = convert(dir.path(), &[input, "-o", name]);
         assert!(
@@ -327,6 +315,16 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
         let written = std::fs::read_to_string(dir.path().join(name)).expect("output written");
         assert!(written.starts_with(starts), "{name}");
     }
+    // A stats dump: a marshalled dict (flagged, as Python 3 writes it).
+    let output = convert(dir.path(), &[input, "-o", "x.stats"]);
+    assert!(output.status.success());
+    assert_eq!(
+        std::fs::read(dir.path().join("x.stats"))
+            .expect("written")
+            .first(),
+        Some(&0xfb)
+    );
+
     let output = convert(dir.path(), &[input, "-o", "report.txt"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);

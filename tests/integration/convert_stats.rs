@@ -24,6 +24,7 @@ const NOT_LOADABLE_BY_PYTHON3: &[(&str, &str)] = &[
     ("py27/cprofile.stats", "Python 2 `R` references"),
     ("py27/cprofile_cli.stats", "Python 2 `R` references"),
     ("py27/merged.stats", "Python 2 `R` references"),
+    ("py27/multiroot.stats", "Python 2 `R` references"),
     ("py27/nosubcalls.stats", "Python 2 `R` references"),
     ("py27/profile_api.stats", "Python 2 `R` references"),
     ("py27/profile_cli.stats", "Python 2 `R` references"),
@@ -122,20 +123,15 @@ fn python(job: &Value) -> Value {
 /// Every dump under tests/fixtures/stats, as `tag/name.stats`.
 fn stats_fixtures() -> Vec<String> {
     let root = fixtures().join("stats");
-    let mut names = Vec::new();
-    for dir in std::fs::read_dir(&root).expect("stats dir") {
-        let dir = dir.expect("entry").path();
-        for file in std::fs::read_dir(&dir).expect("tag dir") {
-            let file = file.expect("entry").path();
-            if file.extension().is_some_and(|e| e == "stats") {
-                let relative = file.strip_prefix(&root).expect("under root");
-                names.push(relative.to_string_lossy().into_owned());
-            }
-        }
-    }
-    names.sort();
-    assert!(names.len() >= 70, "only {} fixtures", names.len());
-    names
+    crate::stats_fixtures()
+        .iter()
+        .map(|file| {
+            file.strip_prefix(&root)
+                .expect("under root")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 fn read(path: &Path) -> Profile {

@@ -1,9 +1,11 @@
-//! The one integration test binary: pstat against pstats' own output on real fixtures, pstat's
-//! stats dumps read back by Python, and the command line's behaviour.
+//! The one integration test binary: pstat against pstats' own output on real fixtures, the
+//! exports (stats dumps read back by Python, callgrind read by callgrind_annotate, JSON against
+//! its schema), and the command line's behaviour.
 
 mod cli;
 mod convert;
 mod convert_stats;
+mod json_export;
 mod pstats_fixtures;
 mod robustness;
 
@@ -11,4 +13,24 @@ use std::path::{Path, PathBuf};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Every `.stats` fixture under tests/fixtures/stats/, sorted.
+pub fn stats_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).expect("tag dir") {
+            let file = file.expect("entry").path();
+            if file.extension().is_some_and(|e| e == "stats") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    files
 }

@@ -1,28 +1,7 @@
 //! Broken input never panics: every fixture cut short and with bits flipped, at sampled
 //! offsets, reads to an error or to a profile.
 
-use std::path::PathBuf;
-
-use crate::fixtures;
-
-fn stats_fixtures() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
-        let dir = dir.expect("entry").path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).expect("tag dir") {
-            let file = file.expect("entry").path();
-            if file.extension().is_some_and(|e| e == "stats") {
-                files.push(file);
-            }
-        }
-    }
-    files.sort();
-    assert!(files.len() >= 70, "only {} fixtures", files.len());
-    files
-}
+use crate::stats_fixtures;
 
 /// Offsets to try: all of a small file; otherwise the first and last 256 and every 127th.
 fn sample_offsets(len: usize) -> impl Iterator<Item = usize> {

@@ -15,7 +15,7 @@
 //! The pure-Python `profile` module records no time per edge; then an edge's time is estimated
 //! as the callee's cumtime shared in proportion to call counts, and the file says so.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
@@ -103,24 +103,32 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     for (i, id) in profile.functions().enumerate() {
         writeln!(out)?;
         let file = names.file(profile, id);
-        writeln!(out, "fl={}", files.name(file))?;
-        writeln!(out, "fn={}", functions.name(names.function(id)))?;
+        writeln!(out, "fl={}", files.name(profile.file_index(id), file))?;
+        writeln!(out, "fn={}", functions.name(id.index(), names.function(id)))?;
         let line = position(profile.line(id));
         writeln!(out, "{line} {}", self_costs[i])?;
         callees.clear();
         callees.extend(
             profile
-                .callees(id)
-                .map(|(callee, call)| (callee, call, edge_seconds.get(id, callee))),
+                .callee_edges(id)
+                .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge])),
         );
         // Deterministic order: by the callee's key, as pstats prints callees.
         callees.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
         for &(callee, call, seconds) in &callees {
             let callee_file = names.file(profile, callee);
             if callee_file != file {
-                writeln!(out, "cfl={}", files.name(callee_file))?;
+                writeln!(
+                    out,
+                    "cfl={}",
+                    files.name(profile.file_index(callee), callee_file)
+                )?;
             }
-            writeln!(out, "cfn={}", functions.name(names.function(callee)))?;
+            writeln!(
+                out,
+                "cfn={}",
+                functions.name(callee.index(), names.function(callee))
+            )?;
             writeln!(
                 out,
                 "calls={} {}",
@@ -147,19 +155,26 @@ fn single_line(text: &str) -> String {
 }
 
 /// Name compression: the first use of a name defines `(id) name`, later uses are `(id)`.
+/// Names are looked up by a dense key (a file's symbol, a function's id), not by their text.
 #[derive(Default)]
 struct Compressor {
-    ids: HashMap<String, usize>,
+    ids: Vec<u32>,
+    next: u32,
 }
 
 impl Compressor {
-    fn name(&mut self, name: &str) -> String {
-        if let Some(id) = self.ids.get(name) {
-            return format!("({id})");
+    fn name(&mut self, key: usize, name: &str) -> String {
+        if self.ids.len() <= key {
+            self.ids.resize(key + 1, 0);
         }
-        let id = self.ids.len() + 1;
-        self.ids.insert(name.to_string(), id);
-        format!("({id}) {}", single_line(name))
+        match self.ids[key] {
+            0 => {
+                self.next += 1;
+                self.ids[key] = self.next;
+                format!("({}) {}", self.next, single_line(name))
+            }
+            id => format!("({id})"),
+        }
     }
 }
 
@@ -206,9 +221,9 @@ impl FunctionNames {
     }
 }
 
-/// The inclusive cost, in seconds, written for each caller→callee edge.
+/// The inclusive cost, in seconds, written for each caller→callee edge, by edge index.
 struct EdgeCosts {
-    seconds: HashMap<(FunctionId, FunctionId), f64>,
+    seconds: Vec<f64>,
 }
 
 impl EdgeCosts {
@@ -216,51 +231,52 @@ impl EdgeCosts {
         let component = profile.recursion_components();
         let timed = profile.has_timed_edges();
         // The measured (or, for the profile module, estimated) time along each edge.
-        let mut raw: HashMap<(FunctionId, FunctionId), f64> = HashMap::new();
+        let mut raw = vec![0.0; profile.edge_count()];
         for callee in profile.functions() {
             let cumtime = finite(profile.stats(callee).cumtime);
             let counted: f64 = profile
                 .callers(callee)
                 .map(|(_, c)| c.calls().max(0) as f64)
                 .sum();
-            for (caller, call) in profile.callers(callee) {
-                let seconds = match call {
+            for (edge, _, call) in profile.caller_edges(callee) {
+                raw[edge] = match call {
                     CallStats::Timed { cumtime, .. } if timed => finite(cumtime),
                     _ if counted > 0.0 => cumtime * call.calls().max(0) as f64 / counted,
                     _ => 0.0,
                 };
-                raw.insert((caller, callee), seconds);
             }
         }
         let mut seconds = raw.clone();
         // Calls into a function from inside its recursion cycle re-enter time that the calls
         // from outside already carry: they share only what is left of its cumtime.
         for callee in profile.functions() {
-            let cycle = component[callee.0 as usize];
-            let (within, outside): (Vec<FunctionId>, Vec<FunctionId>) = profile
-                .callers(callee)
-                .map(|(caller, _)| caller)
-                .partition(|caller| component[caller.0 as usize] == cycle);
-            if within.is_empty() {
+            let cycle = component[callee.index()];
+            let inside = |caller: FunctionId| component[caller.index()] == cycle;
+            let (mut from_outside, mut weight, mut within) = (0.0, 0.0, 0usize);
+            for (edge, caller, _) in profile.caller_edges(callee) {
+                if inside(caller) {
+                    weight += raw[edge];
+                    within += 1;
+                } else {
+                    from_outside += raw[edge];
+                }
+            }
+            if within == 0 {
                 continue;
             }
-            let from_outside: f64 = outside.iter().map(|&c| raw[&(c, callee)]).sum();
             let left = (finite(profile.stats(callee).cumtime) - from_outside).max(0.0);
-            let weight: f64 = within.iter().map(|&c| raw[&(c, callee)]).sum();
-            for &caller in &within {
-                let share = if weight > 0.0 {
-                    raw[&(caller, callee)] / weight
-                } else {
-                    1.0 / within.len() as f64
-                };
-                seconds.insert((caller, callee), left * share);
+            for (edge, caller, _) in profile.caller_edges(callee) {
+                if inside(caller) {
+                    let share = if weight > 0.0 {
+                        raw[edge] / weight
+                    } else {
+                        1.0 / within as f64
+                    };
+                    seconds[edge] = left * share;
+                }
             }
         }
         EdgeCosts { seconds }
-    }
-
-    fn get(&self, caller: FunctionId, callee: FunctionId) -> f64 {
-        self.seconds.get(&(caller, callee)).copied().unwrap_or(0.0)
     }
 }
 

@@ -8,6 +8,13 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Sym(u32);
 
+impl Sym {
+    /// A dense index: symbols are numbered from 0 in order of interning.
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// Distinct strings in one buffer; `Sym`s are indices into `spans`.
 #[derive(Default, Clone)]
 pub(crate) struct Interner {

@@ -200,6 +200,11 @@ impl Profile {
         self.strings.get(self.keys[id.index()].file)
     }
 
+    /// A dense index of the function's file name: functions in one file share it.
+    pub(crate) fn file_index(&self, id: FunctionId) -> usize {
+        self.keys[id.index()].file.index()
+    }
+
     /// The function's first line (0 for builtins).
     pub fn line(&self, id: FunctionId) -> i64 {
         self.keys[id.index()].line
@@ -252,6 +257,41 @@ impl Profile {
             false => 0..0,
         };
         self.edges[range].iter().copied()
+    }
+
+    /// Like [`Profile::callers`], with each edge's index (edges are numbered `0..edge_count()`
+    /// in function order, each function's callers in file order).
+    pub(crate) fn caller_edges(
+        &self,
+        id: FunctionId,
+    ) -> impl ExactSizeIterator<Item = (usize, FunctionId, CallStats)> + '_ {
+        let start = match id.index() < self.listed {
+            true => self.callers_start[id.index()] as usize,
+            false => 0,
+        };
+        self.callers(id)
+            .enumerate()
+            .map(move |(k, (caller, call))| (start + k, caller, call))
+    }
+
+    /// Like [`Profile::callees`], with each edge's index.
+    pub(crate) fn callee_edges(
+        &self,
+        id: FunctionId,
+    ) -> impl Iterator<Item = (usize, FunctionId, CallStats)> + '_ {
+        self.graph().edges(NodeIndex::new(id.index())).map(|e| {
+            let edge = *e.weight() as usize;
+            (
+                edge,
+                FunctionId(e.target().index() as u32),
+                self.edges[edge].1,
+            )
+        })
+    }
+
+    /// How many caller→callee edges the profile has.
+    pub(crate) fn edge_count(&self) -> usize {
+        self.edges.len()
     }
 
     /// The functions `id` called, with the figures of each edge (in no particular order).

@@ -9,10 +9,11 @@
 //!   which is a root.
 //! * Recursion is cut: a caller already on the stack being built is skipped, and the shares are
 //!   taken among the remaining callers. A function whose callers are all on the stack ends it.
-//! * Shares too small to matter (below a millionth of the total time and below 1% of the leaf
-//!   function's own time, by default) are not followed further up: all such callers of one
-//!   frame are gathered under one [`Frame::OtherCallers`] root, so no time is lost and the
-//!   number of stacks stays bounded.
+//! * Shares too small to show (below 1e-5 of the total time, by default) are not followed
+//!   further up, unless they are a frame's only caller (no branching) or a leaf function's direct
+//!   caller with at least 1% of its own time: all other callers of one frame are gathered under
+//!   one [`Frame::OtherCallers`] root, so no time is lost and the number of stacks stays
+//!   bounded.
 //!
 //! Every function's own time appears in full, split over its stacks: the stacks' times add up
 //! to the sum of all tottimes, i.e. pstats' total time.
@@ -143,7 +144,9 @@ impl Walk<'_> {
         for i in start..self.shares.len() {
             let (caller, share) = self.shares[i];
             let part = seconds * share;
-            if part < self.cutoff && part < self.leaf_cutoff {
+            let only_caller = share >= 1.0;
+            let direct = path.len() == 1 && part >= self.leaf_cutoff;
+            if part < self.cutoff && !only_caller && !direct {
                 other += part;
                 continue;
             }

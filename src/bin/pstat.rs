@@ -3,7 +3,7 @@
 //! Exit status: 0 on success (also when the reader of standard output goes away), 1 when an
 //! input cannot be read or is not a profile, 2 on a usage error.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -167,8 +167,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
 
-    let stdout = io::stdout().lock();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout);
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out =
+        io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(stdout.lock(), terminal));
     write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
@@ -314,6 +316,61 @@ fn usage_error(message: &str) -> ! {
     Cli::command()
         .error(clap::error::ErrorKind::ValueValidation, message)
         .exit()
+}
+
+/// Names in a profile are data from whoever made it: on a terminal, control characters
+/// (C0 other than newline and tab, DEL, C1) are shown as `\xNN` / `\uNNNN` instead of being
+/// sent raw, so a crafted name cannot drive the terminal. Into a pipe or file the report goes
+/// byte for byte, as pstats prints it.
+struct EscapeControls<W> {
+    inner: W,
+    active: bool,
+    /// A 0xC2 byte seen at the end of the last write: the start of a possible C1 character.
+    pending_c2: bool,
+}
+
+impl<W: Write> EscapeControls<W> {
+    fn new(inner: W, active: bool) -> Self {
+        EscapeControls {
+            inner,
+            active,
+            pending_c2: false,
+        }
+    }
+}
+
+impl<W: Write> Write for EscapeControls<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.active {
+            return self.inner.write(buf);
+        }
+        let mut out = Vec::with_capacity(buf.len() + 16);
+        for &byte in buf {
+            if self.pending_c2 {
+                self.pending_c2 = false;
+                if (0x80..=0x9f).contains(&byte) {
+                    out.extend_from_slice(format!("\\u{:04x}", byte).as_bytes());
+                    continue;
+                }
+                out.push(0xc2);
+            }
+            match byte {
+                b'\n' | b'\t' => out.push(byte),
+                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{byte:02x}").as_bytes()),
+                0xc2 => self.pending_c2 = true,
+                _ => out.push(byte),
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.pending_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
 }
 
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;

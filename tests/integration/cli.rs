@@ -179,3 +179,47 @@ fn closed_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// A crafted function name with terminal escape sequences is shown escaped on a terminal and
+/// passed through unchanged into a pipe (where pstats' output is reproduced byte for byte).
+#[test]
+fn escape_sequences_do_not_reach_a_terminal_raw() {
+    // {('m.py', 1, 'evil\x1b]0;pwned\x07\x1b[31mred\u009bx'): (1, 1, 0.5, 0.5, {})}
+    let name = "evil\u{1b}]0;pwned\u{7}\u{1b}[31mred\u{9b}x";
+    let mut dump = b"{)\x03z\x04m.pyi\x01\x00\x00\x00u".to_vec();
+    dump.extend((name.len() as u32).to_le_bytes());
+    dump.extend(name.as_bytes());
+    dump.extend(b")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00");
+    for _ in 0..2 {
+        dump.push(b'g');
+        dump.extend(0.5f64.to_le_bytes());
+    }
+    dump.extend(b"{00");
+    let (dir, _) = temp_file("evil.stats", &dump);
+
+    let piped = run(dir.path(), &["show", "evil.stats"]);
+    assert!(piped.stdout.contains(name), "{:?}", piped.stdout);
+
+    // `script` runs pstat on a pseudo-terminal.
+    let pstat = cargo_bin("pstat");
+    let output = Command::new("script")
+        .current_dir(dir.path())
+        .env("TZ", "UTC")
+        .args([
+            "-qec",
+            &format!("{} show evil.stats", pstat.display()),
+            "/dev/null",
+        ])
+        .output()
+        .expect("script (util-linux) runs pstat on a terminal");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(
+        shown.contains("m.py:1(evil\\x1b]0;pwned\\x07\\x1b[31mred\\u009bx)"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{9b}'),
+        "{shown:?}"
+    );
+}

@@ -1,0 +1,9 @@
+//! Format detection and the top-level read on arbitrary bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = pstat::Format::detect(data);
+    let _ = pstat::read(data);
+});

@@ -742,15 +742,11 @@ mod tests {
         }
     }
 
-    fn key(b: &mut Builder, file: &str, line: i64, name: &str) -> KeyId {
-        b.key(file, line, name)
-    }
-
     fn sample() -> Profile {
         let mut b = Builder::default();
-        let main = key(&mut b, "/a/main.py", 1, "main");
-        let f = key(&mut b, "/a/util.py", 5, "f");
-        let g = key(&mut b, "/b/util.py", 5, "f");
+        let main = b.key("/a/main.py", 1, "main");
+        let f = b.key("/a/util.py", 5, "f");
+        let g = b.key("/b/util.py", 5, "f");
         b.add_entry(main, fs(1, 1, 0.5, 3.0), std::iter::empty(), Merge::Replace);
         b.add_entry(
             f,
@@ -838,9 +834,9 @@ mod tests {
     #[test]
     fn strip_dirs_overwrites_colliding_callers_within_one_dict() {
         let mut b = Builder::default();
-        let x1 = key(&mut b, "/a/x.py", 1, "f");
-        let x2 = key(&mut b, "/b/x.py", 1, "f");
-        let h = key(&mut b, "h.py", 1, "h");
+        let x1 = b.key("/a/x.py", 1, "f");
+        let x2 = b.key("/b/x.py", 1, "f");
+        let h = b.key("h.py", 1, "h");
         b.add_entry(
             h,
             fs(3, 3, 0.0, 0.0),
@@ -856,8 +852,8 @@ mod tests {
     fn combine_uses_pstats_add_order() {
         let mk = |name: &str, t: f64| {
             let mut b = Builder::default();
-            let k = key(&mut b, "m.py", 1, name);
-            let shared = key(&mut b, "m.py", 9, "shared");
+            let k = b.key("m.py", 1, name);
+            let shared = b.key("m.py", 9, "shared");
             b.add_entry(k, fs(1, 1, t, t), std::iter::empty(), Merge::Replace);
             b.add_entry(
                 shared,
@@ -884,8 +880,8 @@ mod tests {
     #[test]
     fn duplicate_dict_keys_keep_first_position_and_last_value() {
         let mut b = Builder::default();
-        let k = key(&mut b, "m.py", 1, "f");
-        let other = key(&mut b, "m.py", 2, "g");
+        let k = b.key("m.py", 1, "f");
+        let other = b.key("m.py", 2, "g");
         b.add_entry(k, fs(1, 1, 1.0, 1.0), std::iter::empty(), Merge::Replace);
         b.add_entry(
             other,
@@ -902,8 +898,8 @@ mod tests {
     #[test]
     fn timed_edges_decided_by_first_function_with_callers() {
         let mut b = Builder::default();
-        let k = key(&mut b, "m.py", 1, "f");
-        let g = key(&mut b, "m.py", 2, "g");
+        let k = b.key("m.py", 1, "f");
+        let g = b.key("m.py", 2, "g");
         b.add_entry(k, fs(1, 1, 0.0, 0.0), std::iter::empty(), Merge::Replace);
         b.add_entry(
             g,

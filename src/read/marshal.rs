@@ -540,16 +540,19 @@ impl<'a> Decoder<'a> {
     }
 
     fn read_sequence(&mut self, start: usize, tag: Tag, n: usize, depth: u32) -> Result<Node> {
-        let base = self.scratch.len();
-        for _ in 0..n {
+        // The length is known (and was checked against the remaining bytes): reserve the block
+        // and fill it in place. Nested containers put their children after it.
+        let first = self.items.len();
+        self.items
+            .resize(first + n, Node::new(Tag::Null, start, 0, 0));
+        for i in 0..n {
             let child = self.read_node(depth + 1)?;
             if child.tag == Tag::Null {
-                self.scratch.truncate(base);
                 return Err(self.error_at(child.offset as usize, ErrorKind::UnexpectedNull));
             }
-            self.scratch.push(child);
+            self.items[first + i] = child;
         }
-        Ok(self.commit(start, tag, base))
+        Ok(Node::new(tag, start, first as u32, n as u32))
     }
 
     fn read_dict(&mut self, start: usize, depth: u32) -> Result<Node> {

@@ -5,6 +5,7 @@
 mod cli;
 mod convert;
 mod convert_stats;
+mod hostile;
 mod json_export;
 mod pstats_fixtures;
 mod robustness;

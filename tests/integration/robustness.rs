@@ -50,3 +50,32 @@ fn bit_flips_never_panic() {
     eprintln!("bit flips: {} errors, {} read", outcomes[0], outcomes[1]);
     assert!(outcomes[0] > 0 && outcomes[1] > 0);
 }
+
+/// Every fixture cut at every byte offset gives an error, each within a time bound. Slow in a
+/// debug build (the work is quadratic in the fixture size), so `.ci/run` runs it optimised:
+/// `cargo test --profile sweep --test integration -- --ignored`.
+#[test]
+#[ignore = "exhaustive; .ci/run runs it optimised"]
+fn every_fixture_cut_at_every_offset() {
+    let mut cuts = 0u64;
+    let mut slowest = std::time::Duration::ZERO;
+    for path in stats_fixtures() {
+        let bytes = std::fs::read(&path).expect("read");
+        for cut in 0..bytes.len() {
+            let started = std::time::Instant::now();
+            let result = pstat::read(&bytes[..cut]);
+            slowest = slowest.max(started.elapsed());
+            assert!(
+                result.is_err(),
+                "{} cut at {cut} read as a profile",
+                path.display()
+            );
+            cuts += 1;
+        }
+    }
+    eprintln!("{cuts} truncations, slowest {slowest:?}");
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "a truncated read took {slowest:?}"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod cprofile;
 pub mod marshal;
+pub mod pickle;
 
 use std::path::Path;
 

@@ -394,7 +394,7 @@ impl<'a> Machine<'a, '_> {
         if self.embedded[target.0 as usize] {
             return Err(self.err(ErrorKind::SharedMutation));
         }
-        if dict && items.len() % 2 != 0 {
+        if dict && !items.len().is_multiple_of(2) {
             return Err(self.err(ErrorKind::StackUnderflow));
         }
         let depth = self.embed(&items)?.max(self.depth[target.0 as usize]);

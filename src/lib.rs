@@ -22,6 +22,7 @@ mod error;
 pub mod export;
 mod model;
 mod pyfmt;
+mod pysource;
 pub mod query;
 pub mod read;
 pub mod report;

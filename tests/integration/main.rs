@@ -6,6 +6,7 @@ mod cli;
 mod convert;
 mod convert_stats;
 mod json_export;
+mod lines;
 mod pstats_fixtures;
 mod robustness;
 

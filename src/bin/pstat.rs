@@ -260,6 +260,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !to_stdout {
         refuse_input_as_output(&args.files, &args.output)?;
     }
+    if is_line_profile(&args.files[0]) {
+        return convert_lines(&args, format, to_stdout);
+    }
 
     let mut profile = load(&args.files)?;
     if args.strip_dirs {
@@ -303,6 +306,51 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
             }
             Format::Json => export::json::write(&profile, &export::json::Options::default(), out),
             _ => Err(io::Error::other("unknown format")),
+        }
+    };
+    if to_stdout {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        write(&mut out).context("writing to standard output")?;
+        out.flush().context("writing to standard output")?;
+    } else {
+        write_atomically(&args.output, write)
+            .with_context(|| format!("writing {}", args.output.display()))?;
+    }
+    Ok(())
+}
+
+/// Whether a file is a pickle, as line_profiler's `.lprof` files are.
+fn is_line_profile(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && pstat::Format::detect(&head) == pstat::Format::Pickle
+}
+
+fn convert_lines(args: &ConvertArgs, format: Format, to_stdout: bool) -> anyhow::Result<()> {
+    if !matches!(format, Format::Json | Format::Callgrind) {
+        anyhow::bail!(
+            "{} is a line_profiler file: it converts to json or callgrind, not {}",
+            args.files[0].display(),
+            format.name()
+        );
+    }
+    if args.strip_dirs || !args.regex.is_empty() {
+        anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
+    }
+    let profile = load_lines(&args.files)?;
+    let inputs: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        if format == Format::Json {
+            let mut options = export::lines::JsonOptions::default();
+            options.inputs = inputs.clone();
+            export::lines::write_json(&profile, &options, out)
+        } else {
+            let mut options = export::lines::CallgrindOptions::default();
+            options.unit = args.unit.unwrap_or(options.unit);
+            options.command = inputs.join(" ");
+            export::lines::write_callgrind(&profile, &options, out)
         }
     };
     if to_stdout {

@@ -216,3 +216,124 @@ fn show_points_to_lines() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Every real `.lprof` fixture.
+fn lprof_fixtures() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(lprof_dir()).expect("dir") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).expect("dir") {
+            let file = file.expect("entry").path();
+            if file.extension().is_some_and(|e| e == "lprof") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 12, "only {} .lprof fixtures", files.len());
+    files
+}
+
+#[test]
+fn json_export_follows_its_schema() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pstat-lines.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema")).expect("json");
+    let validator = jsonschema::draft202012::options()
+        .build(&schema)
+        .expect("the schema compiles");
+    for path in lprof_fixtures() {
+        let profile = pstat::read_lines_path(&path).expect("read");
+        let mut out = Vec::new();
+        let mut options = pstat::export::lines::JsonOptions::default();
+        options.inputs = vec![path.display().to_string()];
+        pstat::export::lines::write_json(&profile, &options, &mut out).expect("write");
+        let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let functions = doc["functions"].as_array().expect("functions");
+        assert_eq!(functions.len(), profile.functions.len());
+        for (f, json) in profile.functions.iter().zip(functions) {
+            let ticks: Vec<i64> = json["lines"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .map(|l| l["ticks"].as_i64().expect("ticks"))
+                .collect();
+            let want: Vec<i64> = f.lines.iter().map(|l| l.time).collect();
+            assert_eq!(ticks, want);
+        }
+    }
+}
+
+#[test]
+fn callgrind_annotate_reads_line_costs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for path in lprof_fixtures() {
+        let out = dir.path().join("callgrind.out");
+        let status = Command::new(cargo_bin("pstat"))
+            .args(["convert", "--unit", "ns"])
+            .arg(&path)
+            .arg("-o")
+            .arg(&out)
+            .status()
+            .expect("run pstat");
+        assert!(status.success());
+        let profile = pstat::read_lines_path(&path).expect("read");
+        let want: u64 = profile
+            .functions
+            .iter()
+            .flat_map(|f| &f.lines)
+            .map(|l| (l.time as f64 * profile.unit * 1e9).round() as u64)
+            .sum();
+        let output = Command::new("callgrind_annotate")
+            .current_dir(dir.path())
+            .arg(&out)
+            .output()
+            .expect("callgrind_annotate is installed");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        let total_line = text
+            .lines()
+            .find(|l| l.contains("PROGRAM TOTALS"))
+            .expect("totals");
+        let total: u64 = total_line
+            .split_whitespace()
+            .next()
+            .expect("number")
+            .replace(',', "")
+            .parse()
+            .expect("a number");
+        assert_eq!(total, want, "{}", path.display());
+        // One cost line per timed source line inside each function's block.
+        let written = std::fs::read_to_string(&out).expect("read");
+        let cost_lines = written
+            .lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .count();
+        let rows: usize = profile.functions.iter().map(|f| f.lines.len()).sum();
+        assert_eq!(cost_lines, rows);
+    }
+}
+
+#[test]
+fn other_convert_formats_are_refused() {
+    let path = lprof_dir().join("py27-lp2.1.2/demo.lprof");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(cargo_bin("pstat"))
+        .arg("convert")
+        .arg(&path)
+        .arg("-o")
+        .arg(dir.path().join("x.folded"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("converts to json or callgrind"));
+}

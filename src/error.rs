@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::read::marshal;
+use crate::read::{marshal, pickle};
 
 /// An error reading a profile.
 #[derive(Debug)]
@@ -18,6 +18,18 @@ pub struct Error {
 pub enum ErrorKind {
     /// The bytes are not Python marshal data as the format requires.
     Marshal(marshal::ErrorKind),
+    /// The bytes are not a pickle this reader accepts (see `read::pickle`).
+    Pickle {
+        /// What went wrong.
+        kind: pickle::ErrorKind,
+        /// The opcode being run, if any.
+        opcode: Option<u8>,
+    },
+    /// The input is not a line_profiler `.lprof` file.
+    NotLineProfile {
+        /// What the input looks like instead.
+        looks_like: &'static str,
+    },
     /// The marshal data decoded, but is not shaped like a stats dump.
     Shape {
         /// What the reader expected at this point.
@@ -64,6 +76,16 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Marshal(kind) => write!(f, "corrupt marshal data: {kind}")?,
+            ErrorKind::Pickle { kind, opcode } => {
+                write!(f, "unsafe or corrupt pickle: {kind}")?;
+                if let Some(op) = opcode {
+                    write!(f, " (opcode 0x{op:02x})")?;
+                }
+            }
+            ErrorKind::NotLineProfile { looks_like } => write!(
+                f,
+                "not a line_profiler .lprof file (a pickle): this looks like {looks_like}"
+            )?,
             ErrorKind::Shape { expected, found } => {
                 write!(f, "not a profile: expected {expected}, found {found}")?
             }
@@ -92,6 +114,18 @@ impl std::error::Error for Error {
 impl From<marshal::Error> for Error {
     fn from(e: marshal::Error) -> Error {
         Error::new(ErrorKind::Marshal(e.kind), Some(e.offset))
+    }
+}
+
+impl From<pickle::Error> for Error {
+    fn from(e: pickle::Error) -> Error {
+        Error::new(
+            ErrorKind::Pickle {
+                kind: e.kind,
+                opcode: e.opcode,
+            },
+            Some(e.offset),
+        )
     }
 }
 

@@ -22,11 +22,15 @@ mod error;
 pub mod export;
 mod model;
 mod pyfmt;
+mod pysource;
 pub mod query;
 pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
-pub use model::{CallStats, FunctionId, FunctionStats, Profile, SourceFile, Totals};
+pub use model::{
+    CallStats, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
+    SourceFile, Totals,
+};
 pub use query::{ListOptions, Listing, NameFilter, Restriction, SortKey};
-pub use read::{Format, read, read_path};
+pub use read::{Format, read, read_lines, read_lines_path, read_path};

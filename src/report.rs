@@ -1,5 +1,8 @@
 //! Text reports byte-identical to Python 3.7–3.13's `pstats`: `print_stats`, `print_callers`
-//! and `print_callees`. Each writes to any `io::Write`; pass a `BufWriter`.
+//! and `print_callees`. Each writes to any `io::Write`; pass a `BufWriter`. [`lines`] is the
+//! report of `python -m line_profiler` for `.lprof` files.
+
+pub mod lines;
 
 use std::io;
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use pstat::export::{self, Format, TimeUnit};
-use pstat::{ListOptions, NameFilter, Profile, Restriction, SortKey};
+use pstat::{LineProfile, ListOptions, NameFilter, Profile, Restriction, SortKey};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,9 @@ enum Command {
     Callers(ReportArgs),
     /// Print what each function called, like pstats' print_callees
     Callees(ReportArgs),
+    /// Print a line_profiler .lprof file as `python -m line_profiler` does (several files are
+    /// added together first, as line_profiler 5 adds them)
+    Lines(LinesArgs),
     /// Write the profile as callgrind, folded stacks, an SVG flame graph, JSON, speedscope or
     /// a .stats dump (several inputs are added together first, as pstats adds them)
     Convert(ConvertArgs),
@@ -66,6 +69,38 @@ struct ConvertArgs {
     /// us for folded, svg and speedscope]
     #[arg(long, value_name = "UNIT")]
     unit: Option<TimeUnit>,
+}
+
+#[derive(Args)]
+struct LinesArgs {
+    /// line_profiler dumps (.lprof, from kernprof -l or LineProfiler.dump_stats)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Output unit of the Time and Per Hit columns, in seconds
+    #[arg(short = 'u', long, value_name = "U", default_value = "1e-6", value_parser = positive_float)]
+    unit: f64,
+
+    /// Leave out functions that never ran (and zero-time ones from the summary)
+    #[arg(short = 'z', long)]
+    skip_zero: bool,
+
+    /// Print a summary of each function's total time after the details
+    #[arg(short = 'm', long)]
+    summarize: bool,
+
+    /// Order functions by ascending total time
+    #[arg(short = 't', long)]
+    sort: bool,
+}
+
+/// line_profiler's `positive_float`: anything Python's float() reads, above zero.
+fn positive_float(text: &str) -> Result<f64, String> {
+    let cleaned = text.trim().replace('_', "");
+    match cleaned.parse::<f64>() {
+        Ok(v) if v > 0.0 || v.is_nan() => Ok(v),
+        _ => Err(format!("invalid positive_float value: {text:?}")),
+    }
 }
 
 #[derive(Args)]
@@ -157,6 +192,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Callers(args) => (args, |p, o, w| pstat::report::write_callers(p, o, w)),
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
         Command::Convert(args) => return convert(args),
+        Command::Lines(args) => return lines(args),
     };
     let mut profile = load(&args.files)?;
     if args.strip_dirs {
@@ -174,6 +210,29 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
+}
+
+fn lines(args: LinesArgs) -> anyhow::Result<()> {
+    let profile = load_lines(&args.files)?;
+    let mut options = pstat::report::lines::Options::default();
+    options.output_unit = Some(args.unit);
+    options.skip_zero = args.skip_zero;
+    options.summarize = args.summarize;
+    options.sort = args.sort;
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
+    out.flush().context("writing the report")?;
+    Ok(())
+}
+
+fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
+    let profiles = files
+        .iter()
+        .map(|path| {
+            pstat::read_lines_path(path).with_context(|| format!("reading {}", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(LineProfile::combine(profiles))
 }
 
 fn convert(args: ConvertArgs) -> anyhow::Result<()> {
@@ -202,6 +261,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
         .collect::<Vec<_>>();
     if !to_stdout {
         refuse_input_as_output(&args.files, &args.output)?;
+    }
+    if is_line_profile(&args.files[0]) {
+        return convert_lines(&args, format, to_stdout);
     }
 
     let mut profile = load(&args.files)?;
@@ -246,6 +308,51 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
             }
             Format::Json => export::json::write(&profile, &export::json::Options::default(), out),
             _ => Err(io::Error::other("unknown format")),
+        }
+    };
+    if to_stdout {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        write(&mut out).context("writing to standard output")?;
+        out.flush().context("writing to standard output")?;
+    } else {
+        write_atomically(&args.output, write)
+            .with_context(|| format!("writing {}", args.output.display()))?;
+    }
+    Ok(())
+}
+
+/// Whether a file is a pickle, as line_profiler's `.lprof` files are.
+fn is_line_profile(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && pstat::Format::detect(&head) == pstat::Format::Pickle
+}
+
+fn convert_lines(args: &ConvertArgs, format: Format, to_stdout: bool) -> anyhow::Result<()> {
+    if !matches!(format, Format::Json | Format::Callgrind) {
+        anyhow::bail!(
+            "{} is a line_profiler file: it converts to json or callgrind, not {}",
+            args.files[0].display(),
+            format.name()
+        );
+    }
+    if args.strip_dirs || !args.regex.is_empty() {
+        anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
+    }
+    let profile = load_lines(&args.files)?;
+    let inputs: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        if format == Format::Json {
+            let mut options = export::lines::JsonOptions::default();
+            options.inputs = inputs.clone();
+            export::lines::write_json(&profile, &options, out)
+        } else {
+            let mut options = export::lines::CallgrindOptions::default();
+            options.unit = args.unit.unwrap_or(options.unit);
+            options.command = inputs.join(" ");
+            export::lines::write_callgrind(&profile, &options, out)
         }
     };
     if to_stdout {

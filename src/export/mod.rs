@@ -5,6 +5,7 @@ pub mod callgrind;
 pub mod flamegraph;
 pub mod folded;
 pub mod json;
+pub mod lines;
 mod marshal_writer;
 pub mod speedscope;
 pub mod stats;

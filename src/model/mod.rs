@@ -6,6 +6,7 @@
 //! [`Profile::strip_dirs`] and [`Profile::combine`] build new ones, with pstats' semantics.
 
 mod intern;
+mod lines;
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -16,6 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 pub(crate) use intern::{Interner, Sym};
+pub use lines::{LineFunction, LineProfile, LineTiming};
 
 /// Identifies a function within one [`Profile`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

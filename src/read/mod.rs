@@ -2,12 +2,14 @@
 //! wrapper that also records the path and modification time for the report header.
 
 pub mod cprofile;
+pub mod lprof;
 pub mod marshal;
+pub mod pickle;
 
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{Profile, SourceFile};
+use crate::model::{LineProfile, Profile, SourceFile};
 
 /// What an input is, recognised by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +46,9 @@ impl Format {
 
     fn description(self) -> &'static str {
         match self {
-            Format::Stats => "a stats dump",
+            Format::Stats => "a cProfile/profile stats dump: use `pstat show` for those",
             Format::Pickle => {
-                "a Python pickle, such as a line_profiler .lprof file (not supported by `pstat show`)"
+                "a Python pickle, such as a line_profiler .lprof file: use `pstat lines` for those"
             }
             Format::Gzip => "gzip-compressed data (decompress it first)",
             Format::Text => "text (perhaps a printed report rather than a dump)",
@@ -96,6 +98,24 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
     Ok(profile)
 }
 
+/// Reads a line_profiler profile (`.lprof`) from bytes.
+pub fn read_lines(input: &[u8]) -> Result<LineProfile, Error> {
+    match Format::detect(input) {
+        Format::Pickle => lprof::read(input),
+        other => Err(Error::new(
+            ErrorKind::NotLineProfile {
+                looks_like: other.description(),
+            },
+            Some(0),
+        )),
+    }
+}
+
+/// Reads a line_profiler profile (`.lprof`) file.
+pub fn read_lines_path(path: impl AsRef<Path>) -> Result<LineProfile, Error> {
+    read_lines(&std::fs::read(path)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,7 +134,9 @@ mod tests {
     #[test]
     fn non_stats_input_says_what_it_looks_like() {
         let e = read(b"\x80\x04\x95\x00").unwrap_err();
-        assert!(e.to_string().contains("line_profiler"), "{e}");
+        assert!(e.to_string().contains("pstat lines"), "{e}");
+        let e = read_lines(b"{0").unwrap_err();
+        assert!(e.to_string().contains("pstat show"), "{e}");
         let e = read(b"").unwrap_err();
         assert!(e.to_string().contains("empty file"), "{e}");
     }

@@ -7,6 +7,7 @@ mod convert;
 mod convert_stats;
 mod hostile;
 mod json_export;
+mod lines;
 mod pstats_fixtures;
 mod robustness;
 

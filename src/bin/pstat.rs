@@ -203,10 +203,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
 
-    let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
-    let mut out =
-        io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(stdout.lock(), terminal));
+    let mut out = report_output();
     write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
@@ -219,10 +216,17 @@ fn lines(args: LinesArgs) -> anyhow::Result<()> {
     options.skip_zero = args.skip_zero;
     options.summarize = args.summarize;
     options.sort = args.sort;
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut out = report_output();
     pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
+}
+
+/// Standard output for a report: buffered, with control characters escaped on a terminal.
+fn report_output() -> io::BufWriter<EscapeControls<io::StdoutLock<'static>>> {
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(stdout.lock(), terminal))
 }
 
 fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {

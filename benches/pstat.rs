@@ -1,0 +1,141 @@
+//! Criterion benches of pstat's library calls, each on two inputs: a profile of about 10,000
+//! functions made by `bench/gen_profile.py` (really running generated code under cProfile), and
+//! a small committed fixture for a quick look.
+//!
+//! ```sh
+//! cargo bench --bench pstat                 # everything
+//! cargo bench --bench pstat -- small        # only the small fixture
+//! ```
+//!
+//! The generated profile is written to `target/bench-data/` on first use; without python3 the
+//! benches fall back to a committed fixture and say so.
+
+use std::hint::black_box;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use pstat::{ListOptions, Profile, Restriction, SortKey, export};
+
+/// Functions in the generated profile, and its structure seed.
+const FUNCTIONS: u32 = 10_000;
+const SEED: u32 = 1;
+
+/// The small committed fixture.
+const SMALL: &str = "tests/fixtures/stats/py313/cprofile.stats";
+/// What is timed when python3 is missing: the biggest committed cProfile fixture.
+const FALLBACK: &str = "tests/fixtures/stats/py313/cprofile_cli.stats";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The generated profile's path, generating it if needed; or the fallback fixture.
+fn generated_profile() -> (String, PathBuf) {
+    let root = manifest_dir();
+    let data = root.join("target").join("bench-data");
+    let path = data.join(format!("gen-{FUNCTIONS}-{SEED}.stats"));
+    if path.exists() {
+        return (format!("gen{}k", FUNCTIONS / 1000), path);
+    }
+    let generated = std::fs::create_dir_all(&data).is_ok()
+        && Command::new("python3")
+            .arg(root.join("bench").join("gen_profile.py"))
+            .args(["--functions", &FUNCTIONS.to_string()])
+            .args(["--seed", &SEED.to_string()])
+            .arg("--out")
+            .arg(&path)
+            .arg("--quiet")
+            .status()
+            .is_ok_and(|status| status.success());
+    if generated {
+        (format!("gen{}k", FUNCTIONS / 1000), path)
+    } else {
+        eprintln!(
+            "could not run python3 bench/gen_profile.py; timing the committed fixture {FALLBACK} \
+             instead of a generated {FUNCTIONS}-function profile"
+        );
+        ("fallback".to_string(), root.join(FALLBACK))
+    }
+}
+
+fn tottime_top20() -> ListOptions {
+    let mut options = ListOptions::default();
+    options.sort = vec![SortKey::Time];
+    options.restrictions = vec![Restriction::Count(20)];
+    options
+}
+
+fn first20() -> ListOptions {
+    let mut options = ListOptions::default();
+    options.restrictions = vec![Restriction::Count(20)];
+    options
+}
+
+fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, bytes: &[u8]) {
+    let profile: Profile = pstat::read(bytes).expect("the bench input is a profile");
+
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("parse", |b| {
+        b.iter(|| pstat::read(black_box(bytes)).expect("parses"))
+    });
+    group.throughput(Throughput::Elements(profile.function_count() as u64));
+
+    // pstat show F --sort tottime -n 20
+    let options = tottime_top20();
+    group.bench_function("show --sort tottime -n 20", |b| {
+        b.iter(|| pstat::report::write_stats(black_box(&profile), &options, io::sink()))
+    });
+    // pstat callers F -n 20
+    let options = first20();
+    group.bench_function("callers -n 20", |b| {
+        b.iter(|| pstat::report::write_callers(black_box(&profile), &options, io::sink()))
+    });
+    group.bench_function("strip_dirs", |b| {
+        b.iter(|| black_box(&profile).strip_dirs())
+    });
+
+    let options = export::callgrind::Options::default();
+    group.bench_function("convert callgrind", |b| {
+        b.iter(|| export::callgrind::write(black_box(&profile), &options, io::sink()))
+    });
+    let options = export::folded::Options::default();
+    group.bench_function("convert folded", |b| {
+        b.iter(|| export::folded::write(black_box(&profile), &options, io::sink()))
+    });
+    let options = export::json::Options::default();
+    group.bench_function("convert json", |b| {
+        b.iter(|| export::json::write(black_box(&profile), &options, io::sink()))
+    });
+    let options = export::stats::Options::default();
+    group.bench_function("convert stats", |b| {
+        b.iter(|| export::stats::write(black_box(&profile), &options, io::sink()))
+    });
+
+    // .lprof parse: to be added here once the line_profiler reader (src/read/lprof.rs) is in
+    // the library, timing the read of a committed .lprof fixture like "parse" above.
+}
+
+fn benches(c: &mut Criterion) {
+    let (name, path) = generated_profile();
+    let bytes = std::fs::read(&path).expect("reading the generated profile");
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    bench_input(&mut group, &bytes);
+    group.finish();
+
+    let bytes = std::fs::read(manifest_dir().join(SMALL)).expect("reading the small fixture");
+    let mut group = c.benchmark_group("small");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(200));
+    group.measurement_time(Duration::from_millis(500));
+    bench_input(&mut group, &bytes);
+    group.finish();
+}
+
+criterion_group!(pstat_benches, benches);
+criterion_main!(pstat_benches);

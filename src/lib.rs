@@ -29,7 +29,7 @@ pub mod report;
 
 pub use error::{Error, ErrorKind};
 pub use model::{
-    CallStats, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
+    CallStats, Combiner, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
     SourceFile, Totals,
 };
 pub use query::{ListOptions, Listing, NameFilter, Restriction, SortKey};

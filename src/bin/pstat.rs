@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use pstat::export::{self, Format, TimeUnit};
-use pstat::{LineProfile, ListOptions, NameFilter, Profile, Restriction, SortKey};
+use pstat::{Combiner, LineProfile, ListOptions, NameFilter, Profile, Restriction, SortKey};
 
 #[derive(Parser)]
 #[command(
@@ -487,9 +487,31 @@ impl<W: Write> Write for EscapeControls<W> {
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;
 
 fn load(files: &[PathBuf]) -> anyhow::Result<Profile> {
-    let profiles = files
-        .iter()
-        .map(|path| pstat::read_path(path).with_context(|| format!("reading {}", path.display())))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Profile::combine(profiles))
+    let read = |path: &PathBuf| {
+        pstat::read_path(path).with_context(|| format!("reading {}", path.display()))
+    };
+    if let [only] = files {
+        return read(only);
+    }
+    // pstats.Stats(a, b, c) adds a, then c, then b. One thread decodes the files in that order
+    // while this one adds them up; at most two decoded profiles wait in between, so memory
+    // stays that of the combined profile, not of all the inputs.
+    let order = Combiner::pstats_order(files.len());
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for i in order {
+                let result = read(&files[i]);
+                let failed = result.is_err();
+                if sender.send(result).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut combiner = Combiner::default();
+        for profile in receiver {
+            combiner.add(&profile?);
+        }
+        Ok(combiner.finish())
+    })
 }

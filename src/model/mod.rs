@@ -439,41 +439,77 @@ impl Profile {
             return first;
         }
         rest.reverse();
-        let mut builder = Builder::default();
-        let mut totals = Totals::default();
-        let mut files = Vec::new();
-        let mut top_level = Vec::new();
-        for (i, profile) in std::iter::once(first).chain(rest).enumerate() {
-            let key_of: Vec<KeyId> = profile
-                .keys
-                .iter()
-                .map(|key| {
-                    let strings = &profile.strings;
-                    builder.key(strings.get(key.file), key.line, strings.get(key.name))
-                })
-                .collect();
-            // The first file is loaded as is; every later one goes through `add_func_stats`.
-            let merge = if i == 0 { Merge::Replace } else { Merge::Add };
-            for id in profile.functions() {
-                let callers = profile
-                    .callers(id)
-                    .map(|(c, stats)| (key_of[c.index()], stats));
-                builder.add_entry(key_of[id.index()], profile.stats(id), callers, merge);
-            }
-            totals.calls = totals.calls.saturating_add(profile.totals.calls);
-            totals.primitive_calls = totals
-                .primitive_calls
-                .saturating_add(profile.totals.primitive_calls);
-            totals.tottime += profile.totals.tottime;
-            files.extend(profile.files.iter().cloned());
-            for id in &profile.top_level {
-                let key = key_of[id.index()];
-                if !top_level.contains(&key) {
-                    top_level.push(key);
-                }
+        let mut combiner = Combiner::default();
+        for profile in std::iter::once(first).chain(rest) {
+            combiner.add(&profile);
+        }
+        combiner.finish()
+    }
+}
+
+/// Adds profiles one at a time with pstats' `add` semantics, so that a caller can combine
+/// many files without holding them all. The order is the caller's: to reproduce
+/// `pstats.Stats(a, b, c)`, add a, then c, then b (see [`Combiner::pstats_order`]).
+#[derive(Default)]
+pub struct Combiner {
+    builder: Builder,
+    totals: Totals,
+    files: Vec<SourceFile>,
+    top_level: Vec<KeyId>,
+    count: usize,
+}
+
+impl Combiner {
+    /// The order in which `pstats.Stats(inputs[0], inputs[1], …)` adds its inputs: the first,
+    /// then the others from last to second.
+    pub fn pstats_order(inputs: usize) -> Vec<usize> {
+        (0..inputs.min(1)).chain((1..inputs).rev()).collect()
+    }
+
+    /// Adds one profile: its figures to those of the functions already present, its callers
+    /// merged with `add_callers`, its totals and files after those already added.
+    pub fn add(&mut self, profile: &Profile) {
+        let builder = &mut self.builder;
+        let key_of: Vec<KeyId> = profile
+            .keys
+            .iter()
+            .map(|key| {
+                let strings = &profile.strings;
+                builder.key(strings.get(key.file), key.line, strings.get(key.name))
+            })
+            .collect();
+        // The first file is loaded as is; every later one goes through `add_func_stats`.
+        let merge = if self.count == 0 {
+            Merge::Replace
+        } else {
+            Merge::Add
+        };
+        for id in profile.functions() {
+            let callers = profile
+                .callers(id)
+                .map(|(c, stats)| (key_of[c.index()], stats));
+            builder.add_entry(key_of[id.index()], profile.stats(id), callers, merge);
+        }
+        let totals = &mut self.totals;
+        totals.calls = totals.calls.saturating_add(profile.totals.calls);
+        totals.primitive_calls = totals
+            .primitive_calls
+            .saturating_add(profile.totals.primitive_calls);
+        totals.tottime += profile.totals.tottime;
+        self.files.extend(profile.files.iter().cloned());
+        for id in &profile.top_level {
+            let key = key_of[id.index()];
+            if !self.top_level.contains(&key) {
+                self.top_level.push(key);
             }
         }
-        builder.finish(totals, files, Some(top_level))
+        self.count += 1;
+    }
+
+    /// The combined profile.
+    pub fn finish(self) -> Profile {
+        self.builder
+            .finish(self.totals, self.files, Some(self.top_level))
     }
 }
 
@@ -607,8 +643,31 @@ impl Builder {
             return;
         }
         entry.stats.add(&stats);
-        // add_callers(existing, new): the existing order, then new callers appended.
         let old = entry.callers.clone();
+        // add_callers(existing, new): the existing order, then new callers appended. When every
+        // new caller is already there (the usual case when adding runs of one program), the
+        // figures are added in place instead of copying the list.
+        self.next_pass();
+        for i in old.clone() {
+            let caller = self.callers[i as usize].0;
+            self.seen[caller.0 as usize] = (self.pass, i);
+        }
+        let all_known = (new_range.start..new_range.end).all(|i| {
+            let caller = self.callers[i as usize].0;
+            self.seen[caller.0 as usize].0 == self.pass
+        });
+        if all_known {
+            for i in new_range.clone() {
+                let (caller, call) = self.callers[i as usize];
+                let at = self.seen[caller.0 as usize].1;
+                self.callers[at as usize].1.add(&call);
+            }
+            // The new range was appended last: give its space back.
+            if new_range.end as usize == self.callers.len() {
+                self.callers.truncate(new_range.start as usize);
+            }
+            return;
+        }
         let merged_start = self.callers.len() as u32;
         self.next_pass();
         for i in old.chain(new_range) {
@@ -877,6 +936,25 @@ mod tests {
         assert_eq!(files, ["a", "c", "b"]);
         assert_eq!(p.stats(FunctionId(1)), fs(3, 3, 3.0, 3.0));
         assert_eq!(p.totals().calls, 6);
+    }
+
+    #[test]
+    fn combiner_adds_in_pstats_order_and_merges_callers_in_place() {
+        assert_eq!(Combiner::pstats_order(0), Vec::<usize>::new());
+        assert_eq!(Combiner::pstats_order(1), [0]);
+        assert_eq!(Combiner::pstats_order(4), [0, 3, 2, 1]);
+        let mut combiner = Combiner::default();
+        for _ in 0..100 {
+            combiner.add(&sample());
+        }
+        let garbage = combiner.builder.callers.len();
+        let p = combiner.finish();
+        // Every run has the same callers: they were added in place, not copied 100 times.
+        assert_eq!(garbage, 3);
+        let f = FunctionId(1);
+        assert_eq!(p.stats(f), fs(200, 300, 100.0, 150.0));
+        assert_eq!(p.callers(f).next().map(|(_, s)| s), Some(timed(300, 200, 100.0, 150.0)));
+        assert_eq!(p.totals().calls, 500);
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
         refuse_input_as_output(&args.files, &args.output)?;
     }
     if is_line_profile(&args.files[0]) {
-        return convert_lines(&args, format, to_stdout);
+        return convert_lines(&args, format);
     }
 
     let mut profile = load(&args.files)?;
@@ -314,15 +314,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
             _ => Err(io::Error::other("unknown format")),
         }
     };
-    if to_stdout {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        write(&mut out).context("writing to standard output")?;
-        out.flush().context("writing to standard output")?;
-    } else {
-        write_atomically(&args.output, write)
-            .with_context(|| format!("writing {}", args.output.display()))?;
-    }
-    Ok(())
+    emit(&args.output, write)
 }
 
 /// Whether a file is a pickle, as line_profiler's `.lprof` files are.
@@ -334,7 +326,7 @@ fn is_line_profile(path: &Path) -> bool {
         && pstat::Format::detect(&head) == pstat::Format::Pickle
 }
 
-fn convert_lines(args: &ConvertArgs, format: Format, to_stdout: bool) -> anyhow::Result<()> {
+fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {
     if !matches!(format, Format::Json | Format::Callgrind) {
         anyhow::bail!(
             "{} is a line_profiler file: it converts to json or callgrind, not {}",
@@ -359,13 +351,17 @@ fn convert_lines(args: &ConvertArgs, format: Format, to_stdout: bool) -> anyhow:
             export::lines::write_callgrind(&profile, &options, out)
         }
     };
-    if to_stdout {
+    emit(&args.output, write)
+}
+
+/// Writes a conversion to standard output (`-`) or, atomically, to the output file.
+fn emit(output: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    if output.as_os_str() == "-" {
         let mut out = io::BufWriter::new(io::stdout().lock());
         write(&mut out).context("writing to standard output")?;
         out.flush().context("writing to standard output")?;
     } else {
-        write_atomically(&args.output, write)
-            .with_context(|| format!("writing {}", args.output.display()))?;
+        write_atomically(output, write).with_context(|| format!("writing {}", output.display()))?;
     }
     Ok(())
 }

@@ -953,7 +953,10 @@ mod tests {
         assert_eq!(garbage, 3);
         let f = FunctionId(1);
         assert_eq!(p.stats(f), fs(200, 300, 100.0, 150.0));
-        assert_eq!(p.callers(f).next().map(|(_, s)| s), Some(timed(300, 200, 100.0, 150.0)));
+        assert_eq!(
+            p.callers(f).next().map(|(_, s)| s),
+            Some(timed(300, 200, 100.0, 150.0))
+        );
         assert_eq!(p.totals().calls, 500);
     }
 

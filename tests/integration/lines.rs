@@ -219,20 +219,7 @@ fn show_points_to_lines() {
 
 /// Every real `.lprof` fixture.
 fn lprof_fixtures() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(lprof_dir()).expect("dir") {
-        let dir = dir.expect("entry").path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).expect("dir") {
-            let file = file.expect("entry").path();
-            if file.extension().is_some_and(|e| e == "lprof") {
-                files.push(file);
-            }
-        }
-    }
-    files.sort();
+    let files = crate::fixture_files(&lprof_dir(), "lprof");
     assert!(files.len() >= 12, "only {} .lprof fixtures", files.len());
     files
 }

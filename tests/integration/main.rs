@@ -19,20 +19,26 @@ pub fn fixtures() -> PathBuf {
 
 /// Every `.stats` fixture under tests/fixtures/stats/, sorted.
 pub fn stats_fixtures() -> Vec<PathBuf> {
+    let files = fixture_files(&fixtures().join("stats"), "stats");
+    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    files
+}
+
+/// The files with this extension one directory below `root` (`root/*/*.ext`), sorted.
+pub fn fixture_files(root: &Path, extension: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in std::fs::read_dir(fixtures().join("stats")).expect("stats dir") {
+    for dir in std::fs::read_dir(root).expect("fixture directory") {
         let dir = dir.expect("entry").path();
         if !dir.is_dir() {
             continue;
         }
-        for file in std::fs::read_dir(&dir).expect("tag dir") {
+        for file in std::fs::read_dir(&dir).expect("fixture subdirectory") {
             let file = file.expect("entry").path();
-            if file.extension().is_some_and(|e| e == "stats") {
+            if file.extension().is_some_and(|e| e == extension) {
                 files.push(file);
             }
         }
     }
     files.sort();
-    assert!(files.len() >= 70, "only {} fixtures", files.len());
     files
 }

@@ -113,10 +113,10 @@ fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     group.bench_function("convert stats", |b| {
         b.iter(|| export::stats::write(black_box(&profile), &options, io::sink()))
     });
-
-    // .lprof parse: to be added here once the line_profiler reader (src/read/lprof.rs) is in
-    // the library, timing the read of a committed .lprof fixture like "parse" above.
 }
+
+/// A committed line_profiler 5.1 dump: `.lprof` parse (the pickle machine and the reader).
+const LPROF: &str = "tests/fixtures/lprof/py312-lp5.1.0/demo.lprof";
 
 fn benches(c: &mut Criterion) {
     let (name, path) = generated_profile();
@@ -134,6 +134,17 @@ fn benches(c: &mut Criterion) {
     group.warm_up_time(Duration::from_millis(200));
     group.measurement_time(Duration::from_millis(500));
     bench_input(&mut group, &bytes);
+    group.finish();
+
+    let bytes = std::fs::read(manifest_dir().join(LPROF)).expect("reading the .lprof fixture");
+    let mut group = c.benchmark_group("lprof");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(200));
+    group.measurement_time(Duration::from_millis(500));
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("parse", |b| {
+        b.iter(|| pstat::read_lines(black_box(&bytes)).expect("parses"))
+    });
     group.finish();
 }
 

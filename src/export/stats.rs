@@ -174,6 +174,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::model::testing::{fs, timed};
     use crate::model::{Builder, FunctionStats, Merge, Totals};
     use crate::read::marshal::{Decoder, Shared};
 
@@ -181,24 +182,6 @@ mod tests {
         let mut out = Vec::new();
         write(profile, &Options::default(), &mut out).expect("writing to memory");
         out
-    }
-
-    fn fs(primitive_calls: i64, calls: i64, tottime: f64, cumtime: f64) -> FunctionStats {
-        FunctionStats {
-            primitive_calls,
-            calls,
-            tottime,
-            cumtime,
-        }
-    }
-
-    fn timed(calls: i64, primitive_calls: i64, tottime: f64, cumtime: f64) -> CallStats {
-        CallStats::Timed {
-            calls,
-            primitive_calls,
-            tottime,
-            cumtime,
-        }
     }
 
     fn g(v: f64) -> Vec<u8> {

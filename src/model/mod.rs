@@ -781,11 +781,13 @@ impl Builder {
     }
 }
 
+/// Short constructors for the figures in unit tests across the crate.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::{CallStats, FunctionStats};
 
-    fn timed(calls: i64, primitive_calls: i64, tottime: f64, cumtime: f64) -> CallStats {
+    /// A cProfile edge: (nc, cc, tt, ct), in the callers tuple's order.
+    pub(crate) fn timed(calls: i64, primitive_calls: i64, tottime: f64, cumtime: f64) -> CallStats {
         CallStats::Timed {
             calls,
             primitive_calls,
@@ -794,7 +796,13 @@ mod tests {
         }
     }
 
-    fn fs(primitive_calls: i64, calls: i64, tottime: f64, cumtime: f64) -> FunctionStats {
+    /// A function's figures: (cc, nc, tt, ct), in the stats tuple's order.
+    pub(crate) fn fs(
+        primitive_calls: i64,
+        calls: i64,
+        tottime: f64,
+        cumtime: f64,
+    ) -> FunctionStats {
         FunctionStats {
             primitive_calls,
             calls,
@@ -802,6 +810,12 @@ mod tests {
             cumtime,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{fs, timed};
+    use super::*;
 
     fn sample() -> Profile {
         let mut b = Builder::default();

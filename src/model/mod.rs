@@ -541,6 +541,9 @@ pub(crate) struct Builder {
     pub(crate) strings: Interner,
     keys: Vec<FunctionKey>,
     key_ids: HashMap<FunctionKey, KeyId>,
+    /// Per name (by symbol index), the key last looked up with it, or NONE: a cache in front
+    /// of `key_ids`.
+    by_name: Vec<u32>,
     /// Entry index of each key, or NONE.
     entry_of: Vec<u32>,
     entries: Vec<Entry>,
@@ -574,7 +577,18 @@ impl Builder {
     }
 
     /// The id of an interned key; a key seen for the first time gets the next id.
+    #[inline]
     pub(crate) fn key_id(&mut self, key: FunctionKey) -> KeyId {
+        // The last key looked up with this name is often the one (callers of one function
+        // tend to come together), found with two array reads instead of a probe of the much
+        // larger hash table.
+        let name = key.name.index();
+        if let Some(&hint) = self.by_name.get(name)
+            && hint != NONE
+            && self.keys[hint as usize] == key
+        {
+            return KeyId(hint);
+        }
         let next = KeyId(self.keys.len() as u32);
         let id = *self.key_ids.entry(key).or_insert(next);
         if id == next {
@@ -582,6 +596,10 @@ impl Builder {
             self.entry_of.push(NONE);
             self.seen.push((0, 0));
         }
+        if self.by_name.len() <= name {
+            self.by_name.resize(name + 1, NONE);
+        }
+        self.by_name[name] = id.0;
         id
     }
 
@@ -610,6 +628,40 @@ impl Builder {
         }
     }
 
+    /// Removes repeated callers from `callers[start..]` as a Python dict would have kept them:
+    /// at the first one's position, with the last one's value. Real dumps have none, but
+    /// crafted ones may.
+    fn dedup_callers(&mut self, start: usize) {
+        let mut kept = start;
+        if self.callers.len() - start <= 16 {
+            // Short lists (nearly all): compare within the list, which is in cache.
+            for i in start..self.callers.len() {
+                let (caller, call) = self.callers[i];
+                match self.callers[start..kept].iter_mut().find(|c| c.0 == caller) {
+                    Some(earlier) => earlier.1 = call,
+                    None => {
+                        self.callers[kept] = (caller, call);
+                        kept += 1;
+                    }
+                }
+            }
+        } else {
+            self.next_pass();
+            for i in start..self.callers.len() {
+                let (caller, call) = self.callers[i];
+                let (pass, at) = self.seen[caller.0 as usize];
+                if pass == self.pass {
+                    self.callers[at as usize].1 = call;
+                } else {
+                    self.seen[caller.0 as usize] = (self.pass, kept as u32);
+                    self.callers[kept] = (caller, call);
+                    kept += 1;
+                }
+            }
+        }
+        self.callers.truncate(kept);
+    }
+
     /// Adds one stats-dict entry.
     pub(crate) fn add_entry(
         &mut self,
@@ -621,10 +673,8 @@ impl Builder {
         // This entry's own callers dict, duplicates resolved as a Python dict resolves them:
         // first position, last value.
         let start = self.callers.len() as u32;
-        self.next_pass();
-        for (caller, call) in callers {
-            self.push_caller(caller, call, |old, new| *old = *new);
-        }
+        self.callers.extend(callers);
+        self.dedup_callers(start as usize);
         let new_range = start..self.callers.len() as u32;
         let at = self.entry_of[key.0 as usize];
         if at == NONE {
@@ -713,6 +763,7 @@ impl Builder {
         };
         // Not needed from here on; free it before the profile's arrays are allocated.
         drop(std::mem::take(&mut self.key_ids));
+        drop(std::mem::take(&mut self.by_name));
 
         // Function ids: the entries in order, then keys that appear only as callers, in order
         // of first appearance.

@@ -196,7 +196,12 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
     if options.sort.is_empty() {
         messages.push("   Random listing order was used".to_string());
     } else {
-        sort(profile, &mut functions, &options.sort);
+        // `-n N` first keeps only the N first: those are all that need sorting.
+        let wanted = match options.restrictions.first() {
+            Some(&Restriction::Count(n)) if !options.reverse => usize::try_from(n).ok(),
+            _ => None,
+        };
+        sort(profile, &mut functions, &options.sort, wanted);
         if options.reverse {
             functions.reverse();
         }
@@ -300,7 +305,8 @@ impl Column<'_> {
 
 /// A stable sort by the keys' fields in order, like pstats' `TupleComp`. Equal rows keep file
 /// order. NaN times, which Python compares inconsistently, sort as larger than every number.
-fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey]) {
+/// With `wanted`, only that many first rows are put in order; the rest follow in no order.
+fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey], wanted: Option<usize>) {
     let mut fields: Vec<Field> = Vec::new();
     for field in keys.iter().flat_map(|k| k.fields().iter().copied()) {
         // A repeated field can never break a tie the first one left.
@@ -336,12 +342,13 @@ fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey]) {
         })
         .collect();
     let mut order: Vec<u32> = (0..functions.len() as u32).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
+    // Ties go to file order, which makes the order total: an unstable sort or a selection
+    // gives what the stable sort gives.
+    let compare = |&a: &u32, &b: &u32| {
         columns
             .iter()
             .map(|(column, descending)| {
-                let ordering = column.cmp(a, b);
+                let ordering = column.cmp(a as usize, b as usize);
                 if *descending {
                     ordering.reverse()
                 } else {
@@ -349,8 +356,17 @@ fn sort(profile: &Profile, functions: &mut [FunctionId], keys: &[SortKey]) {
                 }
             })
             .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
-    });
+            .unwrap_or_else(|| a.cmp(&b))
+    };
+    match wanted {
+        Some(n) if n < order.len() => {
+            if n > 0 {
+                order.select_nth_unstable_by(n - 1, compare);
+            }
+            order[..n].sort_unstable_by(compare);
+        }
+        _ => order.sort_unstable_by(compare),
+    }
     let sorted: Vec<FunctionId> = order.iter().map(|&i| functions[i as usize]).collect();
     functions.copy_from_slice(&sorted);
 }

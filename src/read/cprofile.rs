@@ -13,8 +13,19 @@ use crate::model::{
 };
 use crate::read::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 
+mod fast;
+
 /// Reads a stats dump from its bytes.
 pub fn read(input: &[u8]) -> Result<Profile, Error> {
+    match fast::read(input) {
+        Some(profile) => Ok(profile),
+        None => read_general(input),
+    }
+}
+
+/// Reads a stats dump through the general marshal decoder: every shape the fast path declines
+/// (code-object names, shared containers), and every error, with its offset.
+fn read_general(input: &[u8]) -> Result<Profile, Error> {
     let mut decoder = Decoder::new(input)?;
     // A 43 MB dump has about 300k functions; about 140 bytes each.
     let mut keys = KeyCache {
@@ -222,6 +233,35 @@ fn call_stats(value: Value<'_, '_>) -> Result<CallStats, Error> {
     })
 }
 
+/// Everything a profile holds, as text, to compare two readings.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn describe_profile(p: &Profile) -> String {
+    let mut out = format!("{:?} top {:?}\n", p.totals(), p.top_level());
+    for id in p.all_functions() {
+        out += &format!("{} listed={}", p.display_name(id), p.is_listed(id));
+        if p.is_listed(id) {
+            out += &format!(" {:?} callers", p.stats(id));
+            for (caller, call) in p.callers(id) {
+                out += &format!(" {}:{call:?}", caller.0);
+            }
+        }
+        out += "\n";
+    }
+    out
+}
+
+/// For the fuzz target `fastpath`: panics if the fast path accepts `input` and reads it to
+/// anything but what the general reader reads.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn check_fast_path(input: &[u8]) {
+    if let Some(fast) = fast::read(input) {
+        let general =
+            read_general(input).expect("the general reader reads what the fast path reads");
+        assert_eq!(describe_profile(&fast), describe_profile(&general));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +388,87 @@ mod tests {
         let e = read(b).unwrap_err();
         assert_eq!(e.offset(), Some(15));
         assert!(e.to_string().contains("function statistics"), "{e}");
+    }
+
+    /// Every stats fixture and fuzz regression input.
+    fn fixture_dumps() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut dirs = vec![root];
+        let mut found = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "stats") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    found.push((path, bytes));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// The fast path agrees with the general reader wherever it accepts a file, and it accepts
+    /// every fixture but those whose keys name code objects (`python -m profile -o`) or that
+    /// the general reader refuses.
+    #[test]
+    fn fast_path_agrees_with_the_general_reader() {
+        let mut fast_count = 0;
+        for (path, bytes) in fixture_dumps() {
+            let general = read_general(&bytes);
+            match (fast::read(&bytes), &general) {
+                (Some(fast), Ok(general)) => {
+                    assert_eq!(
+                        describe_profile(&fast),
+                        describe_profile(general),
+                        "{}",
+                        path.display()
+                    );
+                    fast_count += 1;
+                }
+                (Some(_), Err(e)) => panic!("{}: fast path accepted, general: {e}", path.display()),
+                (None, Ok(general)) => {
+                    let code_keys = general
+                        .all_functions()
+                        .any(|id| general.name(id).starts_with("<code object"));
+                    assert!(
+                        code_keys,
+                        "{}: fast path declined a plain dump",
+                        path.display()
+                    );
+                }
+                (None, Err(_)) => {}
+            }
+        }
+        assert!(
+            fast_count >= 70,
+            "only {fast_count} fixtures took the fast path"
+        );
+    }
+
+    #[test]
+    fn fast_path_declines_what_it_does_not_know() {
+        let mut bad_ref = b"{)\x03z\x00i\0\0\0\0z\x03len)\x05r\0\0\0\0".to_vec();
+        bad_ref.extend(b"i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00");
+        for input in [
+            &b"N"[..],
+            b"{",
+            b"{)\x03z\x00i\0\0\0\0z\x03len)\x01N0",
+            &bad_ref,
+            // A NULL value ends the dict for Python; the general reader does that.
+            b"{)\x03z\x00i\0\0\0\0z\x03len0",
+            // A non-ASCII Latin-1 name.
+            b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00",
+        ] {
+            assert!(fast::read(input).is_none(), "{input:?}");
+        }
+        // ... and the general reader reads the last one.
+        let p =
+            read(b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00")
+                .unwrap();
+        assert_eq!(p.name(FunctionId(0)), "\u{e9}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use nom::IResult;
-use nom::number::complete::{le_f64, le_i32, le_i64, le_u8, le_u16};
+use nom::number::complete::{le_f64, le_i32, le_i64, le_u8};
 
 /// How deep containers may nest. Profiles need about 5 levels; CPython allows 2000.
 pub const MAX_DEPTH: u32 = 512;
@@ -503,39 +503,21 @@ impl<'a> Decoder<'a> {
 
     fn read_long(&mut self, start: usize) -> Result<Node> {
         let payload = self.pos;
-        let n = self.i32("a long digit count")?;
-        let count = n.unsigned_abs() as usize;
-        if count.saturating_mul(2) > self.input.len() - self.pos {
-            return Err(self.error_at(payload, ErrorKind::LengthTooLarge(i64::from(n))));
-        }
-        let mut value: i128 = 0;
-        let mut fits = true;
-        for i in 0..count {
-            let digit = self.take("a long digit", le_u16)?;
-            if digit >= 1 << 15 || (i + 1 == count && digit == 0) {
-                return Err(self.error_at(self.pos - 2, ErrorKind::BadLong));
+        match long_value(self.input, payload) {
+            Ok((value, end)) => {
+                self.pos = end;
+                Ok(match value {
+                    Some(v) => Node::int(start, v),
+                    None => Node::new(Tag::BigInt, start, payload as u32, 0),
+                })
             }
-            if i * 15 < 64 + 15 {
-                value |= i128::from(digit) << (i * 15);
-            } else {
-                fits = false;
-            }
-        }
-        if n < 0 {
-            value = -value;
-        }
-        match i64::try_from(value) {
-            Ok(v) if fits => Ok(Node::int(start, v)),
-            _ => Ok(Node::new(Tag::BigInt, start, payload as u32, 0)),
+            Err(e) => Err(e),
         }
     }
 
     fn read_text_float(&mut self) -> Result<f64> {
         let (a, b) = self.bytes_span(false)?;
-        let text = &self.input[a as usize..(a + b) as usize];
-        std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
+        text_float(&self.input[a as usize..(a + b) as usize])
             .ok_or_else(|| self.error_at(a as usize - 1, ErrorKind::BadFloat))
     }
 
@@ -693,6 +675,166 @@ impl<'a> Decoder<'a> {
             },
             _ => String::from_utf8_lossy(bytes),
         }
+    }
+}
+
+/// Decodes the payload of a long (`l`) at `at`: a signed digit count, then base-2**15 digits.
+/// Returns the value if it fits in `i64` (else `None`) and the offset after the digits.
+fn long_value(input: &[u8], at: usize) -> Result<(Option<i64>, usize)> {
+    let eof = |pos: usize, expected| Error {
+        offset: pos as u64,
+        kind: ErrorKind::UnexpectedEof { expected },
+    };
+    let n = match input.get(at..at + 4) {
+        Some(b) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        None => return Err(eof(at, "a long digit count")),
+    };
+    let mut pos = at + 4;
+    let count = n.unsigned_abs() as usize;
+    if count.saturating_mul(2) > input.len() - pos {
+        return Err(Error {
+            offset: at as u64,
+            kind: ErrorKind::LengthTooLarge(i64::from(n)),
+        });
+    }
+    let mut value: i128 = 0;
+    let mut fits = true;
+    for i in 0..count {
+        let digit = u16::from_le_bytes([input[pos], input[pos + 1]]);
+        if digit >= 1 << 15 || (i + 1 == count && digit == 0) {
+            return Err(Error {
+                offset: pos as u64,
+                kind: ErrorKind::BadLong,
+            });
+        }
+        pos += 2;
+        if i * 15 < 64 + 15 {
+            value |= i128::from(digit) << (i * 15);
+        } else {
+            fits = false;
+        }
+    }
+    if n < 0 {
+        value = -value;
+    }
+    Ok((i64::try_from(value).ok().filter(|_| fits), pos))
+}
+
+/// Parses a text float's digits as marshal's `f` and `x` codes store them.
+fn text_float(digits: &[u8]) -> Option<f64> {
+    std::str::from_utf8(digits).ok()?.parse::<f64>().ok()
+}
+
+/// A bare cursor over marshal data for readers that know the shape of what they read and
+/// decode it without building values: it reads one primitive at a time and answers `None`
+/// where the data ends or is malformed. Such a reader keeps its own table of `FLAG_REF` slots
+/// (every object whose type byte has [`Scanner::FLAG_REF`] takes the next slot, in the order of
+/// type bytes; singletons take none) and falls back to [`Decoder`], which says what went wrong
+/// and where, whenever it meets something it does not expect.
+pub struct Scanner<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// The bit of a type byte that gives the object a reference slot.
+    pub const FLAG_REF: u8 = FLAG_REF;
+
+    /// A cursor at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Scanner<'a> {
+        Scanner { input, pos: 0 }
+    }
+
+    /// The current byte offset.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The next byte, without consuming it.
+    #[inline]
+    pub fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    /// The next byte (a type code, or a one-byte size).
+    #[inline]
+    pub fn byte(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let bytes = self.input.get(self.pos..self.pos + N)?;
+        self.pos += N;
+        bytes.try_into().ok()
+    }
+
+    /// A little-endian 32-bit integer (`i` payloads, sizes, reference indices).
+    #[inline]
+    pub fn i32(&mut self) -> Option<i32> {
+        self.array().map(i32::from_le_bytes)
+    }
+
+    /// A little-endian 64-bit integer (`I` payloads).
+    #[inline]
+    pub fn i64(&mut self) -> Option<i64> {
+        self.array().map(i64::from_le_bytes)
+    }
+
+    /// A little-endian binary float (`g` payloads).
+    #[inline]
+    pub fn f64(&mut self) -> Option<f64> {
+        self.array().map(f64::from_le_bytes)
+    }
+
+    /// The payload of a long (`l`), if well formed and within `i64`.
+    pub fn long(&mut self) -> Option<i64> {
+        let (value, end) = long_value(self.input, self.pos).ok()?;
+        self.pos = end;
+        value
+    }
+
+    /// The payload of a text float (`f`).
+    pub fn text_float(&mut self) -> Option<f64> {
+        let digits = self.sized(false)?;
+        text_float(digits)
+    }
+
+    /// The payload of a string whose type code (without [`Scanner::FLAG_REF`]) is `ty`:
+    /// `s`, `t`, `u`, `a`, `A` with a 32-bit size, `z`, `Z` with a one-byte size. `None` for
+    /// other codes.
+    #[inline]
+    pub fn string(&mut self, ty: u8) -> Option<&'a [u8]> {
+        match ty {
+            b's' | b't' | b'u' | b'a' | b'A' => self.sized(true),
+            b'z' | b'Z' => self.sized(false),
+            _ => None,
+        }
+    }
+
+    /// A container's element count: one byte for small tuples (`)`), else 32 bits.
+    #[inline]
+    pub fn count(&mut self, ty: u8) -> Option<usize> {
+        let n = if ty == b')' {
+            usize::from(self.byte()?)
+        } else {
+            usize::try_from(self.i32()?).ok()?
+        };
+        (n <= self.input.len() - self.pos).then_some(n)
+    }
+
+    #[inline]
+    fn sized(&mut self, long: bool) -> Option<&'a [u8]> {
+        let n = if long {
+            usize::try_from(self.i32()?).ok()?
+        } else {
+            usize::from(self.byte()?)
+        };
+        let bytes = self.input.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(bytes)
     }
 }
 

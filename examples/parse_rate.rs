@@ -1,0 +1,36 @@
+//! How fast pstat parses a stats dump on one core: reads the file into memory once, then parses
+//! it several times and prints the best and median rate.
+//!
+//! ```sh
+//! cargo run --release --example parse_rate -- profile.stats [runs]
+//! ```
+
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: parse_rate FILE [RUNS]")?;
+    let runs: usize = args.next().map_or(Ok(7), |r| r.parse())?;
+    let bytes = std::fs::read(&path)?;
+    let mut times = Vec::new();
+    let mut functions = 0;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let profile = pstat::read(&bytes)?;
+        times.push(start.elapsed().as_secs_f64());
+        functions = profile.function_count();
+        drop(profile);
+    }
+    times.sort_by(f64::total_cmp);
+    let mb = bytes.len() as f64 / 1e6;
+    let (best, median) = (times[0], times[times.len() / 2]);
+    println!(
+        "{path}: {mb:.1} MB, {functions} functions; parse best {:.1} ms ({:.0} MB/s), median {:.1} ms ({:.0} MB/s), {} runs",
+        best * 1e3,
+        mb / best,
+        median * 1e3,
+        mb / median,
+        times.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The fast path for stats dumps: decodes the marshal bytes straight into the [`Builder`],
+//! knowing the dict's shape, without building marshal values first.
+//!
+//! It accepts the shapes cProfile, `profile` (by API), yappi and pstats write, from every
+//! Python, and nothing else: on anything it does not expect (a code object as a name, a
+//! reference to an object it did not keep, a non-ASCII Latin-1 string, a NULL value, or any
+//! malformed data) it gives up and the general reader reads the file again, either to the same
+//! profile by the slow road or to an error that says what is wrong and where. So it never has
+//! to explain a problem, only to agree with the general reader wherever it succeeds; the tests
+//! hold it to that on every fixture, and a fuzz target on arbitrary input.
+//!
+//! Each object costs a type byte dispatch and its payload; a function key costs one hash
+//! lookup unless it is a reference to a key tuple already seen, and a string one interning
+//! unless it is a reference.
+
+use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
+use crate::read::marshal::Scanner;
+
+const FLAG_REF: u8 = Scanner::FLAG_REF;
+
+/// What a `FLAG_REF` slot holds, as far as this reader needs to know: 8 bytes.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// Taken, object not complete yet: a reference to it is a cycle.
+    Reserved,
+    /// An object this reader does not keep (a container other than a key): a reference to it
+    /// sends the file to the general reader.
+    Other,
+    /// An integer, by index into `numbers`.
+    Int(u32),
+    /// A float, by index into `numbers`.
+    Float(u32),
+    Str(Sym),
+    Key(KeyId),
+}
+
+struct Reader<'a> {
+    scan: Scanner<'a>,
+    slots: Vec<Slot>,
+    /// Python 2's interned-string table (`t`), for `R`.
+    interned: Vec<Sym>,
+    /// Values of shared numbers (as bits; `Slot` says which kind).
+    numbers: Vec<u64>,
+    builder: Builder,
+}
+
+/// Reads a stats dump, or `None` where the general reader must take over.
+pub(super) fn read(input: &[u8]) -> Option<Profile> {
+    let mut reader = Reader {
+        scan: Scanner::new(input),
+        slots: Vec::new(),
+        interned: Vec::new(),
+        numbers: Vec::new(),
+        // A 43 MB dump has about 300k functions; about 140 bytes each.
+        builder: Builder::with_capacity(input.len() / 140),
+    };
+    reader.dict()?;
+    let Reader { builder, .. } = reader;
+    Some(builder.finish(Default::default(), Vec::new(), None))
+}
+
+impl Reader<'_> {
+    /// Takes the next slot if the type byte asks for one.
+    #[inline]
+    fn reserve(&mut self, code: u8) -> Option<usize> {
+        if code & FLAG_REF == 0 {
+            return None;
+        }
+        self.slots.push(Slot::Reserved);
+        Some(self.slots.len() - 1)
+    }
+
+    #[inline]
+    fn fill(&mut self, slot: Option<usize>, value: Slot) {
+        if let Some(slot) = slot {
+            self.slots[slot] = value;
+        }
+    }
+
+    #[inline]
+    fn referenced(&mut self) -> Option<Slot> {
+        let index = self.scan.i32()?;
+        self.slots.get(usize::try_from(index).ok()?).copied()
+    }
+
+    /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
+    fn dict(&mut self) -> Option<()> {
+        let code = self.scan.byte()?;
+        if code & !FLAG_REF != b'{' {
+            return None;
+        }
+        let slot = self.reserve(code);
+        let mut callers = Vec::new();
+        while self.scan.peek()? != b'0' {
+            let key = self.key()?;
+            let stats = self.function_stats(&mut callers)?;
+            self.builder
+                .add_entry(key, stats, callers.drain(..), Merge::Replace);
+        }
+        // A reference to the top-level dict is nonsense; the general reader handles it.
+        self.fill(slot, Slot::Other);
+        Some(())
+    }
+
+    /// `(cc, nc, tt, ct, callers)`, the callers pushed onto `callers`.
+    fn function_stats(&mut self, callers: &mut Vec<(KeyId, CallStats)>) -> Option<FunctionStats> {
+        self.tuple(5)?;
+        let stats = FunctionStats {
+            primitive_calls: self.int()?,
+            calls: self.int()?,
+            tottime: self.seconds()?,
+            cumtime: self.seconds()?,
+        };
+        let code = self.scan.byte()?;
+        if code & !FLAG_REF != b'{' {
+            return None;
+        }
+        let slot = self.reserve(code);
+        while self.scan.peek()? != b'0' {
+            let caller = self.key()?;
+            let call = self.call_stats()?;
+            callers.push((caller, call));
+        }
+        self.scan.byte();
+        self.fill(slot, Slot::Other);
+        Some(stats)
+    }
+
+    /// A tuple header of exactly `len` elements. The tuple itself is not kept.
+    #[inline]
+    fn tuple(&mut self, len: usize) -> Option<()> {
+        let code = self.scan.byte()?;
+        let ty = code & !FLAG_REF;
+        if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != len {
+            return None;
+        }
+        let slot = self.reserve(code);
+        self.fill(slot, Slot::Other);
+        Some(())
+    }
+
+    /// `(nc, cc, tt, ct)` from cProfile, or a call count from `profile`.
+    fn call_stats(&mut self) -> Option<CallStats> {
+        let code = self.scan.peek()?;
+        if matches!(code & !FLAG_REF, b'(' | b')') {
+            self.tuple(4)?;
+            return Some(CallStats::Timed {
+                calls: self.int()?,
+                primitive_calls: self.int()?,
+                tottime: self.seconds()?,
+                cumtime: self.seconds()?,
+            });
+        }
+        Some(CallStats::Count(self.int()?))
+    }
+
+    /// A function key `(file, line, name)`, or a reference to one.
+    #[inline]
+    fn key(&mut self) -> Option<KeyId> {
+        let code = self.scan.byte()?;
+        let ty = code & !FLAG_REF;
+        if ty == b'r' {
+            return match self.referenced()? {
+                Slot::Key(id) => Some(id),
+                _ => None,
+            };
+        }
+        if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
+            return None;
+        }
+        let slot = self.reserve(code);
+        let key = FunctionKey {
+            file: self.string()?,
+            line: self.int()?,
+            name: self.string()?,
+        };
+        let id = self.builder.key_id(key);
+        self.fill(slot, Slot::Key(id));
+        Some(id)
+    }
+
+    /// A string of any type, interned, or a reference to one.
+    #[inline]
+    fn string(&mut self) -> Option<Sym> {
+        let code = self.scan.byte()?;
+        let ty = code & !FLAG_REF;
+        match ty {
+            b'r' => {
+                return match self.referenced()? {
+                    Slot::Str(sym) => Some(sym),
+                    _ => None,
+                };
+            }
+            b'R' => {
+                let index = usize::try_from(self.scan.i32()?).ok()?;
+                return self.interned.get(index).copied();
+            }
+            _ => {}
+        }
+        let slot = self.reserve(code);
+        let bytes = self.scan.string(ty)?;
+        // As the general reader decodes them: UTF-8 types as UTF-8, the others as Latin-1 (the
+        // slow road handles the rare non-ASCII Latin-1 and invalid UTF-8).
+        let text = match ty {
+            b'a' | b'A' | b'z' | b'Z' if !bytes.is_ascii() => return None,
+            _ => std::str::from_utf8(bytes).ok()?,
+        };
+        let sym = self.builder.strings.intern(text);
+        if ty == b't' {
+            self.interned.push(sym);
+        }
+        self.fill(slot, Slot::Str(sym));
+        Some(sym)
+    }
+
+    /// An integer that fits in `i64`, or a reference to one.
+    #[inline]
+    fn int(&mut self) -> Option<i64> {
+        let code = self.scan.byte()?;
+        let ty = code & !FLAG_REF;
+        let value = match ty {
+            b'i' => i64::from(self.scan.i32()?),
+            b'I' => self.scan.i64()?,
+            b'l' => self.scan.long()?,
+            b'r' => {
+                return match self.referenced()? {
+                    Slot::Int(i) => Some(self.numbers[i as usize] as i64),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        if code & FLAG_REF != 0 {
+            self.numbers.push(value as u64);
+            self.slots.push(Slot::Int(self.numbers.len() as u32 - 1));
+        }
+        Some(value)
+    }
+
+    /// A time in seconds: a float, or an int (the `profile` module's fake entries), or a
+    /// reference to one.
+    #[inline]
+    fn seconds(&mut self) -> Option<f64> {
+        let code = self.scan.peek()?;
+        let value = match code & !FLAG_REF {
+            b'g' => {
+                self.scan.byte();
+                self.scan.f64()?
+            }
+            b'f' => {
+                self.scan.byte();
+                self.scan.text_float()?
+            }
+            b'r' => {
+                self.scan.byte();
+                return match self.referenced()? {
+                    Slot::Float(i) => Some(f64::from_bits(self.numbers[i as usize])),
+                    Slot::Int(i) => Some(self.numbers[i as usize] as i64 as f64),
+                    _ => None,
+                };
+            }
+            _ => return self.int().map(|i| i as f64),
+        };
+        if code & FLAG_REF != 0 {
+            self.numbers.push(value.to_bits());
+            self.slots.push(Slot::Float(self.numbers.len() as u32 - 1));
+        }
+        Some(value)
+    }
+}

@@ -6,13 +6,14 @@
 //! [`Profile::strip_dirs`] and [`Profile::combine`] build new ones, with pstats' semantics.
 
 mod intern;
+mod keytable;
 mod lines;
 
 use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use hashbrown::HashMap;
+use keytable::KeyTable;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -540,10 +541,7 @@ struct Entry {
 pub(crate) struct Builder {
     pub(crate) strings: Interner,
     keys: Vec<FunctionKey>,
-    key_ids: HashMap<FunctionKey, KeyId>,
-    /// Per name (by symbol index), the key last looked up with it, or NONE: a cache in front
-    /// of `key_ids`.
-    by_name: Vec<u32>,
+    key_ids: KeyTable,
     /// Entry index of each key, or NONE.
     entry_of: Vec<u32>,
     entries: Vec<Entry>,
@@ -559,7 +557,7 @@ impl Builder {
     pub(crate) fn with_capacity(functions: usize) -> Builder {
         Builder {
             keys: Vec::with_capacity(functions),
-            key_ids: HashMap::with_capacity(functions),
+            key_ids: KeyTable::with_capacity(functions),
             entries: Vec::with_capacity(functions),
             callers: Vec::with_capacity(functions * 2),
             ..Builder::default()
@@ -579,27 +577,13 @@ impl Builder {
     /// The id of an interned key; a key seen for the first time gets the next id.
     #[inline]
     pub(crate) fn key_id(&mut self, key: FunctionKey) -> KeyId {
-        // The last key looked up with this name is often the one (callers of one function
-        // tend to come together), found with two array reads instead of a probe of the much
-        // larger hash table.
-        let name = key.name.index();
-        if let Some(&hint) = self.by_name.get(name)
-            && hint != NONE
-            && self.keys[hint as usize] == key
-        {
-            return KeyId(hint);
-        }
         let next = KeyId(self.keys.len() as u32);
-        let id = *self.key_ids.entry(key).or_insert(next);
+        let id = self.key_ids.get_or_insert(key, next);
         if id == next {
             self.keys.push(key);
             self.entry_of.push(NONE);
             self.seen.push((0, 0));
         }
-        if self.by_name.len() <= name {
-            self.by_name.resize(name + 1, NONE);
-        }
-        self.by_name[name] = id.0;
         id
     }
 
@@ -754,7 +738,7 @@ impl Builder {
                     totals.tottime += entry.stats.tottime;
                     let callers =
                         &self.callers[entry.callers.start as usize..entry.callers.end as usize];
-                    if callers.iter().any(|(k, _)| Some(k) == mark) {
+                    if callers.iter().any(|(k, _)| Some(*k) == mark) {
                         top_level.push(FunctionId(i as u32));
                     }
                 }
@@ -763,7 +747,6 @@ impl Builder {
         };
         // Not needed from here on; free it before the profile's arrays are allocated.
         drop(std::mem::take(&mut self.key_ids));
-        drop(std::mem::take(&mut self.by_name));
 
         // Function ids: the entries in order, then keys that appear only as callers, in order
         // of first appearance.

@@ -750,6 +750,19 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// The bytes from the current position on, for readers that match several bytes at once.
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        &self.input[self.pos..]
+    }
+
+    /// Moves past `n` bytes that [`Scanner::rest`] showed.
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        debug_assert!(n <= self.input.len() - self.pos);
+        self.pos = (self.pos + n).min(self.input.len());
+    }
+
     /// The next byte, without consuming it.
     #[inline]
     pub fn peek(&self) -> Option<u8> {

@@ -26,8 +26,10 @@ enum Slot {
     /// An object this reader does not keep (a container other than a key): a reference to it
     /// sends the file to the general reader.
     Other,
-    /// An integer, by index into `numbers`.
-    Int(u32),
+    /// An integer within 32 bits (call counts and line numbers are).
+    Int(i32),
+    /// A larger integer, by index into `numbers`.
+    Int64(u32),
     /// A float, by index into `numbers`.
     Float(u32),
     Str(Sym),
@@ -77,10 +79,14 @@ impl Reader<'_> {
         }
     }
 
+    /// If a reference (`r` and its index) comes next, moves past it and gives the slot.
     #[inline]
-    fn referenced(&mut self) -> Option<Slot> {
-        let index = self.scan.i32()?;
-        self.slots.get(usize::try_from(index).ok()?).copied()
+    fn next_ref(&mut self) -> Option<Slot> {
+        let [b'r', a, b, c, d, ..] = *self.scan.rest() else {
+            return None;
+        };
+        self.scan.skip(5);
+        Some(*self.slots.get(u32::from_le_bytes([a, b, c, d]) as usize)?)
     }
 
     /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
@@ -157,14 +163,14 @@ impl Reader<'_> {
     /// A function key `(file, line, name)`, or a reference to one.
     #[inline]
     fn key(&mut self) -> Option<KeyId> {
-        let code = self.scan.byte()?;
-        let ty = code & !FLAG_REF;
-        if ty == b'r' {
-            return match self.referenced()? {
+        if let [b'r', ..] = self.scan.rest() {
+            return match self.next_ref()? {
                 Slot::Key(id) => Some(id),
                 _ => None,
             };
         }
+        let code = self.scan.byte()?;
+        let ty = code & !FLAG_REF;
         if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
             return None;
         }
@@ -182,20 +188,17 @@ impl Reader<'_> {
     /// A string of any type, interned, or a reference to one.
     #[inline]
     fn string(&mut self) -> Option<Sym> {
+        if let [b'r', ..] = self.scan.rest() {
+            return match self.next_ref()? {
+                Slot::Str(sym) => Some(sym),
+                _ => None,
+            };
+        }
         let code = self.scan.byte()?;
         let ty = code & !FLAG_REF;
-        match ty {
-            b'r' => {
-                return match self.referenced()? {
-                    Slot::Str(sym) => Some(sym),
-                    _ => None,
-                };
-            }
-            b'R' => {
-                let index = usize::try_from(self.scan.i32()?).ok()?;
-                return self.interned.get(index).copied();
-            }
-            _ => {}
+        if ty == b'R' {
+            let index = usize::try_from(self.scan.i32()?).ok()?;
+            return self.interned.get(index).copied();
         }
         let slot = self.reserve(code);
         let bytes = self.scan.string(ty)?;
@@ -216,23 +219,39 @@ impl Reader<'_> {
     /// An integer that fits in `i64`, or a reference to one.
     #[inline]
     fn int(&mut self) -> Option<i64> {
+        // Nearly every integer is a reference to a shared small int or an unshared 32-bit one.
+        match *self.scan.rest() {
+            [b'r', ..] => match self.next_ref()? {
+                Slot::Int(v) => Some(i64::from(v)),
+                Slot::Int64(i) => Some(self.numbers[i as usize] as i64),
+                _ => None,
+            },
+            [b'i', a, b, c, d, ..] => {
+                self.scan.skip(5);
+                Some(i64::from(i32::from_le_bytes([a, b, c, d])))
+            }
+            _ => self.other_int(),
+        }
+    }
+
+    #[cold]
+    fn other_int(&mut self) -> Option<i64> {
         let code = self.scan.byte()?;
-        let ty = code & !FLAG_REF;
-        let value = match ty {
+        let value = match code & !FLAG_REF {
             b'i' => i64::from(self.scan.i32()?),
             b'I' => self.scan.i64()?,
             b'l' => self.scan.long()?,
-            b'r' => {
-                return match self.referenced()? {
-                    Slot::Int(i) => Some(self.numbers[i as usize] as i64),
-                    _ => None,
-                };
-            }
             _ => return None,
         };
         if code & FLAG_REF != 0 {
-            self.numbers.push(value as u64);
-            self.slots.push(Slot::Int(self.numbers.len() as u32 - 1));
+            let slot = match i32::try_from(value) {
+                Ok(small) => Slot::Int(small),
+                Err(_) => {
+                    self.numbers.push(value as u64);
+                    Slot::Int64(self.numbers.len() as u32 - 1)
+                }
+            };
+            self.slots.push(slot);
         }
         Some(value)
     }
@@ -241,6 +260,16 @@ impl Reader<'_> {
     /// reference to one.
     #[inline]
     fn seconds(&mut self) -> Option<f64> {
+        // Nearly every time is an unshared binary float.
+        if let [b'g', a, b, c, d, e, f, g, h, ..] = *self.scan.rest() {
+            self.scan.skip(9);
+            return Some(f64::from_le_bytes([a, b, c, d, e, f, g, h]));
+        }
+        self.other_seconds()
+    }
+
+    #[cold]
+    fn other_seconds(&mut self) -> Option<f64> {
         let code = self.scan.peek()?;
         let value = match code & !FLAG_REF {
             b'g' => {
@@ -252,10 +281,10 @@ impl Reader<'_> {
                 self.scan.text_float()?
             }
             b'r' => {
-                self.scan.byte();
-                return match self.referenced()? {
+                return match self.next_ref()? {
                     Slot::Float(i) => Some(f64::from_bits(self.numbers[i as usize])),
-                    Slot::Int(i) => Some(self.numbers[i as usize] as i64 as f64),
+                    Slot::Int(v) => Some(f64::from(v)),
+                    Slot::Int64(i) => Some(self.numbers[i as usize] as i64 as f64),
                     _ => None,
                 };
             }

@@ -1,0 +1,160 @@
+//! Function keys → ids while a profile is built: the one lookup a reader does per key it has
+//! not seen as a shared object, hundreds of thousands of times on a big profile, each at a
+//! random place in a table too large for the cache.
+//!
+//! A general hash map costs two or three cache misses a lookup there (control bytes, bucket,
+//! and the key if stored apart). This table keeps each key inside its 16-byte slot (file and
+//! name symbols, line, id), probes linearly, and stays at most three quarters full, so a lookup
+//! usually touches one cache line. In front of it, per name, the last key looked up with that
+//! name: a small array (distinct names are far fewer than keys), and callers of one function
+//! often come together, so it answers many lookups from the cache. Keys whose line does not fit in 32 bits (crafted files only) go to
+//! a general map beside it. The hash is randomly seeded, so crafted keys cannot aim at one
+//! probe run.
+
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashMap};
+
+use super::{FunctionKey, KeyId};
+
+/// A slot: file symbol, name symbol, line, id + 1 (0 = empty).
+type Slot = [u32; 4];
+
+#[derive(Default)]
+pub(crate) struct KeyTable {
+    slots: Vec<Slot>,
+    /// By name symbol: file symbol, line, id + 1 (0 = none) of the last key with that name.
+    hints: Vec<[u32; 3]>,
+    len: usize,
+    hasher: DefaultHashBuilder,
+    wide: HashMap<FunctionKey, KeyId>,
+}
+
+impl KeyTable {
+    /// A table that holds `keys` keys before it grows.
+    pub(crate) fn with_capacity(keys: usize) -> KeyTable {
+        KeyTable {
+            slots: vec![[0; 4]; (keys * 4 / 3).next_power_of_two().max(16)],
+            ..KeyTable::default()
+        }
+    }
+
+    /// The id of `key`, or `next` (which is then its id) if it is not there yet.
+    #[inline]
+    pub(crate) fn get_or_insert(&mut self, key: FunctionKey, next: KeyId) -> KeyId {
+        let Ok(line) = u32::try_from(key.line) else {
+            return *self.wide.entry(key).or_insert(next);
+        };
+        let (file, name) = (key.file.index() as u32, key.name.index());
+        if let Some(&[f, l, id]) = self.hints.get(name)
+            && f == file
+            && l == line
+            && id != 0
+        {
+            return KeyId(id - 1);
+        }
+        let id = self.find_or_insert([file, name as u32, line], next);
+        if self.hints.len() <= name {
+            self.hints.resize(name + 1, [0; 3]);
+        }
+        self.hints[name] = [file, line, id.0 + 1];
+        id
+    }
+
+    fn find_or_insert(&mut self, wanted: [u32; 3], next: KeyId) -> KeyId {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.hash(&wanted) as usize & mask;
+        loop {
+            let slot = &mut self.slots[at];
+            if slot[3] == 0 {
+                *slot = [wanted[0], wanted[1], wanted[2], next.0 + 1];
+                self.len += 1;
+                return next;
+            }
+            if slot[..3] == wanted {
+                return KeyId(slot[3] - 1);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The id of `key`, if it has one.
+    pub(crate) fn get(&self, key: &FunctionKey) -> Option<KeyId> {
+        let Ok(line) = u32::try_from(key.line) else {
+            return self.wide.get(key).copied();
+        };
+        if self.slots.is_empty() {
+            return None;
+        }
+        let wanted = [key.file.index() as u32, key.name.index() as u32, line];
+        let mask = self.slots.len() - 1;
+        let mut at = self.hash(&wanted) as usize & mask;
+        loop {
+            let slot = &self.slots[at];
+            if slot[3] == 0 {
+                return None;
+            }
+            if slot[..3] == wanted {
+                return Some(KeyId(slot[3] - 1));
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn hash(&self, key: &[u32; 3]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        let size = (old.len() * 2).max(16);
+        self.slots = vec![[0; 4]; size];
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|s| s[3] != 0) {
+            let mut at = self.hash(&[slot[0], slot[1], slot[2]]) as usize & mask;
+            while self.slots[at][3] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::intern::Interner;
+
+    #[test]
+    fn ids_survive_growth_and_wide_lines() {
+        let mut strings = Interner::default();
+        let (f, g) = (strings.intern("f.py"), strings.intern("g"));
+        let mut table = KeyTable::default();
+        let key = |line| FunctionKey {
+            file: f,
+            line,
+            name: g,
+        };
+        for i in 0..1000u32 {
+            assert_eq!(table.get_or_insert(key(i64::from(i)), KeyId(i)), KeyId(i));
+        }
+        for line in [-1, 1 << 40] {
+            assert_eq!(table.get_or_insert(key(line), KeyId(5000)), KeyId(5000));
+        }
+        for i in 0..1000u32 {
+            assert_eq!(table.get(&key(i64::from(i))), Some(KeyId(i)));
+            assert_eq!(
+                table.get_or_insert(key(i64::from(i)), KeyId(9999)),
+                KeyId(i)
+            );
+        }
+        assert_eq!(table.get(&key(-1)), Some(KeyId(5000)));
+        assert_eq!(table.get(&key(1000)), None);
+        assert!(table.slots.len() >= 2000);
+    }
+}

@@ -33,4 +33,6 @@ pub use model::{
     SourceFile, Totals,
 };
 pub use query::{ListOptions, Listing, NameFilter, Restriction, SortKey};
-pub use read::{Format, read, read_lines, read_lines_path, read_path};
+pub use read::{
+    Format, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with, read_with,
+};

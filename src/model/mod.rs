@@ -174,7 +174,7 @@ impl std::fmt::Debug for Profile {
 }
 
 /// The key pstats uses to mark a top-level function; only crafted files carry it.
-const TOP_LEVEL_MARK: (&str, i64, &str) = ("jprofile", 0, "profiler");
+pub(crate) const TOP_LEVEL_MARK: (&str, i64, &str) = ("jprofile", 0, "profiler");
 
 impl Profile {
     /// The functions the profile lists (the keys of the stats dict), in file order.
@@ -370,6 +370,15 @@ impl Profile {
             .cmp(self.file(b))
             .then(self.line(a).cmp(&self.line(b)))
             .then_with(|| self.name(a).cmp(self.name(b)))
+    }
+
+    /// The profile without its edges (and without the functions only they named).
+    pub(crate) fn without_edges(mut self) -> Profile {
+        self.keys.truncate(self.listed);
+        self.edges = Vec::new();
+        self.callers_start = vec![0; self.listed + 1];
+        self.graph = OnceLock::new();
+        self
     }
 
     /// Records the input file this profile came from (for the report header).
@@ -585,6 +594,11 @@ impl Builder {
             self.seen.push((0, 0));
         }
         id
+    }
+
+    /// The key an id stands for.
+    pub(crate) fn key_of(&self, id: KeyId) -> FunctionKey {
+        self.keys[id.0 as usize]
     }
 
     /// Starts a de-duplication pass over one callers dict.

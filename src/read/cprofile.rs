@@ -11,15 +11,22 @@ use crate::error::Error;
 use crate::model::{
     Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym, Totals,
 };
+use crate::read::ReadOptions;
 use crate::read::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 
 mod fast;
 
 /// Reads a stats dump from its bytes.
 pub fn read(input: &[u8]) -> Result<Profile, Error> {
-    match fast::read(input) {
+    read_with(input, &ReadOptions::default())
+}
+
+/// [`read`], with options.
+pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> {
+    match fast::read(input, options.callers) {
         Some(profile) => Ok(profile),
-        None => read_general(input),
+        None if options.callers => read_general(input),
+        None => read_general(input).map(Profile::without_edges),
     }
 }
 
@@ -255,10 +262,15 @@ pub(crate) fn describe_profile(p: &Profile) -> String {
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub fn check_fast_path(input: &[u8]) {
-    if let Some(fast) = fast::read(input) {
+    if let Some(fast) = fast::read(input, true) {
         let general =
             read_general(input).expect("the general reader reads what the fast path reads");
         assert_eq!(describe_profile(&fast), describe_profile(&general));
+        let without = fast::read(input, false).expect("read without callers");
+        assert_eq!(
+            describe_profile(&without),
+            describe_profile(&general.without_edges())
+        );
     }
 }
 
@@ -418,11 +430,18 @@ mod tests {
         let mut fast_count = 0;
         for (path, bytes) in fixture_dumps() {
             let general = read_general(&bytes);
-            match (fast::read(&bytes), &general) {
+            match (fast::read(&bytes, true), &general) {
                 (Some(fast), Ok(general)) => {
                     assert_eq!(
                         describe_profile(&fast),
                         describe_profile(general),
+                        "{}",
+                        path.display()
+                    );
+                    let without = fast::read(&bytes, false).expect("read with callers");
+                    assert_eq!(
+                        describe_profile(&without),
+                        describe_profile(&general.clone().without_edges()),
                         "{}",
                         path.display()
                     );
@@ -449,6 +468,30 @@ mod tests {
     }
 
     #[test]
+    fn without_callers_keeps_top_level_and_drops_edges() {
+        // marshal.dumps(d, 2) of {('a.py', 1, 'f'): (1, 1, .5, .5, {pstats' top-level mark:
+        // (1, 1, .5, .5)}), ('a.py', 5, 'g'): (2, 2, .25, .25, {('a.py', 1, 'f'): (...)})}
+        let hex = "7b28030000007504000000612e7079690100000075010000006628050000006901000000690100000067000000000000e03f67000000000000e03f7b280300000075080000006a70726f66696c656900000000750800000070726f66696c657228040000006901000000690100000067000000000000e03f67000000000000e03f3028030000007504000000612e7079690500000075010000006728050000006902000000690200000067000000000000d03f67000000000000d03f7b28030000007504000000612e7079690100000075010000006628040000006902000000690200000067000000000000d03f67000000000000d03f3030";
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let full = read(&bytes).unwrap();
+        let options = ReadOptions { callers: false };
+        let without = read_with(&bytes, &options).unwrap();
+        assert_eq!(full.top_level(), [FunctionId(0)]);
+        assert_eq!(without.top_level(), [FunctionId(0)]);
+        assert_eq!(full.callers(FunctionId(1)).count(), 1);
+        assert_eq!(without.callers(FunctionId(1)).count(), 0);
+        assert_eq!(without.all_functions().count(), 2);
+        assert_eq!(without.totals(), full.totals());
+        assert_eq!(
+            describe_profile(&without),
+            describe_profile(&full.without_edges())
+        );
+    }
+
+    #[test]
     fn fast_path_declines_what_it_does_not_know() {
         let mut bad_ref = b"{)\x03z\x00i\0\0\0\0z\x03len)\x05r\0\0\0\0".to_vec();
         bad_ref.extend(b"i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00");
@@ -462,7 +505,7 @@ mod tests {
             // A non-ASCII Latin-1 name.
             b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00",
         ] {
-            assert!(fast::read(input).is_none(), "{input:?}");
+            assert!(fast::read(input, true).is_none(), "{input:?}");
         }
         // ... and the general reader reads the last one.
         let p =

@@ -34,6 +34,9 @@ enum Slot {
     Float(u32),
     Str(Sym),
     Key(KeyId),
+    /// A key tuple seen only as a caller while callers are not read: not looked up unless
+    /// an entry names it. By index into `raw_keys`.
+    RawKey(u32),
 }
 
 struct Reader<'a> {
@@ -44,10 +47,14 @@ struct Reader<'a> {
     /// Values of shared numbers (as bits; `Slot` says which kind).
     numbers: Vec<u64>,
     builder: Builder,
+    /// Whether to read the callers dicts into edges, or only to step through them.
+    callers: bool,
+    raw_keys: Vec<FunctionKey>,
 }
 
-/// Reads a stats dump, or `None` where the general reader must take over.
-pub(super) fn read(input: &[u8]) -> Option<Profile> {
+/// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
+/// the profile has no edges (see [`crate::ReadOptions`]).
+pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
     let mut reader = Reader {
         scan: Scanner::new(input),
         slots: Vec::new(),
@@ -55,10 +62,19 @@ pub(super) fn read(input: &[u8]) -> Option<Profile> {
         numbers: Vec::new(),
         // A 43 MB dump has about 300k functions; about 140 bytes each.
         builder: Builder::with_capacity(input.len() / 140),
+        callers,
+        raw_keys: Vec::new(),
     };
     reader.dict()?;
     let Reader { builder, .. } = reader;
-    Some(builder.finish(Default::default(), Vec::new(), None))
+    let profile = builder.finish(Default::default(), Vec::new(), None);
+    // The top-level functions were found through their edges from pstats' mark, the only
+    // edges kept without `callers`.
+    Some(if callers {
+        profile
+    } else {
+        profile.without_edges()
+    })
 }
 
 impl Reader<'_> {
@@ -123,9 +139,18 @@ impl Reader<'_> {
         }
         let slot = self.reserve(code);
         while self.scan.peek()? != b'0' {
-            let caller = self.key()?;
-            let call = self.call_stats()?;
-            callers.push((caller, call));
+            if self.callers {
+                let caller = self.key()?;
+                let call = self.call_stats()?;
+                callers.push((caller, call));
+            } else {
+                let mark = self.unresolved_key()?;
+                let call = self.call_stats()?;
+                if let Some(mark) = mark {
+                    let caller = self.builder.key_id(mark);
+                    callers.push((caller, call));
+                }
+            }
         }
         self.scan.byte();
         self.fill(slot, Slot::Other);
@@ -160,12 +185,55 @@ impl Reader<'_> {
         Some(CallStats::Count(self.int()?))
     }
 
+    /// A caller's key, or a reference to one, stepped through without looking it up: the key
+    /// itself if it is pstats' top-level mark.
+    #[inline]
+    fn unresolved_key(&mut self) -> Option<Option<FunctionKey>> {
+        let key = if let [b'r', ..] = self.scan.rest() {
+            match self.next_ref()? {
+                Slot::Key(id) => self.builder.key_of(id),
+                Slot::RawKey(i) => self.raw_keys[i as usize],
+                _ => return None,
+            }
+        } else {
+            let code = self.scan.byte()?;
+            let ty = code & !FLAG_REF;
+            if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
+                return None;
+            }
+            let slot = self.reserve(code);
+            let key = FunctionKey {
+                file: self.string()?,
+                line: self.int()?,
+                name: self.string()?,
+            };
+            if slot.is_some() {
+                self.raw_keys.push(key);
+                self.fill(slot, Slot::RawKey(self.raw_keys.len() as u32 - 1));
+            }
+            key
+        };
+        Some(self.is_top_level_mark(&key).then_some(key))
+    }
+
+    fn is_top_level_mark(&self, key: &FunctionKey) -> bool {
+        let (file, line, name) = crate::model::TOP_LEVEL_MARK;
+        let strings = &self.builder.strings;
+        key.line == line && strings.get(key.name) == name && strings.get(key.file) == file
+    }
+
     /// A function key `(file, line, name)`, or a reference to one.
     #[inline]
     fn key(&mut self) -> Option<KeyId> {
-        if let [b'r', ..] = self.scan.rest() {
+        if let [b'r', a, b, c, d, ..] = *self.scan.rest() {
+            let index = u32::from_le_bytes([a, b, c, d]) as usize;
             return match self.next_ref()? {
                 Slot::Key(id) => Some(id),
+                Slot::RawKey(i) => {
+                    let id = self.builder.key_id(self.raw_keys[i as usize]);
+                    self.slots[index] = Slot::Key(id);
+                    Some(id)
+                }
                 _ => None,
             };
         }

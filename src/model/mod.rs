@@ -14,8 +14,7 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use keytable::KeyTable;
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{GraphBase, GraphRef, IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
 
 pub(crate) use intern::{Interner, Sym};
 pub use lines::{LineFunction, LineProfile, LineTiming};
@@ -154,9 +153,9 @@ pub struct Profile {
     /// group in the file's callers order; `callers_start` gives each group's start.
     edges: Vec<(FunctionId, CallStats)>,
     callers_start: Vec<u32>,
-    /// caller → callee, weight = index into `edges`; node index = function id. Built on first
-    /// use: most reports never follow edges from caller to callee.
-    graph: OnceLock<DiGraph<(), u32, u32>>,
+    /// Edges by caller. Built on first use: most reports never follow edges from caller to
+    /// callee.
+    callee_index: OnceLock<CalleeIndex>,
     totals: Totals,
     files: Vec<SourceFile>,
     top_level: Vec<FunctionId>,
@@ -170,6 +169,64 @@ impl std::fmt::Debug for Profile {
             .field("totals", &self.totals)
             .field("files", &self.files)
             .finish()
+    }
+}
+
+/// Edges grouped by caller: the calls function `c` makes are `edges[start[c]..start[c + 1]]`,
+/// each as (edge index, callee).
+#[derive(Clone, Debug)]
+struct CalleeIndex {
+    start: Vec<u32>,
+    edges: Vec<(u32, u32)>,
+}
+
+/// The call graph reversed (each function → its callers), read straight from the edge arrays,
+/// for petgraph's algorithms. A graph and its reverse have the same strongly connected
+/// components.
+#[derive(Clone, Copy)]
+struct CallerGraph<'p>(&'p Profile);
+
+type CallerIds<'p> = std::iter::Map<
+    std::slice::Iter<'p, (FunctionId, CallStats)>,
+    fn(&(FunctionId, CallStats)) -> u32,
+>;
+
+impl GraphBase for CallerGraph<'_> {
+    type EdgeId = u32;
+    type NodeId = u32;
+}
+
+impl GraphRef for CallerGraph<'_> {}
+
+impl<'p> IntoNeighbors for CallerGraph<'p> {
+    type Neighbors = CallerIds<'p>;
+    fn neighbors(self, callee: u32) -> CallerIds<'p> {
+        let profile = self.0;
+        let callee = callee as usize;
+        let group = match profile.callers_start.get(callee..callee + 2) {
+            Some(&[start, end]) => start as usize..end as usize,
+            _ => 0..0,
+        };
+        profile.edges[group].iter().map(|(caller, _)| caller.0)
+    }
+}
+
+impl IntoNodeIdentifiers for CallerGraph<'_> {
+    type NodeIdentifiers = std::ops::Range<u32>;
+    fn node_identifiers(self) -> std::ops::Range<u32> {
+        0..self.0.keys.len() as u32
+    }
+}
+
+impl NodeIndexable for CallerGraph<'_> {
+    fn node_bound(&self) -> usize {
+        self.0.keys.len()
+    }
+    fn to_index(&self, node: u32) -> usize {
+        node as usize
+    }
+    fn from_index(&self, index: usize) -> u32 {
+        index as u32
     }
 }
 
@@ -282,12 +339,11 @@ impl Profile {
         &self,
         id: FunctionId,
     ) -> impl Iterator<Item = (usize, FunctionId, CallStats)> + '_ {
-        self.graph().edges(NodeIndex::new(id.index())).map(|e| {
-            let edge = *e.weight() as usize;
+        self.callee_edge_indices(id).iter().map(|&(edge, callee)| {
             (
-                edge,
-                FunctionId(e.target().index() as u32),
-                self.edges[edge].1,
+                edge as usize,
+                FunctionId(callee),
+                self.edges[edge as usize].1,
             )
         })
     }
@@ -299,27 +355,42 @@ impl Profile {
 
     /// The functions `id` called, with the figures of each edge (in no particular order).
     pub fn callees(&self, id: FunctionId) -> impl Iterator<Item = (FunctionId, CallStats)> + '_ {
-        self.graph().edges(NodeIndex::new(id.index())).map(|e| {
-            let callee = FunctionId(e.target().index() as u32);
-            (callee, self.edges[*e.weight() as usize].1)
+        self.callee_edge_indices(id)
+            .iter()
+            .map(|&(edge, callee)| (FunctionId(callee), self.edges[edge as usize].1))
+    }
+
+    /// Edge indices grouped by caller, built on first use. Within a caller, the order is the
+    /// reverse of the edges' (callee-major) order, as the callees have always come out.
+    fn callee_index(&self) -> &CalleeIndex {
+        self.callee_index.get_or_init(|| {
+            let nodes = self.keys.len();
+            let mut start = vec![0u32; nodes + 1];
+            for (caller, _) in &self.edges {
+                start[caller.index() + 1] += 1;
+            }
+            for i in 0..nodes {
+                start[i + 1] += start[i];
+            }
+            let mut next = start.clone();
+            let mut edges = vec![(0u32, 0u32); self.edges.len()];
+            for callee in (0..self.listed).rev() {
+                let group = self.callers_start[callee]..self.callers_start[callee + 1];
+                for i in group.rev() {
+                    let at = &mut next[self.edges[i as usize].0.index()];
+                    edges[*at as usize] = (i, callee as u32);
+                    *at += 1;
+                }
+            }
+            CalleeIndex { start, edges }
         })
     }
 
-    fn graph(&self) -> &DiGraph<(), u32, u32> {
-        self.graph.get_or_init(|| {
-            let mut graph = DiGraph::with_capacity(self.keys.len(), self.edges.len());
-            for _ in 0..self.keys.len() {
-                graph.add_node(());
-            }
-            for callee in 0..self.listed {
-                let group = self.callers_start[callee]..self.callers_start[callee + 1];
-                for i in group {
-                    let caller = self.edges[i as usize].0;
-                    graph.add_edge(NodeIndex::new(caller.index()), NodeIndex::new(callee), i);
-                }
-            }
-            graph
-        })
+    /// The calls `id` makes: (edge index, callee).
+    fn callee_edge_indices(&self, id: FunctionId) -> &[(u32, u32)] {
+        let index = self.callee_index();
+        let range = index.start[id.index()] as usize..index.start[id.index() + 1] as usize;
+        &index.edges[range]
     }
 
     /// For each function id, the id of its recursion cycle: functions that can reach each other
@@ -328,9 +399,12 @@ impl Profile {
     /// component but [`Profile::calls_itself`] says so.
     pub(crate) fn recursion_components(&self) -> Vec<u32> {
         let mut component = vec![0u32; self.keys.len()];
-        for (i, scc) in petgraph::algo::tarjan_scc(self.graph()).iter().enumerate() {
-            for node in scc {
-                component[node.index()] = i as u32;
+        for (i, scc) in petgraph::algo::tarjan_scc(CallerGraph(self))
+            .iter()
+            .enumerate()
+        {
+            for &node in scc {
+                component[node as usize] = i as u32;
             }
         }
         component
@@ -377,7 +451,7 @@ impl Profile {
         self.keys.truncate(self.listed);
         self.edges = Vec::new();
         self.callers_start = vec![0; self.listed + 1];
-        self.graph = OnceLock::new();
+        self.callee_index = OnceLock::new();
         self
     }
 
@@ -821,7 +895,7 @@ impl Builder {
             stats,
             edges,
             callers_start,
-            graph: OnceLock::new(),
+            callee_index: OnceLock::new(),
             totals,
             files,
             top_level,

@@ -16,6 +16,7 @@
 //! as the callee's cumtime shared in proportion to call counts, and the file says so.
 
 use hashbrown::HashMap;
+use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
@@ -100,42 +101,48 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     let mut files = Compressor::default();
     let mut functions = Compressor::default();
     let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
+    let mut number = itoa::Buffer::new();
     for (i, id) in profile.functions().enumerate() {
-        writeln!(out)?;
         let file = names.file(profile, id);
-        writeln!(out, "fl={}", files.name(profile.file_index(id), file))?;
-        writeln!(out, "fn={}", functions.name(id.index(), names.function(id)))?;
-        let line = position(profile.line(id));
-        writeln!(out, "{line} {}", self_costs[i])?;
+        out.write_all(b"\nfl=")?;
+        files.write(&mut out, profile.file_index(id), file)?;
+        out.write_all(b"\nfn=")?;
+        functions.write(&mut out, id.index(), names.function(profile, id))?;
+        out.write_all(b"\n")?;
+        // The position of every cost line of this function: its first line.
+        let line = number
+            .format(position(profile.line(id)))
+            .as_bytes()
+            .to_vec();
+        out.write_all(&line)?;
+        out.write_all(b" ")?;
+        out.write_all(number.format(self_costs[i]).as_bytes())?;
+        out.write_all(b"\n")?;
         callees.clear();
         callees.extend(
             profile
                 .callee_edges(id)
                 .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge])),
         );
-        // Deterministic order: by the callee's key, as pstats prints callees.
         callees.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
         for &(callee, call, seconds) in &callees {
             let callee_file = names.file(profile, callee);
             if callee_file != file {
-                writeln!(
-                    out,
-                    "cfl={}",
-                    files.name(profile.file_index(callee), callee_file)
-                )?;
+                out.write_all(b"cfl=")?;
+                files.write(&mut out, profile.file_index(callee), callee_file)?;
+                out.write_all(b"\n")?;
             }
-            writeln!(
-                out,
-                "cfn={}",
-                functions.name(callee.index(), names.function(callee))
-            )?;
-            writeln!(
-                out,
-                "calls={} {}",
-                call.calls().max(0),
-                position(profile.line(callee))
-            )?;
-            writeln!(out, "{line} {}", cost(seconds))?;
+            out.write_all(b"cfn=")?;
+            functions.write(&mut out, callee.index(), names.function(profile, callee))?;
+            out.write_all(b"\ncalls=")?;
+            out.write_all(number.format(call.calls().max(0)).as_bytes())?;
+            out.write_all(b" ")?;
+            out.write_all(number.format(position(profile.line(callee))).as_bytes())?;
+            out.write_all(b"\n")?;
+            out.write_all(&line)?;
+            out.write_all(b" ")?;
+            out.write_all(number.format(cost(seconds)).as_bytes())?;
+            out.write_all(b"\n")?;
         }
     }
     writeln!(out)?;
@@ -143,7 +150,6 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     out.flush()
 }
 
-/// Line numbers are positions; callgrind has no negative ones.
 fn position(line: i64) -> u64 {
     line.max(0) as u64
 }
@@ -163,53 +169,71 @@ struct Compressor {
 }
 
 impl Compressor {
-    fn name(&mut self, key: usize, name: &str) -> String {
+    /// Writes `(id)`, and the first time for this key ` name` after it.
+    fn write<W: Write>(&mut self, out: &mut W, key: usize, name: impl Display) -> io::Result<()> {
         if self.ids.len() <= key {
             self.ids.resize(key + 1, 0);
         }
+        let mut number = itoa::Buffer::new();
+        out.write_all(b"(")?;
         match self.ids[key] {
             0 => {
                 self.next += 1;
                 self.ids[key] = self.next;
-                format!("({}) {}", self.next, single_line(name))
+                out.write_all(number.format(self.next).as_bytes())?;
+                write!(out, ") {}", SingleLine(name))
             }
-            id => format!("({id})"),
+            id => {
+                out.write_all(number.format(id).as_bytes())?;
+                out.write_all(b")")
+            }
         }
+    }
+}
+
+/// Text with control characters (which would break a callgrind line) written as spaces.
+struct SingleLine<T>(T);
+
+impl<T: Display> Display for SingleLine<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        if !text.chars().any(char::is_control) {
+            return f.write_str(&text);
+        }
+        f.write_str(&single_line(&text))
     }
 }
 
 /// Callgrind identifies a function by (file, name): two functions with one name in one file
 /// (methods of two classes, say) are written as `name:line`.
 struct FunctionNames {
-    names: Vec<String>,
+    /// Per function id: whether its name needs the line.
+    qualified: Vec<bool>,
 }
 
 impl FunctionNames {
     fn new(profile: &Profile) -> FunctionNames {
-        let ids = || profile.all_functions();
-        let mut lines_by_name: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
-        for id in ids() {
-            let lines = lines_by_name
-                .entry((profile.file(id), profile.name(id)))
-                .or_default();
-            if !lines.contains(&profile.line(id)) {
-                lines.push(profile.line(id));
-            }
+        // Per (file, name): the first line seen, and whether another line was seen.
+        let mut lines: HashMap<(usize, usize), (i64, bool)> = HashMap::new();
+        for id in profile.all_functions() {
+            let line = profile.line(id);
+            lines
+                .entry((profile.file_index(id), profile.name_index(id)))
+                .and_modify(|(first, several)| *several |= *first != line)
+                .or_insert((line, false));
         }
-        let names = ids()
-            .map(|id| {
-                let name = profile.name(id);
-                match lines_by_name[&(profile.file(id), name)].len() {
-                    1 => name.to_string(),
-                    _ => format!("{name}:{}", profile.line(id)),
-                }
-            })
+        let qualified = profile
+            .all_functions()
+            .map(|id| lines[&(profile.file_index(id), profile.name_index(id))].1)
             .collect();
-        FunctionNames { names }
+        FunctionNames { qualified }
     }
 
-    fn function(&self, id: FunctionId) -> &str {
-        &self.names[id.index()]
+    fn function<'p>(&self, profile: &'p Profile, id: FunctionId) -> FunctionName<'p> {
+        FunctionName {
+            name: profile.name(id),
+            line: self.qualified[id.index()].then(|| profile.line(id)),
+        }
     }
 
     fn file<'p>(&self, profile: &'p Profile, id: FunctionId) -> &'p str {
@@ -217,6 +241,22 @@ impl FunctionNames {
             // The profile module's builtins have an empty file name; callgrind needs one.
             "" => "~",
             file => file,
+        }
+    }
+}
+
+/// A function's name in callgrind output: `name`, or `name:line` where the name is not
+/// unique in its file.
+struct FunctionName<'p> {
+    name: &'p str,
+    line: Option<i64>,
+}
+
+impl Display for FunctionName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.name),
+            None => f.write_str(self.name),
         }
     }
 }

@@ -265,6 +265,11 @@ impl Profile {
         self.keys[id.index()].file.index()
     }
 
+    /// The index of the function's interned name: equal names, equal indices.
+    pub(crate) fn name_index(&self, id: FunctionId) -> usize {
+        self.keys[id.index()].name.index()
+    }
+
     /// The function's first line (0 for builtins).
     pub fn line(&self, id: FunctionId) -> i64 {
         self.keys[id.index()].line

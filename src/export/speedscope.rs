@@ -2,7 +2,7 @@
 //! "sampled" profile whose samples are the stacks reconstructed from caller→callee edges
 //! (see [`crate::query::stacks`]), weighted by the time each carries.
 
-use std::io;
+use std::io::{self, Write};
 
 use hashbrown::HashMap;
 use serde_json::{Value, json};
@@ -35,52 +35,75 @@ impl Default for Options {
 
 /// Writes a speedscope file. The weights are integers in `options.unit`, rounded as folded
 /// stacks' counts are ([`super::folded::write`]).
+///
+/// The document is written as it goes, not built first: one pass over the stacks numbers the
+/// frames, a second writes each sample; memory beyond the stacks themselves is the frame table.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
     let stacks = stacks::stacks(profile, &options.stacks);
     let weights = stack_counts(&stacks, options.unit);
-
-    let mut frame_index: HashMap<Frame, usize> = HashMap::new();
-    let mut frames: Vec<Value> = Vec::new();
-    let mut samples: Vec<Vec<usize>> = Vec::with_capacity(stacks.len());
-    let mut kept_weights: Vec<u64> = Vec::with_capacity(stacks.len());
-    for (stack, weight) in stacks.iter().zip(weights) {
-        if weight == 0 {
-            continue;
-        }
-        let sample = stack
-            .frames
+    let kept = || {
+        stacks
             .iter()
-            .map(|&frame| {
-                *frame_index.entry(frame).or_insert_with(|| {
-                    frames.push(frame_json(profile, frame));
-                    frames.len() - 1
-                })
-            })
-            .collect();
-        samples.push(sample);
-        kept_weights.push(weight);
+            .zip(weights.iter().copied())
+            .filter(|(_, weight)| *weight > 0)
+    };
+
+    let mut frame_index: HashMap<Frame, u32> = HashMap::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    for (stack, _) in kept() {
+        for &frame in &stack.frames {
+            frame_index.entry(frame).or_insert_with(|| {
+                frames.push(frame);
+                frames.len() as u32 - 1
+            });
+        }
     }
-    let total: u64 = kept_weights.iter().sum();
-    let document = json!({
-        "$schema": "https://www.speedscope.app/file-format-schema.json",
-        "exporter": format!("pstat {}", env!("CARGO_PKG_VERSION")),
-        "name": options.name,
-        "activeProfileIndex": 0,
-        "shared": { "frames": frames },
-        "profiles": [{
-            "type": "sampled",
-            "name": format!("{} (stacks estimated from call edges)", options.name),
-            "unit": unit_name(options.unit),
-            "startValue": 0,
-            "endValue": total,
-            "samples": samples,
-            "weights": kept_weights,
-        }],
-    });
-    let mut writer = io::BufWriter::new(writer);
-    serde_json::to_writer(&mut writer, &document)?;
-    io::Write::write_all(&mut writer, b"\n")?;
-    io::Write::flush(&mut writer)
+    let total: u64 = kept().map(|(_, weight)| weight).sum();
+
+    let mut out = io::BufWriter::new(writer);
+    let string = |out: &mut io::BufWriter<W>, text: &str| serde_json::to_writer(out, text);
+    out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
+    out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
+    string(&mut out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
+    out.write_all(b",\"name\":")?;
+    string(&mut out, &options.name)?;
+    out.write_all(b",\"profiles\":[{\"endValue\":")?;
+    write!(out, "{total}")?;
+    out.write_all(b",\"name\":")?;
+    string(
+        &mut out,
+        &format!("{} (stacks estimated from call edges)", options.name),
+    )?;
+    out.write_all(b",\"samples\":[")?;
+    let mut number = itoa::Buffer::new();
+    for (i, (stack, _)) in kept().enumerate() {
+        out.write_all(if i == 0 { b"[" } else { b",[" })?;
+        for (j, frame) in stack.frames.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(number.format(frame_index[frame]).as_bytes())?;
+        }
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"],\"startValue\":0,\"type\":\"sampled\",\"unit\":")?;
+    string(&mut out, unit_name(options.unit))?;
+    out.write_all(b",\"weights\":[")?;
+    for (i, (_, weight)) in kept().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(number.format(weight).as_bytes())?;
+    }
+    out.write_all(b"]}],\"shared\":{\"frames\":[")?;
+    for (i, &frame) in frames.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &frame_json(profile, frame))?;
+    }
+    out.write_all(b"]}}\n")?;
+    out.flush()
 }
 
 fn frame_json(profile: &Profile, frame: Frame) -> Value {

@@ -35,10 +35,12 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
         unit: options.unit,
         stacks: options.stacks.clone(),
     };
-    let lines: Vec<String> = folded::lines(profile, &folded_options)
-        .into_iter()
+    let folded = folded::Folded::new(profile, &folded_options);
+    let lines: Vec<String> = folded
+        .lines()
         .map(|(stack, count)| format!("{stack} {count}"))
         .collect();
+    drop(folded);
     let mut inferno_options = inferno::flamegraph::Options::default();
     inferno_options.title = format!(
         "{} ({}; stacks estimated from call edges)",

@@ -2,7 +2,7 @@
 //! stacks reconstructed out of caller→callee edges (see [`crate::query::stacks`] and
 //! docs/stacks.md).
 
-use std::io;
+use std::io::{self, Write};
 
 use crate::Profile;
 use crate::export::TimeUnit;
@@ -32,38 +32,72 @@ impl Default for Options {
 /// Writes one line per stack, sorted, with integer counts in `options.unit`. The counts add up
 /// to the profile's total own time rounded to the unit, and each function's counts to its own
 /// time within one unit; stacks whose count rounds to zero are left out.
-pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut writer: W) -> io::Result<()> {
-    for (stack, count) in lines(profile, options) {
-        writeln!(writer, "{stack} {count}")?;
+pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
+    let folded = Folded::new(profile, options);
+    let mut out = io::BufWriter::new(writer);
+    let mut number = itoa::Buffer::new();
+    for (stack, count) in folded.lines() {
+        out.write_all(stack.as_bytes())?;
+        out.write_all(b" ")?;
+        out.write_all(number.format(count).as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    Ok(())
+    out.flush()
 }
 
-/// The folded lines, sorted, without their counts' separator: (stack, count).
-pub(crate) fn lines(profile: &Profile, options: &Options) -> Vec<(String, u64)> {
-    let stacks = stacks::stacks(profile, &options.stacks);
-    let counts = stack_counts(&stacks, options.unit);
-    let mut out: Vec<(String, u64)> = stacks
-        .iter()
-        .zip(counts)
-        .filter(|(_, count)| *count > 0)
-        .map(|(stack, count)| {
-            let mut line = String::new();
-            for (i, frame) in stack.frames.iter().enumerate() {
+/// The folded stacks with a count above zero, sorted (as inferno and flamegraph.pl expect).
+/// Each frame's name is rendered once, and the stacks share one buffer, sorted by index.
+pub(crate) struct Folded {
+    text: String,
+    /// (start, length) in `text`, and count; in output order.
+    stacks: Vec<(usize, usize, u64)>,
+}
+
+impl Folded {
+    pub(crate) fn new(profile: &Profile, options: &Options) -> Folded {
+        let stacks = stacks::stacks(profile, &options.stacks);
+        let counts = stack_counts(&stacks, options.unit);
+        let mut names: Vec<Option<String>> = vec![None; profile.all_functions().len()];
+        let mut other = String::new();
+        frame_name(profile, Frame::OtherCallers, &mut other);
+        let mut stack_text = String::new();
+        let mut lines: Vec<(usize, usize, u64)> = Vec::new();
+        for (stack, count) in stacks.iter().zip(counts).filter(|(_, count)| *count > 0) {
+            let start = stack_text.len();
+            for (i, &frame) in stack.frames.iter().enumerate() {
                 if i > 0 {
-                    line.push(';');
+                    stack_text.push(';');
                 }
-                frame_name(profile, *frame, &mut line);
+                match frame {
+                    Frame::Function(id) => {
+                        let name = names[id.index()].get_or_insert_with(|| {
+                            let mut name = String::new();
+                            frame_name(profile, frame, &mut name);
+                            name
+                        });
+                        stack_text.push_str(name);
+                    }
+                    Frame::OtherCallers => stack_text.push_str(&other),
+                }
             }
-            (line, count)
-        })
-        .collect();
-    out.sort();
-    out
+            lines.push((start, stack_text.len() - start, count));
+        }
+        let stack_of = |&(start, len, _): &(usize, usize, u64)| &stack_text[start..start + len];
+        lines.sort_unstable_by(|a, b| stack_of(a).cmp(stack_of(b)).then(a.2.cmp(&b.2)));
+        Folded {
+            text: stack_text,
+            stacks: lines,
+        }
+    }
+
+    /// (stack, count) in output order.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.stacks
+            .iter()
+            .map(|&(start, len, count)| (&self.text[start..start + len], count))
+    }
 }
 
-/// A frame's name: `name (file:line)`, which no two functions share. `;` would split the frame
-/// and a line break the line, so they become `,` and a space; other control characters `?`.
 pub(crate) fn frame_name(profile: &Profile, frame: Frame, out: &mut String) {
     let clean = |text: &str, out: &mut String| {
         out.extend(text.chars().map(|c| match c {

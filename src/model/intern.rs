@@ -50,6 +50,13 @@ impl Interner {
         sym
     }
 
+    /// Every string, in symbol order (the first has index 0; see [`Sym::index`]).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.spans
+            .iter()
+            .map(|&(start, len)| &self.buffer[start as usize..(start + len) as usize])
+    }
+
     pub(crate) fn get(&self, sym: Sym) -> &str {
         let (start, len) = self.spans[sym.0 as usize];
         &self.buffer[start as usize..(start + len) as usize]

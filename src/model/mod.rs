@@ -559,12 +559,21 @@ impl Combiner {
     /// merged with `add_callers`, its totals and files after those already added.
     pub fn add(&mut self, profile: &Profile) {
         let builder = &mut self.builder;
+        // Each of the profile's strings is interned once here, not once per key using it.
+        let sym_of: Vec<Sym> = profile
+            .strings
+            .iter()
+            .map(|text| builder.strings.intern(text))
+            .collect();
         let key_of: Vec<KeyId> = profile
             .keys
             .iter()
             .map(|key| {
-                let strings = &profile.strings;
-                builder.key(strings.get(key.file), key.line, strings.get(key.name))
+                builder.key_id(FunctionKey {
+                    file: sym_of[key.file.index()],
+                    line: key.line,
+                    name: sym_of[key.name.index()],
+                })
             })
             .collect();
         // The first file is loaded as is; every later one goes through `add_func_stats`.

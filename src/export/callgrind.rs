@@ -103,11 +103,11 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
     let mut number = itoa::Buffer::new();
     for (i, id) in profile.functions().enumerate() {
-        let file = names.file(profile, id);
+        let file = profile.file_index(id);
         out.write_all(b"\nfl=")?;
-        files.write(&mut out, profile.file_index(id), file)?;
+        files.write(&mut out, file, || names.file(profile, id))?;
         out.write_all(b"\nfn=")?;
-        functions.write(&mut out, id.index(), names.function(profile, id))?;
+        functions.write(&mut out, id.index(), || names.function(profile, id))?;
         out.write_all(b"\n")?;
         // The position of every cost line of this function: its first line.
         let line = number
@@ -126,14 +126,15 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
         );
         callees.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
         for &(callee, call, seconds) in &callees {
-            let callee_file = names.file(profile, callee);
+            // Equal file names are one interned string: comparing indices compares names.
+            let callee_file = profile.file_index(callee);
             if callee_file != file {
                 out.write_all(b"cfl=")?;
-                files.write(&mut out, profile.file_index(callee), callee_file)?;
+                files.write(&mut out, callee_file, || names.file(profile, callee))?;
                 out.write_all(b"\n")?;
             }
             out.write_all(b"cfn=")?;
-            functions.write(&mut out, callee.index(), names.function(profile, callee))?;
+            functions.write(&mut out, callee.index(), || names.function(profile, callee))?;
             out.write_all(b"\ncalls=")?;
             out.write_all(number.format(call.calls().max(0)).as_bytes())?;
             out.write_all(b" ")?;
@@ -170,7 +171,12 @@ struct Compressor {
 
 impl Compressor {
     /// Writes `(id)`, and the first time for this key ` name` after it.
-    fn write<W: Write>(&mut self, out: &mut W, key: usize, name: impl Display) -> io::Result<()> {
+    fn write<W: Write, D: Display>(
+        &mut self,
+        out: &mut W,
+        key: usize,
+        name: impl FnOnce() -> D,
+    ) -> io::Result<()> {
         if self.ids.len() <= key {
             self.ids.resize(key + 1, 0);
         }
@@ -181,7 +187,7 @@ impl Compressor {
                 self.next += 1;
                 self.ids[key] = self.next;
                 out.write_all(number.format(self.next).as_bytes())?;
-                write!(out, ") {}", SingleLine(name))
+                write!(out, ") {}", SingleLine(name()))
             }
             id => {
                 out.write_all(number.format(id).as_bytes())?;

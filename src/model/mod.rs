@@ -445,8 +445,12 @@ impl Profile {
 
     /// Compares two functions' keys as Python compares the key tuples (file, line, name).
     pub(crate) fn cmp_keys(&self, a: FunctionId, b: FunctionId) -> std::cmp::Ordering {
-        self.file(a)
-            .cmp(self.file(b))
+        let same_file = self.file_index(a) == self.file_index(b);
+        let files = || match same_file {
+            true => std::cmp::Ordering::Equal,
+            false => self.file(a).cmp(self.file(b)),
+        };
+        files()
             .then(self.line(a).cmp(&self.line(b)))
             .then_with(|| self.name(a).cmp(self.name(b)))
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzz one target for a while: fuzz/run.sh TARGET SECONDS
-# Targets: marshal (the decoder), stats (reader + reports + exporters), detect (format
-# detection + read), lprof (the pickle machine + .lprof reader). The corpus starts from every
-# fixture dump and .lprof file; crashes land in
-# fuzz/artifacts/TARGET/ and each becomes a regression fixture in tests/fixtures/fuzz/.
+# Targets: marshal (the decoder), stats (reader + reports + exporters), fastpath (the .stats
+# fast path against the general reader), detect (format detection + read), lprof (the pickle
+# machine + .lprof reader). The corpus starts from every fixture dump and .lprof file; crashes
+# land in fuzz/artifacts/TARGET/ and each becomes a regression fixture in tests/fixtures/fuzz/.
 # Runs on the stable toolchain: coverage instrumentation without a sanitizer (-s none); Rust's
 # own checks (bounds, overflow in debug assertions) still turn bugs into crashes.
 set -euo pipefail

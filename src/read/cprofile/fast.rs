@@ -55,6 +55,8 @@ struct Reader<'a> {
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
 /// the profile has no edges (see [`crate::ReadOptions`]).
 pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
+    // Ids and offsets are 32-bit; the general reader says why a larger input is refused.
+    u32::try_from(input.len()).ok()?;
     let mut reader = Reader {
         scan: Scanner::new(input),
         slots: Vec::new(),

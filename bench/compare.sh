@@ -56,8 +56,9 @@ VPY=$VENV/bin/python
 
 # (b) pstat, optimised.
 log "building pstat (release)"
-(cd "$ROOT" && cargo build --release --quiet)
+(cd "$ROOT" && cargo build --release --quiet && cargo build --release --quiet --example parse_rate)
 PSTAT=$TARGET/release/pstat
+PARSE_RATE=$TARGET/release/examples/parse_rate
 
 # hyperfine if possible; otherwise /usr/bin/time in a loop.
 if ! command -v hyperfine >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -217,3 +218,6 @@ echo "profile: $(basename "$F"), $(stat -c %s "$F") bytes; $RUNS runs each (merg
 echo "pstat $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $("$VPY" --version 2>&1), $(nproc) cores"
 echo
 table
+echo
+echo "Parsing alone, one core (examples/parse_rate.rs: the file read once, then parsed 9 times):"
+"$PARSE_RATE" "$F" 9

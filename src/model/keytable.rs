@@ -5,11 +5,9 @@
 //! A general hash map costs two or three cache misses a lookup there (control bytes, bucket,
 //! and the key if stored apart). This table keeps each key inside its 16-byte slot (file and
 //! name symbols, line, id), probes linearly, and stays at most three quarters full, so a lookup
-//! usually touches one cache line. In front of it, per name, the last key looked up with that
-//! name: a small array (distinct names are far fewer than keys), and callers of one function
-//! often come together, so it answers many lookups from the cache. Keys whose line does not fit in 32 bits (crafted files only) go to
-//! a general map beside it. The hash is randomly seeded, so crafted keys cannot aim at one
-//! probe run.
+//! usually touches one cache line. Keys whose line does not fit in 32 bits (crafted files only)
+//! go to a general map beside it. The hash is randomly seeded, so crafted keys cannot aim at
+//! one probe run.
 
 use std::hash::BuildHasher;
 
@@ -23,8 +21,6 @@ type Slot = [u32; 4];
 #[derive(Default)]
 pub(crate) struct KeyTable {
     slots: Vec<Slot>,
-    /// By name symbol: file symbol, line, id + 1 (0 = none) of the last key with that name.
-    hints: Vec<[u32; 3]>,
     len: usize,
     hasher: DefaultHashBuilder,
     wide: HashMap<FunctionKey, KeyId>,
@@ -45,20 +41,10 @@ impl KeyTable {
         let Ok(line) = u32::try_from(key.line) else {
             return *self.wide.entry(key).or_insert(next);
         };
-        let (file, name) = (key.file.index() as u32, key.name.index());
-        if let Some(&[f, l, id]) = self.hints.get(name)
-            && f == file
-            && l == line
-            && id != 0
-        {
-            return KeyId(id - 1);
-        }
-        let id = self.find_or_insert([file, name as u32, line], next);
-        if self.hints.len() <= name {
-            self.hints.resize(name + 1, [0; 3]);
-        }
-        self.hints[name] = [file, line, id.0 + 1];
-        id
+        self.find_or_insert(
+            [key.file.index() as u32, key.name.index() as u32, line],
+            next,
+        )
     }
 
     fn find_or_insert(&mut self, wanted: [u32; 3], next: KeyId) -> KeyId {

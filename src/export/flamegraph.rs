@@ -35,11 +35,16 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
         unit: options.unit,
         stacks: options.stacks.clone(),
     };
+    // inferno takes `stack count` lines: one buffer of them, the folded stacks freed first.
     let folded = folded::Folded::new(profile, &folded_options);
-    let lines: Vec<String> = folded
-        .lines()
-        .map(|(stack, count)| format!("{stack} {count}"))
-        .collect();
+    let mut text = String::with_capacity(folded.len() + folded.count() * 12);
+    let mut number = itoa::Buffer::new();
+    for (stack, count) in folded.lines() {
+        text.push_str(stack);
+        text.push(' ');
+        text.push_str(number.format(count));
+        text.push('\n');
+    }
     drop(folded);
     let mut inferno_options = inferno::flamegraph::Options::default();
     inferno_options.title = format!(
@@ -52,7 +57,7 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
     inferno_options.deterministic = true;
     inferno::flamegraph::from_lines(
         &mut inferno_options,
-        lines.iter().map(String::as_str),
+        text.lines(),
         writer,
     )
     .map_err(io::Error::other)

@@ -90,6 +90,16 @@ impl Folded {
         }
     }
 
+    /// The bytes of all stacks together.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// How many stacks there are.
+    pub(crate) fn count(&self) -> usize {
+        self.stacks.len()
+    }
+
     /// (stack, count) in output order.
     pub(crate) fn lines(&self) -> impl Iterator<Item = (&str, u64)> {
         self.stacks

@@ -55,10 +55,6 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
     // Colours from the frame names, so the same profile renders the same SVG.
     inferno_options.hash = true;
     inferno_options.deterministic = true;
-    inferno::flamegraph::from_lines(
-        &mut inferno_options,
-        text.lines(),
-        writer,
-    )
-    .map_err(io::Error::other)
+    inferno::flamegraph::from_lines(&mut inferno_options, text.lines(), writer)
+        .map_err(io::Error::other)
 }

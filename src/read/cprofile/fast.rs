@@ -198,17 +198,7 @@ impl Reader<'_> {
                 _ => return None,
             }
         } else {
-            let code = self.scan.byte()?;
-            let ty = code & !FLAG_REF;
-            if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
-                return None;
-            }
-            let slot = self.reserve(code);
-            let key = FunctionKey {
-                file: self.string()?,
-                line: self.int()?,
-                name: self.string()?,
-            };
+            let (key, slot) = self.key_tuple()?;
             if slot.is_some() {
                 self.raw_keys.push(key);
                 self.fill(slot, Slot::RawKey(self.raw_keys.len() as u32 - 1));
@@ -239,6 +229,15 @@ impl Reader<'_> {
                 _ => None,
             };
         }
+        let (key, slot) = self.key_tuple()?;
+        let id = self.builder.key_id(key);
+        self.fill(slot, Slot::Key(id));
+        Some(id)
+    }
+
+    /// A key tuple `(file, line, name)` written out (not a reference), and the slot it takes.
+    #[inline]
+    fn key_tuple(&mut self) -> Option<(FunctionKey, Option<usize>)> {
         let code = self.scan.byte()?;
         let ty = code & !FLAG_REF;
         if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
@@ -250,9 +249,7 @@ impl Reader<'_> {
             line: self.int()?,
             name: self.string()?,
         };
-        let id = self.builder.key_id(key);
-        self.fill(slot, Slot::Key(id));
-        Some(id)
+        Some((key, slot))
     }
 
     /// A string of any type, interned, or a reference to one.

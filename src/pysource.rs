@@ -321,6 +321,21 @@ fn tokenize(lines: &[String], f: &mut BlockFinder) -> Result<(), End> {
         let mut saw_token = false;
         while pos < chars.len() {
             let c = chars[pos];
+            if let Some(quote) = string_quote(&chars, pos) {
+                match scan_string(&chars, quote) {
+                    (StringEnd::At(end), _) => {
+                        f.eat(Kind::Other, "", row, pos, end)?;
+                        pos = end;
+                        saw_token = true;
+                        continue;
+                    }
+                    (StringEnd::Continues, quote) => {
+                        open_string = Some((quote, row));
+                        break;
+                    }
+                    (StringEnd::Unterminated, _) => return Err(End),
+                }
+            }
             match c {
                 ' ' | '\t' | '\x0c' => pos += 1,
                 '\n' => break,
@@ -332,45 +347,14 @@ fn tokenize(lines: &[String], f: &mut BlockFinder) -> Result<(), End> {
                     continued = true;
                     break;
                 }
-                '\'' | '"' => {
-                    let start = pos;
-                    match scan_string(&chars, pos) {
-                        (StringEnd::At(end), _) => {
-                            f.eat(Kind::Other, "", row, start, end)?;
-                            pos = end;
-                            saw_token = true;
-                        }
-                        (StringEnd::Continues, quote) => {
-                            open_string = Some((quote, row));
-                            break;
-                        }
-                        (StringEnd::Unterminated, _) => return Err(End),
-                    }
-                }
                 c if is_name_char(c) && !c.is_ascii_digit() => {
                     let start = pos;
                     while pos < chars.len() && is_name_char(chars[pos]) {
                         pos += 1;
                     }
                     let word: String = chars[start..pos].iter().collect();
-                    if matches!(chars.get(pos), Some('\'' | '"')) && is_string_prefix(&word) {
-                        // A prefixed string: scan from its quote.
-                        match scan_string(&chars, pos) {
-                            (StringEnd::At(end), _) => {
-                                f.eat(Kind::Other, "", row, start, end)?;
-                                pos = end;
-                                saw_token = true;
-                            }
-                            (StringEnd::Continues, quote) => {
-                                open_string = Some((quote, row));
-                                break;
-                            }
-                            (StringEnd::Unterminated, _) => return Err(End),
-                        }
-                    } else {
-                        f.eat(Kind::Name, &word, row, start, pos)?;
-                        saw_token = true;
-                    }
+                    f.eat(Kind::Name, &word, row, start, pos)?;
+                    saw_token = true;
                 }
                 c if c.is_ascii_digit()
                     || (c == '.' && chars.get(pos + 1).is_some_and(|d| d.is_ascii_digit())) =>
@@ -414,6 +398,22 @@ fn tokenize(lines: &[String], f: &mut BlockFinder) -> Result<(), End> {
         f.eat(Kind::Dedent, "", row, 0, 0)?;
     }
     f.eat(Kind::Other, "", row, 0, 0)
+}
+
+/// Where the quote is if a string literal starts at `pos`: at `pos` itself, or after a prefix
+/// (`r`, `b`, `f`, `u` and their pairs, at most two letters).
+fn string_quote(chars: &[char], pos: usize) -> Option<usize> {
+    let is_quote = |c: &char| matches!(c, '\'' | '"');
+    if is_quote(chars.get(pos)?) {
+        return Some(pos);
+    }
+    let end = pos
+        + chars[pos..]
+            .iter()
+            .take(3)
+            .position(|c| !is_name_char(*c))?;
+    let prefix: String = chars[pos..end].iter().collect();
+    (end > pos && chars.get(end).is_some_and(is_quote) && is_string_prefix(&prefix)).then_some(end)
 }
 
 fn is_string_prefix(word: &str) -> bool {

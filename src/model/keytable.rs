@@ -38,77 +38,66 @@ impl KeyTable {
     /// The id of `key`, or `next` (which is then its id) if it is not there yet.
     #[inline]
     pub(crate) fn get_or_insert(&mut self, key: FunctionKey, next: KeyId) -> KeyId {
-        let Ok(line) = u32::try_from(key.line) else {
+        let Some(wanted) = slot_key(&key) else {
             return *self.wide.entry(key).or_insert(next);
         };
-        self.find_or_insert(
-            [key.file.index() as u32, key.name.index() as u32, line],
-            next,
-        )
-    }
-
-    fn find_or_insert(&mut self, wanted: [u32; 3], next: KeyId) -> KeyId {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
-        let mut at = self.hash(&wanted) as usize & mask;
-        loop {
-            let slot = &mut self.slots[at];
-            if slot[3] == 0 {
-                *slot = [wanted[0], wanted[1], wanted[2], next.0 + 1];
+        match self.probe(&wanted) {
+            Ok(id) => id,
+            Err(at) => {
+                self.slots[at] = [wanted[0], wanted[1], wanted[2], next.0 + 1];
                 self.len += 1;
-                return next;
+                next
             }
-            if slot[..3] == wanted {
-                return KeyId(slot[3] - 1);
-            }
-            at = (at + 1) & mask;
         }
     }
 
     /// The id of `key`, if it has one.
     pub(crate) fn get(&self, key: &FunctionKey) -> Option<KeyId> {
-        let Ok(line) = u32::try_from(key.line) else {
-            return self.wide.get(key).copied();
-        };
-        if self.slots.is_empty() {
-            return None;
+        match slot_key(key) {
+            None => self.wide.get(key).copied(),
+            Some(_) if self.slots.is_empty() => None,
+            Some(wanted) => self.probe(&wanted).ok(),
         }
-        let wanted = [key.file.index() as u32, key.name.index() as u32, line];
+    }
+
+    /// The id in the slot holding `wanted`, or the empty slot where it would go. The table is
+    /// never full, so the probe ends.
+    #[inline]
+    fn probe(&self, wanted: &[u32; 3]) -> Result<KeyId, usize> {
         let mask = self.slots.len() - 1;
-        let mut at = self.hash(&wanted) as usize & mask;
+        let mut at = self.hasher.hash_one(wanted) as usize & mask;
         loop {
             let slot = &self.slots[at];
             if slot[3] == 0 {
-                return None;
+                return Err(at);
             }
-            if slot[..3] == wanted {
-                return Some(KeyId(slot[3] - 1));
+            if [slot[0], slot[1], slot[2]] == *wanted {
+                return Ok(KeyId(slot[3] - 1));
             }
             at = (at + 1) & mask;
         }
     }
 
-    #[inline]
-    fn hash(&self, key: &[u32; 3]) -> u64 {
-        self.hasher.hash_one(key)
-    }
-
     #[cold]
     fn grow(&mut self) {
         let old = std::mem::take(&mut self.slots);
-        let size = (old.len() * 2).max(16);
-        self.slots = vec![[0; 4]; size];
-        let mask = size - 1;
+        self.slots = vec![[0; 4]; (old.len() * 2).max(16)];
         for slot in old.into_iter().filter(|s| s[3] != 0) {
-            let mut at = self.hash(&[slot[0], slot[1], slot[2]]) as usize & mask;
-            while self.slots[at][3] != 0 {
-                at = (at + 1) & mask;
+            // Keys are distinct: the probe only finds the empty slot for each.
+            if let Err(at) = self.probe(&[slot[0], slot[1], slot[2]]) {
+                self.slots[at] = slot;
             }
-            self.slots[at] = slot;
         }
     }
+}
+
+/// A key as a slot holds it (file symbol, name symbol, line), if its line fits in 32 bits.
+fn slot_key(key: &FunctionKey) -> Option<[u32; 3]> {
+    let line = u32::try_from(key.line).ok()?;
+    Some([key.file.index() as u32, key.name.index() as u32, line])
 }
 
 #[cfg(test)]

@@ -201,13 +201,10 @@ impl GraphRef for CallerGraph<'_> {}
 impl<'p> IntoNeighbors for CallerGraph<'p> {
     type Neighbors = CallerIds<'p>;
     fn neighbors(self, callee: u32) -> CallerIds<'p> {
-        let profile = self.0;
-        let callee = callee as usize;
-        let group = match profile.callers_start.get(callee..callee + 2) {
-            Some(&[start, end]) => start as usize..end as usize,
-            _ => 0..0,
-        };
-        profile.edges[group].iter().map(|(caller, _)| caller.0)
+        self.0
+            .caller_slice(FunctionId(callee))
+            .iter()
+            .map(|(caller, _)| caller.0)
     }
 }
 
@@ -315,13 +312,18 @@ impl Profile {
         &self,
         id: FunctionId,
     ) -> impl ExactSizeIterator<Item = (FunctionId, CallStats)> + '_ {
+        self.caller_slice(id).iter().copied()
+    }
+
+    /// The edges into `id` (none for a function that is not listed).
+    fn caller_slice(&self, id: FunctionId) -> &[(FunctionId, CallStats)] {
         let range = match id.index() < self.listed {
             true => {
                 self.callers_start[id.index()] as usize..self.callers_start[id.index() + 1] as usize
             }
             false => 0..0,
         };
-        self.edges[range].iter().copied()
+        &self.edges[range]
     }
 
     /// Like [`Profile::callers`], with each edge's index (edges are numbered `0..edge_count()`
@@ -445,12 +447,13 @@ impl Profile {
 
     /// Compares two functions' keys as Python compares the key tuples (file, line, name).
     pub(crate) fn cmp_keys(&self, a: FunctionId, b: FunctionId) -> std::cmp::Ordering {
-        let same_file = self.file_index(a) == self.file_index(b);
-        let files = || match same_file {
-            true => std::cmp::Ordering::Equal,
-            false => self.file(a).cmp(self.file(b)),
+        // Equal names are one interned string: equal indices mean equal files.
+        let files = if self.file_index(a) == self.file_index(b) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.file(a).cmp(self.file(b))
         };
-        files()
+        files
             .then(self.line(a).cmp(&self.line(b)))
             .then_with(|| self.name(a).cmp(self.name(b)))
     }
@@ -709,13 +712,20 @@ impl Builder {
         call: CallStats,
         combine: fn(&mut CallStats, &CallStats),
     ) {
+        match self.seen_in_pass(caller, self.callers.len()) {
+            Some(earlier) => combine(&mut self.callers[earlier].1, &call),
+            None => self.callers.push((caller, call)),
+        }
+    }
+
+    /// Where this pass already put `caller`, if it did; otherwise marks it as put at `place`.
+    fn seen_in_pass(&mut self, caller: KeyId, place: usize) -> Option<usize> {
         let (pass, at) = self.seen[caller.0 as usize];
         if pass == self.pass {
-            combine(&mut self.callers[at as usize].1, &call);
-        } else {
-            self.seen[caller.0 as usize] = (self.pass, self.callers.len() as u32);
-            self.callers.push((caller, call));
+            return Some(at as usize);
         }
+        self.seen[caller.0 as usize] = (self.pass, place as u32);
+        None
     }
 
     /// Removes repeated callers from `callers[start..]` as a Python dict would have kept them:
@@ -736,16 +746,16 @@ impl Builder {
                 }
             }
         } else {
+            // Long lists (a hot helper's callers): the per-key marks of one pass.
             self.next_pass();
             for i in start..self.callers.len() {
                 let (caller, call) = self.callers[i];
-                let (pass, at) = self.seen[caller.0 as usize];
-                if pass == self.pass {
-                    self.callers[at as usize].1 = call;
-                } else {
-                    self.seen[caller.0 as usize] = (self.pass, kept as u32);
-                    self.callers[kept] = (caller, call);
-                    kept += 1;
+                match self.seen_in_pass(caller, kept) {
+                    Some(earlier) => self.callers[earlier].1 = call,
+                    None => {
+                        self.callers[kept] = (caller, call);
+                        kept += 1;
+                    }
                 }
             }
         }

@@ -101,7 +101,7 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     let mut files = Compressor::default();
     let mut functions = Compressor::default();
     let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
-    let mut number = itoa::Buffer::new();
+    let (mut number, mut line_number) = (itoa::Buffer::new(), itoa::Buffer::new());
     for (i, id) in profile.functions().enumerate() {
         let file = profile.file_index(id);
         out.write_all(b"\nfl=")?;
@@ -110,11 +110,8 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
         functions.write(&mut out, id.index(), || names.function(profile, id))?;
         out.write_all(b"\n")?;
         // The position of every cost line of this function: its first line.
-        let line = number
-            .format(position(profile.line(id)))
-            .as_bytes()
-            .to_vec();
-        out.write_all(&line)?;
+        let line = line_number.format(position(profile.line(id))).as_bytes();
+        out.write_all(line)?;
         out.write_all(b" ")?;
         out.write_all(number.format(self_costs[i]).as_bytes())?;
         out.write_all(b"\n")?;
@@ -140,7 +137,7 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
             out.write_all(b" ")?;
             out.write_all(number.format(position(profile.line(callee))).as_bytes())?;
             out.write_all(b"\n")?;
-            out.write_all(&line)?;
+            out.write_all(line)?;
             out.write_all(b" ")?;
             out.write_all(number.format(cost(seconds)).as_bytes())?;
             out.write_all(b"\n")?;

@@ -109,11 +109,7 @@ impl Reader<'_> {
 
     /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
     fn dict(&mut self) -> Option<()> {
-        let code = self.scan.byte()?;
-        if code & !FLAG_REF != b'{' {
-            return None;
-        }
-        let slot = self.reserve(code);
+        let slot = self.dict_header()?;
         let mut callers = Vec::new();
         while self.scan.peek()? != b'0' {
             let key = self.key()?;
@@ -135,11 +131,7 @@ impl Reader<'_> {
             tottime: self.seconds()?,
             cumtime: self.seconds()?,
         };
-        let code = self.scan.byte()?;
-        if code & !FLAG_REF != b'{' {
-            return None;
-        }
-        let slot = self.reserve(code);
+        let slot = self.dict_header()?;
         while self.scan.peek()? != b'0' {
             if self.callers {
                 let caller = self.key()?;
@@ -159,15 +151,29 @@ impl Reader<'_> {
         Some(stats)
     }
 
-    /// A tuple header of exactly `len` elements. The tuple itself is not kept.
+    /// A dict's type byte, and the slot the dict takes, if any (its caller fills it once the
+    /// dict is read).
     #[inline]
-    fn tuple(&mut self, len: usize) -> Option<()> {
+    fn dict_header(&mut self) -> Option<Option<usize>> {
+        let code = self.scan.byte()?;
+        (code & !FLAG_REF == b'{').then(|| self.reserve(code))
+    }
+
+    /// A tuple header of exactly `len` elements, and the slot the tuple takes, if any.
+    #[inline]
+    fn tuple_header(&mut self, len: usize) -> Option<Option<usize>> {
         let code = self.scan.byte()?;
         let ty = code & !FLAG_REF;
         if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != len {
             return None;
         }
-        let slot = self.reserve(code);
+        Some(self.reserve(code))
+    }
+
+    /// A tuple header of exactly `len` elements. The tuple itself is not kept.
+    #[inline]
+    fn tuple(&mut self, len: usize) -> Option<()> {
+        let slot = self.tuple_header(len)?;
         self.fill(slot, Slot::Other);
         Some(())
     }
@@ -238,12 +244,7 @@ impl Reader<'_> {
     /// A key tuple `(file, line, name)` written out (not a reference), and the slot it takes.
     #[inline]
     fn key_tuple(&mut self) -> Option<(FunctionKey, Option<usize>)> {
-        let code = self.scan.byte()?;
-        let ty = code & !FLAG_REF;
-        if !matches!(ty, b'(' | b')') || self.scan.count(ty)? != 3 {
-            return None;
-        }
-        let slot = self.reserve(code);
+        let slot = self.tuple_header(3)?;
         let key = FunctionKey {
             file: self.string()?,
             line: self.int()?,

@@ -36,16 +36,9 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
         stacks: options.stacks.clone(),
     };
     // inferno takes `stack count` lines: one buffer of them, the folded stacks freed first.
-    let folded = folded::Folded::new(profile, &folded_options);
-    let mut text = String::with_capacity(folded.len() + folded.count() * 12);
-    let mut number = itoa::Buffer::new();
-    for (stack, count) in folded.lines() {
-        text.push_str(stack);
-        text.push(' ');
-        text.push_str(number.format(count));
-        text.push('\n');
-    }
-    drop(folded);
+    let mut lines = Vec::new();
+    folded::Folded::new(profile, &folded_options).write_lines(&mut lines)?;
+    let text = String::from_utf8(lines).map_err(io::Error::other)?;
     let mut inferno_options = inferno::flamegraph::Options::default();
     inferno_options.title = format!(
         "{} ({}; stacks estimated from call edges)",

@@ -33,15 +33,8 @@ impl Default for Options {
 /// to the profile's total own time rounded to the unit, and each function's counts to its own
 /// time within one unit; stacks whose count rounds to zero are left out.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
-    let folded = Folded::new(profile, options);
     let mut out = io::BufWriter::new(writer);
-    let mut number = itoa::Buffer::new();
-    for (stack, count) in folded.lines() {
-        out.write_all(stack.as_bytes())?;
-        out.write_all(b" ")?;
-        out.write_all(number.format(count).as_bytes())?;
-        out.write_all(b"\n")?;
-    }
+    Folded::new(profile, options).write_lines(&mut out)?;
     out.flush()
 }
 
@@ -90,21 +83,16 @@ impl Folded {
         }
     }
 
-    /// The bytes of all stacks together.
-    pub(crate) fn len(&self) -> usize {
-        self.text.len()
-    }
-
-    /// How many stacks there are.
-    pub(crate) fn count(&self) -> usize {
-        self.stacks.len()
-    }
-
-    /// (stack, count) in output order.
-    pub(crate) fn lines(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.stacks
-            .iter()
-            .map(|&(start, len, count)| (&self.text[start..start + len], count))
+    /// Writes a `stack count` line per stack, in output order.
+    pub(crate) fn write_lines(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut number = itoa::Buffer::new();
+        for &(start, len, count) in &self.stacks {
+            out.write_all(&self.text.as_bytes()[start..start + len])?;
+            out.write_all(b" ")?;
+            out.write_all(number.format(count).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 }
 

@@ -503,16 +503,12 @@ impl<'a> Decoder<'a> {
 
     fn read_long(&mut self, start: usize) -> Result<Node> {
         let payload = self.pos;
-        match long_value(self.input, payload) {
-            Ok((value, end)) => {
-                self.pos = end;
-                Ok(match value {
-                    Some(v) => Node::int(start, v),
-                    None => Node::new(Tag::BigInt, start, payload as u32, 0),
-                })
-            }
-            Err(e) => Err(e),
-        }
+        let (value, end) = long_value(self.input, payload)?;
+        self.pos = end;
+        Ok(match value {
+            Some(v) => Node::int(start, v),
+            None => Node::new(Tag::BigInt, start, payload as u32, 0),
+        })
     }
 
     fn read_text_float(&mut self) -> Result<f64> {
@@ -681,13 +677,16 @@ impl<'a> Decoder<'a> {
 /// Decodes the payload of a long (`l`) at `at`: a signed digit count, then base-2**15 digits.
 /// Returns the value if it fits in `i64` (else `None`) and the offset after the digits.
 fn long_value(input: &[u8], at: usize) -> Result<(Option<i64>, usize)> {
-    let eof = |pos: usize, expected| Error {
-        offset: pos as u64,
-        kind: ErrorKind::UnexpectedEof { expected },
-    };
     let n = match input.get(at..at + 4) {
         Some(b) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        None => return Err(eof(at, "a long digit count")),
+        None => {
+            return Err(Error {
+                offset: at as u64,
+                kind: ErrorKind::UnexpectedEof {
+                    expected: "a long digit count",
+                },
+            });
+        }
     };
     let mut pos = at + 4;
     let count = n.unsigned_abs() as usize;

@@ -38,12 +38,61 @@ const WIDTH_TIME: usize = 12;
 const WIDTH_PERHIT: usize = 8;
 const WIDTH_PERCENT: usize = 8;
 
-/// Writes the report for `profile`.
-///
-/// Source lines are read from disk, relative to the current directory, as line_profiler reads
-/// them. Unlike Python, a source path that is a FIFO, a device or a socket counts as missing,
-/// so the report never blocks or reads forever.
-pub fn write<W: io::Write>(profile: &LineProfile, options: &Options, mut out: W) -> io::Result<()> {
+/// Where the report finds the source of each profiled function.
+pub trait SourceProvider {
+    /// The lines of the source file `path` as the profile names it, each with its line ending;
+    /// `None` where there is no such file (the report then says it could not find it),
+    /// `Some(vec![])` where it exists but cannot be read or decoded (as Python's `linecache`).
+    fn lines(&self, path: &str) -> Option<Vec<String>>;
+
+    /// Whether `path` names generated code (a notebook cell and the like) whose source is not
+    /// expected to exist: its function is printed without the "Could not find file" notice.
+    /// Default: line_profiler 5's test, names starting with `<generated` or `<ipython-input-`
+    /// (a provider that reads files adds its own temporary-directory names).
+    fn is_generated(&self, path: &str) -> bool {
+        path.starts_with("<generated") || path.starts_with("<ipython-input-")
+    }
+}
+
+/// Sources read from the file system, relative to the current directory, as line_profiler
+/// reads them (`os.path.exists`, then `linecache.getlines`, PEP 263 encodings). Unlike Python,
+/// a path that is a FIFO, a device or a socket counts as missing, so the report never blocks or
+/// reads forever.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileSystem;
+
+impl SourceProvider for FileSystem {
+    fn lines(&self, path: &str) -> Option<Vec<String>> {
+        match pysource::read_source(path) {
+            Source::Lines(lines) => Some(lines),
+            Source::Missing => None,
+        }
+    }
+
+    /// The default names, and Jupyter's and xeus-python's cells in the temporary directory.
+    fn is_generated(&self, path: &str) -> bool {
+        let temp = std::env::temp_dir();
+        let temp = temp.to_string_lossy();
+        let temp = temp.trim_end_matches('/');
+        path.starts_with("<generated")
+            || path.starts_with("<ipython-input-")
+            || path.starts_with(&format!("{temp}/ipykernel_"))
+            || path.starts_with(&format!("{temp}/xpython_"))
+    }
+}
+
+/// Writes the report for `profile`, with sources read from the file system ([`FileSystem`]).
+pub fn write<W: io::Write>(profile: &LineProfile, options: &Options, out: W) -> io::Result<()> {
+    write_with_sources(profile, options, &FileSystem, out)
+}
+
+/// Writes the report for `profile`, with sources from `sources`.
+pub fn write_with_sources<W: io::Write>(
+    profile: &LineProfile,
+    options: &Options,
+    sources: &dyn SourceProvider,
+    mut out: W,
+) -> io::Result<()> {
     let unit = profile.unit;
     let header_unit = options.output_unit.unwrap_or(unit);
     write!(out, "Timer unit: {} s\n\n", general(header_unit, 6))?;
@@ -53,7 +102,7 @@ pub fn write<W: io::Write>(profile: &LineProfile, options: &Options, mut out: W)
         order.sort_by_key(|f| f.total_time());
     }
     for function in &order {
-        write_function(function, unit, options, &mut out)?;
+        write_function(function, unit, options, sources, &mut out)?;
     }
     if options.summarize {
         for function in &order {
@@ -73,22 +122,11 @@ pub fn write<W: io::Write>(profile: &LineProfile, options: &Options, mut out: W)
     Ok(())
 }
 
-/// `filename.startswith(...)` for the names line_profiler 5 treats as generated code (Jupyter
-/// cells and the like), whose source it does not look for on disk.
-fn is_generated_code(file: &str) -> bool {
-    let temp = std::env::temp_dir();
-    let temp = temp.to_string_lossy();
-    let temp = temp.trim_end_matches('/');
-    file.starts_with("<generated")
-        || file.starts_with("<ipython-input-")
-        || file.starts_with(&format!("{temp}/ipykernel_"))
-        || file.starts_with(&format!("{temp}/xpython_"))
-}
-
 fn write_function<W: io::Write>(
     function: &LineFunction,
     unit: f64,
     options: &Options,
+    sources: &dyn SourceProvider,
     out: &mut W,
 ) -> io::Result<()> {
     let total_hits = function.total_hits();
@@ -105,11 +143,11 @@ fn write_function<W: io::Write>(
         "Total time: {} s",
         general(total_time as f64 * unit, 6)
     )?;
-    let source = pysource::read_source(&function.file);
+    let source = sources.lines(&function.file);
     let blank = String::new();
     let owned: Vec<String>;
     let sublines: &[String] = match source {
-        Source::Lines(lines) => {
+        Some(lines) => {
             write!(
                 out,
                 "File: {}\nFunction: {} at line {}\n",
@@ -118,7 +156,7 @@ fn write_function<W: io::Write>(
             owned = lines;
             pysource::getblock(pysource::from_line(&owned, start))
         }
-        Source::Missing if is_generated_code(&function.file) => {
+        None if sources.is_generated(&function.file) => {
             write!(
                 out,
                 "File: {}\nFunction: {} at line {}\n",
@@ -126,7 +164,7 @@ fn write_function<W: io::Write>(
             )?;
             &[]
         }
-        Source::Missing => {
+        None => {
             write!(
                 out,
                 "\nCould not find file {}\n\

@@ -26,11 +26,13 @@ fn name_width(profile: &Profile, listing: &Listing) -> usize {
     widest + 2
 }
 
-/// The message block pstats prints before a non-empty list: the messages, then a blank line.
-fn write_messages(out: &mut String, listing: &Listing) {
-    for message in &listing.messages {
-        out.push_str(message);
-        out.push('\n');
+/// The block pstats prints before a non-empty list: each note indented by three spaces,
+/// then a blank line.
+fn write_notes(out: &mut String, listing: &Listing) {
+    use std::fmt::Write;
+    for note in &listing.notes {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "   {note}");
     }
     out.push('\n');
 }
@@ -69,7 +71,7 @@ pub fn write_stats<W: io::Write>(
 
     let listing = query::list(profile, options);
     if !listing.functions.is_empty() {
-        write_messages(&mut out, &listing);
+        write_notes(&mut out, &listing);
         out.push_str("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n");
         writer.write_all(out.as_bytes())?;
         for &id in &listing.functions {
@@ -150,7 +152,7 @@ fn write_calls<W: io::Write>(
     }
     let width = name_width(profile, &listing);
     let mut out = String::with_capacity(4096);
-    write_messages(&mut out, &listing);
+    write_notes(&mut out, &listing);
     let (title, arrow) = match direction {
         Direction::Callers => ("was called by...", "<-"),
         Direction::Callees => ("called...", "->"),

@@ -119,17 +119,36 @@ impl fmt::Display for SortKey {
 }
 
 impl std::str::FromStr for SortKey {
-    type Err = String;
-    fn from_str(s: &str) -> Result<SortKey, String> {
-        SortKey::parse(s).ok_or_else(|| {
-            let words: Vec<&str> = SortKey::words().collect();
-            format!(
-                "{s:?} is not a sort key or an unambiguous abbreviation of one; the keys are: {}",
-                words.join(", ")
-            )
-        })
+    type Err = ParseSortKeyError;
+    fn from_str(s: &str) -> Result<SortKey, ParseSortKeyError> {
+        SortKey::parse(s).ok_or_else(|| ParseSortKeyError(s.to_string()))
     }
 }
+
+/// A word that is not a pstats sort key, nor an abbreviation pstats accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseSortKeyError(String);
+
+impl ParseSortKeyError {
+    /// The word that was given.
+    pub fn word(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ParseSortKeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let words: Vec<&str> = SortKey::words().collect();
+        write!(
+            f,
+            "{:?} is not a sort key or an unambiguous abbreviation of one; the keys are: {}",
+            self.0,
+            words.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ParseSortKeyError {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -178,23 +197,78 @@ pub struct ListOptions {
     pub restrictions: Vec<Restriction>,
 }
 
-/// The functions to report, with pstats' explanation lines.
+/// The functions to report, with what pstats says about how they were chosen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listing {
     /// The functions, in report order.
     pub functions: Vec<FunctionId>,
-    /// The lines pstats prints above the report ("Ordered by: …", "List reduced from …"),
-    /// without their newlines.
-    pub messages: Vec<String>,
+    /// How the list was ordered and reduced, in the order pstats prints its lines above a
+    /// report.
+    pub notes: Vec<Note>,
+}
+
+/// One thing pstats says above a report about the listed functions. Its `Display` is pstats'
+/// wording, without the indentation a report adds.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Note {
+    /// No sort key was given: the functions are in file order ("Random listing order was
+    /// used").
+    FileOrder,
+    /// The functions are sorted by these keys ("Ordered by: internal time, call count").
+    OrderedBy(Vec<SortKey>),
+    /// A regex restriction was not a valid regular expression and was skipped.
+    InvalidRegex(String),
+    /// A restriction reduced the list.
+    Reduced {
+        /// The number of functions before the restriction.
+        from: usize,
+        /// The number after it.
+        to: usize,
+        /// The restriction.
+        restriction: Restriction,
+    },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::FileOrder => f.write_str("Random listing order was used"),
+            Note::OrderedBy(keys) => {
+                f.write_str("Ordered by: ")?;
+                for (i, key) in keys.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(key.description())?;
+                }
+                Ok(())
+            }
+            Note::InvalidRegex(pattern) => write!(
+                f,
+                "<Invalid regular expression {}>",
+                pyfmt::str_repr(pattern)
+            ),
+            Note::Reduced {
+                from,
+                to,
+                restriction,
+            } => write!(
+                f,
+                "List reduced from {from} to {to} due to restriction <{}>",
+                restriction_repr(restriction)
+            ),
+        }
+    }
 }
 
 /// Orders and restricts the profile's functions as pstats' `sort_stats`, `reverse_order` and
 /// `get_print_list` do.
 pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
     let mut functions: Vec<FunctionId> = profile.functions().collect();
-    let mut messages = Vec::new();
+    let mut notes = Vec::new();
     if options.sort.is_empty() {
-        messages.push("   Random listing order was used".to_string());
+        notes.push(Note::FileOrder);
     } else {
         // `-n N` first keeps only the N first: those are all that need sorting.
         let wanted = match options.restrictions.first() {
@@ -205,18 +279,14 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
         if options.reverse {
             functions.reverse();
         }
-        let names: Vec<&str> = options.sort.iter().map(|k| k.description()).collect();
-        messages.push(format!("   Ordered by: {}", names.join(", ")));
+        notes.push(Note::OrderedBy(options.sort.clone()));
     }
     for restriction in &options.restrictions {
         let before = functions.len();
         match restriction {
             Restriction::Regex(pattern) => {
                 let Ok(filter) = NameFilter::new(pattern) else {
-                    messages.push(format!(
-                        "   <Invalid regular expression {}>",
-                        pyfmt::str_repr(pattern)
-                    ));
+                    notes.push(Note::InvalidRegex(pattern.clone()));
                     continue;
                 };
                 let mut name = String::new();
@@ -235,17 +305,14 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
             }
         }
         if functions.len() != before {
-            messages.push(format!(
-                "   List reduced from {before} to {} due to restriction <{}>",
-                functions.len(),
-                restriction_repr(restriction)
-            ));
+            notes.push(Note::Reduced {
+                from: before,
+                to: functions.len(),
+                restriction: restriction.clone(),
+            });
         }
     }
-    Listing {
-        functions,
-        messages,
-    }
+    Listing { functions, notes }
 }
 
 /// A Python regular expression matched against functions' printed names, as pstats matches
@@ -257,10 +324,10 @@ pub struct NameFilter {
 
 impl NameFilter {
     /// Compiles a Python regular expression; the error says why it is not one.
-    pub fn new(pattern: &str) -> Result<NameFilter, String> {
+    pub fn new(pattern: &str) -> Result<NameFilter, RegexError> {
         fancy_regex::Regex::new(&pyfmt::python_regex(pattern))
             .map(|regex| NameFilter { regex })
-            .map_err(|e| e.to_string())
+            .map_err(|e| RegexError(e.to_string()))
     }
 
     /// Whether the function's printed name matches anywhere.
@@ -275,6 +342,18 @@ impl NameFilter {
         self.regex.is_match(name).unwrap_or(false)
     }
 }
+
+/// A pattern that is not a regular expression pstat can match: its `Display` says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexError(String);
+
+impl fmt::Display for RegexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RegexError {}
 
 fn restriction_repr(restriction: &Restriction) -> String {
     match restriction {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::read::{marshal, pickle};
+use crate::read::{InputFormat, marshal, pickle};
 
 /// An error reading a profile.
 #[derive(Debug)]
@@ -25,11 +25,6 @@ pub enum ErrorKind {
         /// The opcode being run, if any.
         opcode: Option<u8>,
     },
-    /// The input is not a line_profiler `.lprof` file.
-    NotLineProfile {
-        /// What the input looks like instead.
-        looks_like: &'static str,
-    },
     /// The marshal data decoded, but is not shaped like a stats dump.
     Shape {
         /// What the reader expected at this point.
@@ -37,10 +32,13 @@ pub enum ErrorKind {
         /// What it found instead.
         found: String,
     },
-    /// The input is not a stats dump at all.
-    NotStats {
-        /// What the input looks like instead.
-        looks_like: &'static str,
+    /// The input is of another format than the one asked for (a pickle given to the stats
+    /// reader, text, an empty file, …).
+    WrongFormat {
+        /// The format the reader reads.
+        expected: InputFormat,
+        /// What the input is, as [`InputFormat::detect`] recognises it.
+        found: InputFormat,
     },
     /// Reading the input failed.
     Io(std::io::Error),
@@ -49,6 +47,10 @@ pub enum ErrorKind {
 impl Error {
     pub(crate) fn new(kind: ErrorKind, offset: Option<u64>) -> Error {
         Error { kind, offset }
+    }
+
+    pub(crate) fn wrong_format(expected: InputFormat, found: InputFormat) -> Error {
+        Error::new(ErrorKind::WrongFormat { expected, found }, Some(0))
     }
 
     pub(crate) fn shape(offset: u64, expected: &'static str, found: impl Into<String>) -> Error {
@@ -77,22 +79,31 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::Marshal(kind) => write!(f, "corrupt marshal data: {kind}")?,
             ErrorKind::Pickle { kind, opcode } => {
-                write!(f, "unsafe or corrupt pickle: {kind}")?;
+                f.write_str("unsafe or corrupt pickle: ")?;
+                match kind {
+                    // The only pickles read are line_profiler's, whose reader allows one class.
+                    pickle::ErrorKind::ForbiddenGlobal { module, name } => write!(
+                        f,
+                        "refusing the global {module}.{name}: only line_profiler's LineStats is allowed"
+                    )?,
+                    kind => write!(f, "{kind}")?,
+                }
                 if let Some(op) = opcode {
                     write!(f, " (opcode 0x{op:02x})")?;
                 }
             }
-            ErrorKind::NotLineProfile { looks_like } => write!(
-                f,
-                "not a line_profiler .lprof file (a pickle): this looks like {looks_like}"
-            )?,
             ErrorKind::Shape { expected, found } => {
                 write!(f, "not a profile: expected {expected}, found {found}")?
             }
-            ErrorKind::NotStats { looks_like } => write!(
-                f,
-                "not a cProfile/profile stats dump (a marshalled dict): this looks like {looks_like}"
-            )?,
+            ErrorKind::WrongFormat { expected, found } => {
+                match expected {
+                    InputFormat::Pickle => {
+                        f.write_str("not a line_profiler .lprof file (a pickle)")?
+                    }
+                    _ => f.write_str("not a cProfile/profile stats dump (a marshalled dict)")?,
+                }
+                write!(f, ": this looks like {}", found.description())?
+            }
             ErrorKind::Io(e) => write!(f, "{e}")?,
         }
         if let Some(offset) = self.offset {

@@ -32,7 +32,12 @@ pub use model::{
     CallStats, Combiner, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
     SourceFile, Totals,
 };
-pub use query::{ListOptions, Listing, NameFilter, Restriction, SortKey};
+pub use query::{
+    ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,
+};
+/// Why a `.lprof` pickle was refused: what [`ErrorKind::Pickle`] holds.
+pub use read::pickle::ErrorKind as PickleErrorKind;
 pub use read::{
-    Format, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with, read_with,
+    InputFormat, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with,
+    read_with,
 };

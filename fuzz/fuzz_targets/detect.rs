@@ -4,6 +4,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = pstat::Format::detect(data);
+    let _ = pstat::InputFormat::detect(data);
     let _ = pstat::read(data);
 });

@@ -176,9 +176,43 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pstat: {e:#}");
+            eprintln!("pstat: {}", describe(&e));
             ExitCode::from(1)
         }
+    }
+}
+
+/// The error and its causes, each after a colon as anyhow's `{:#}` prints them, with advice
+/// where the library's error says that an input is of another kind than the command reads.
+fn describe(e: &anyhow::Error) -> String {
+    let causes: Vec<String> = e
+        .chain()
+        .map(|cause| match cause.downcast_ref::<pstat::Error>() {
+            Some(error) => with_advice(error),
+            None => cause.to_string(),
+        })
+        .collect();
+    causes.join(": ")
+}
+
+/// A wrong-format error names the command that reads what the input is instead.
+fn with_advice(error: &pstat::Error) -> String {
+    let text = error.to_string();
+    let advice = match error.kind() {
+        pstat::ErrorKind::WrongFormat {
+            found: pstat::InputFormat::Stats,
+            ..
+        } => "use `pstat show` for those",
+        pstat::ErrorKind::WrongFormat {
+            found: pstat::InputFormat::Pickle,
+            ..
+        } => "use `pstat lines` for those",
+        _ => return text,
+    };
+    let at = error.offset().map(|offset| format!(" (at byte {offset})"));
+    match at.as_deref().and_then(|at| text.strip_suffix(at)) {
+        Some(message) => format!("{message}: {advice}{}", at.unwrap_or_default()),
+        None => format!("{text}: {advice}"),
     }
 }
 
@@ -329,7 +363,7 @@ fn is_line_profile(path: &Path) -> bool {
     std::fs::File::open(path)
         .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
         .is_ok()
-        && pstat::Format::detect(&head) == pstat::Format::Pickle
+        && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
 }
 
 fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {

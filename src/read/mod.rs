@@ -4,17 +4,22 @@
 pub mod cprofile;
 pub mod lprof;
 pub mod marshal;
+#[cfg(not(fuzzing))]
+pub(crate) mod pickle;
+/// The pickle machine, public only for the fuzz targets.
+#[cfg(fuzzing)]
+#[doc(hidden)]
 pub mod pickle;
 
 use std::path::Path;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::model::{LineProfile, Profile, SourceFile};
 
 /// What an input is, recognised by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Format {
+pub enum InputFormat {
     /// A marshalled stats dict (cProfile, profile, yappi, pstats).
     Stats,
     /// A pickle, as line_profiler's `.lprof` files are.
@@ -29,31 +34,31 @@ pub enum Format {
     Unknown,
 }
 
-impl Format {
+impl InputFormat {
     /// Recognises the format from the first bytes.
-    pub fn detect(input: &[u8]) -> Format {
+    pub fn detect(input: &[u8]) -> InputFormat {
         match input {
-            [] => Format::Empty,
+            [] => InputFormat::Empty,
             // '{' with or without FLAG_REF: every stats dump starts with its dict.
-            [b'{' | 0xfb, ..] => Format::Stats,
+            [b'{' | 0xfb, ..] => InputFormat::Stats,
             // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
-            [0x80, 2..=5, ..] => Format::Pickle,
-            [0x1f, 0x8b, ..] => Format::Gzip,
-            _ if looks_like_text(input) => Format::Text,
-            _ => Format::Unknown,
+            [0x80, 2..=5, ..] => InputFormat::Pickle,
+            [0x1f, 0x8b, ..] => InputFormat::Gzip,
+            _ if looks_like_text(input) => InputFormat::Text,
+            _ => InputFormat::Unknown,
         }
     }
 
-    fn description(self) -> &'static str {
+    /// What an input of this format is, in words: "a cProfile/profile stats dump", "an empty
+    /// file", …
+    pub fn description(self) -> &'static str {
         match self {
-            Format::Stats => "a cProfile/profile stats dump: use `pstat show` for those",
-            Format::Pickle => {
-                "a Python pickle, such as a line_profiler .lprof file: use `pstat lines` for those"
-            }
-            Format::Gzip => "gzip-compressed data (decompress it first)",
-            Format::Text => "text (perhaps a printed report rather than a dump)",
-            Format::Empty => "an empty file",
-            Format::Unknown => "binary data of an unknown kind",
+            InputFormat::Stats => "a cProfile/profile stats dump",
+            InputFormat::Pickle => "a Python pickle, such as a line_profiler .lprof file",
+            InputFormat::Gzip => "gzip-compressed data (decompress it first)",
+            InputFormat::Text => "text (perhaps a printed report rather than a dump)",
+            InputFormat::Empty => "an empty file",
+            InputFormat::Unknown => "binary data of an unknown kind",
         }
     }
 }
@@ -95,14 +100,9 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
 
 /// [`read`], with options.
 pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> {
-    match Format::detect(input) {
-        Format::Stats => cprofile::read_with(input, options),
-        other => Err(Error::new(
-            ErrorKind::NotStats {
-                looks_like: other.description(),
-            },
-            Some(0),
-        )),
+    match InputFormat::detect(input) {
+        InputFormat::Stats => cprofile::read_with(input, options),
+        found => Err(Error::wrong_format(InputFormat::Stats, found)),
     }
 }
 
@@ -127,14 +127,9 @@ pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<P
 
 /// Reads a line_profiler profile (`.lprof`) from bytes.
 pub fn read_lines(input: &[u8]) -> Result<LineProfile, Error> {
-    match Format::detect(input) {
-        Format::Pickle => lprof::read(input),
-        other => Err(Error::new(
-            ErrorKind::NotLineProfile {
-                looks_like: other.description(),
-            },
-            Some(0),
-        )),
+    match InputFormat::detect(input) {
+        InputFormat::Pickle => lprof::read(input),
+        found => Err(Error::wrong_format(InputFormat::Pickle, found)),
     }
 }
 
@@ -149,21 +144,33 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(Format::detect(b"{0"), Format::Stats);
-        assert_eq!(Format::detect(b"\xfb)\x03"), Format::Stats);
-        assert_eq!(Format::detect(b"\x80\x04\x95"), Format::Pickle);
-        assert_eq!(Format::detect(b"\x1f\x8b\x08"), Format::Gzip);
-        assert_eq!(Format::detect(b"   ncalls  tottime\n"), Format::Text);
-        assert_eq!(Format::detect(b""), Format::Empty);
-        assert_eq!(Format::detect(b"\x00\x01\x02"), Format::Unknown);
+        assert_eq!(InputFormat::detect(b"{0"), InputFormat::Stats);
+        assert_eq!(InputFormat::detect(b"\xfb)\x03"), InputFormat::Stats);
+        assert_eq!(InputFormat::detect(b"\x80\x04\x95"), InputFormat::Pickle);
+        assert_eq!(InputFormat::detect(b"\x1f\x8b\x08"), InputFormat::Gzip);
+        assert_eq!(
+            InputFormat::detect(b"   ncalls  tottime\n"),
+            InputFormat::Text
+        );
+        assert_eq!(InputFormat::detect(b""), InputFormat::Empty);
+        assert_eq!(InputFormat::detect(b"\x00\x01\x02"), InputFormat::Unknown);
     }
 
     #[test]
-    fn non_stats_input_says_what_it_looks_like() {
+    fn wrong_input_says_what_it_looks_like() {
+        let found = |e: Error| match e.kind() {
+            crate::ErrorKind::WrongFormat { expected, found } => (*expected, *found),
+            other => panic!("{other:?}"),
+        };
         let e = read(b"\x80\x04\x95\x00").unwrap_err();
-        assert!(e.to_string().contains("pstat lines"), "{e}");
+        assert!(e.to_string().contains("line_profiler .lprof"), "{e}");
+        assert_eq!(found(e), (InputFormat::Stats, InputFormat::Pickle));
         let e = read_lines(b"{0").unwrap_err();
-        assert!(e.to_string().contains("pstat show"), "{e}");
+        assert!(
+            e.to_string().contains("this looks like a cProfile/profile"),
+            "{e}"
+        );
+        assert_eq!(found(e), (InputFormat::Pickle, InputFormat::Stats));
         let e = read(b"").unwrap_err();
         assert!(e.to_string().contains("empty file"), "{e}");
     }

@@ -102,9 +102,9 @@ pub enum ErrorKind {
     UnsupportedProtocol(u8),
     /// A declared length larger than the bytes that remain.
     LengthTooLarge(u64),
-    /// Containers nested deeper than [`MAX_DEPTH`].
+    /// Containers nested deeper than 64 (the reader's depth limit).
     TooDeep,
-    /// More than [`MAX_MARKS`] MARKs open.
+    /// More than 64 MARKs open at once (the reader's limit).
     TooManyMarks,
     /// An opcode needs more values than the stack (above the last MARK) holds.
     StackUnderflow,
@@ -158,7 +158,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::MemoOutOfRange(i) => write!(f, "memo id {i} out of range"),
             ErrorKind::ForbiddenGlobal { module, name } => write!(
                 f,
-                "refusing the global {module}.{name}: only line_profiler's LineStats is allowed"
+                "refusing the global {module}.{name}: it is not on the allow-list"
             ),
             ErrorKind::WrongType { expected } => write!(f, "expected {expected}"),
             ErrorKind::SharedMutation => {
@@ -190,6 +190,7 @@ pub struct Pickle<'a> {
     nodes: Vec<Node<'a>>,
     offsets: Vec<u32>,
     root: NodeId,
+    #[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
     protocol: u8,
 }
 
@@ -210,6 +211,8 @@ impl<'a> Pickle<'a> {
     }
 
     /// The PROTO the pickle declared (0 without one).
+    // Checked while loading; kept for the unit tests and the fuzz target.
+    #[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
     pub fn protocol(&self) -> u8 {
         self.protocol
     }

@@ -319,7 +319,7 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
     let output = convert(dir.path(), &[input, "-o", "x.stats"]);
     assert!(output.status.success());
     let written = std::fs::read(dir.path().join("x.stats")).expect("written");
-    assert_eq!(pstat::Format::detect(&written), pstat::Format::Stats);
+    assert_eq!(pstat::InputFormat::detect(&written), pstat::InputFormat::Stats);
 
     let output = convert(dir.path(), &[input, "-o", "report.txt"]);
     assert_eq!(output.status.code(), Some(2));

@@ -12,8 +12,7 @@ use std::process::Command;
 use pstat::{ListOptions, Profile, SortKey};
 use serde_json::{Value, json};
 
-use crate::fixtures;
-use crate::pstats_fixtures::mask_code_addresses;
+use crate::support::{first_difference, fixtures, mask_code_addresses};
 
 /// Fixtures that Python 3.11's `marshal.load` rejects (checked by the tests, which say so if the
 /// `python3` at hand disagrees). Their output is compared against pstat's own reading instead.
@@ -123,7 +122,7 @@ fn python(job: &Value) -> Value {
 /// Every dump under tests/fixtures/stats, as `tag/name.stats`.
 fn stats_fixtures() -> Vec<String> {
     let root = fixtures().join("stats");
-    crate::stats_fixtures()
+    crate::support::stats_fixtures()
         .iter()
         .map(|file| {
             file.strip_prefix(&root)
@@ -187,23 +186,13 @@ fn differences(what: &str, expected: &Value, actual: &Value) -> Vec<String> {
         let text = |v: Option<&Value>| mask_code_addresses(v.and_then(Value::as_str).unwrap_or(""));
         let (e, a) = (text(expected.get(key)), text(actual.get(key)));
         if e != a {
-            found.push(format!("{what} [{key}]: {}", first_difference(&e, &a)));
+            found.push(format!(
+                "{what} [{key}]: {}",
+                first_difference(["expected", "written"], &e, &a)
+            ));
         }
     }
     found
-}
-
-fn first_difference(expected: &str, actual: &str) -> String {
-    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
-        if e != a {
-            return format!("line {}:\n  expected: {e:?}\n  written:  {a:?}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: expected {}, written {}",
-        expected.lines().count(),
-        actual.lines().count()
-    )
 }
 
 fn assert_no_differences(failures: Vec<String>, compared: usize) {

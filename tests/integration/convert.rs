@@ -391,6 +391,27 @@ fn folded_snapshot() {
     );
 }
 
+/// Speedscope and the SVG flame graph as `pstat convert` writes them, run from tests/fixtures
+/// so that the title (the input's name as given) is the same on every machine.
+#[test]
+fn speedscope_and_svg_snapshots() {
+    for format in ["speedscope", "svg"] {
+        let output = run(
+            &fixtures(),
+            [
+                "convert",
+                "stats/py313/cprofile.stats",
+                "-o",
+                "-",
+                "--format",
+                format,
+            ],
+        );
+        assert!(output.success(), "{format}: {}", output.stderr());
+        insta::assert_snapshot!(format!("{format}_py313_cprofile"), output.stdout());
+    }
+}
+
 /// `pstat convert a b c -o all.stats` is the merge command: it writes what the library's
 /// pstats-style combination writes (which convert_stats checks against Python's own merge).
 #[test]

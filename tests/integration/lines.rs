@@ -298,3 +298,24 @@ fn other_convert_formats_are_refused() {
     assert_eq!(output.code(), Some(1));
     assert!(output.stderr().contains("converts to json or callgrind"));
 }
+
+/// The JSON and callgrind exports of a `.lprof` as `pstat convert` writes them, run from
+/// tests/fixtures/lprof so that the input's name is the same on every machine.
+#[test]
+fn line_export_snapshots() {
+    for format in ["json", "callgrind"] {
+        let output = run(
+            &lprof_dir(),
+            [
+                "convert",
+                "py312-lp5.1.0/demo.lprof",
+                "-o",
+                "-",
+                "--format",
+                format,
+            ],
+        );
+        assert!(output.success(), "{format}: {}", output.stderr());
+        insta::assert_snapshot!(format!("{format}_py312_lp5_1_0_demo"), output.stdout());
+    }
+}

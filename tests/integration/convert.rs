@@ -9,7 +9,7 @@ use std::process::Command;
 use pstat::export::{self, TimeUnit};
 use pstat::{FunctionId, Profile};
 
-use crate::support::{fixtures, json_file, relative, run};
+use crate::support::{fixtures, json_file, read_fixture, relative, run};
 
 /// Every non-empty fixture dump.
 fn stats_fixtures() -> Vec<PathBuf> {
@@ -367,7 +367,7 @@ fn never_writes_over_an_input_and_leaves_nothing_on_failure() {
 #[test]
 fn callgrind_snapshots() {
     for name in ["vectors/cprofile_v4.stats", "vectors/profile_v4.stats"] {
-        let profile = pstat::read_path(fixtures().join("stats").join(name)).expect("fixture");
+        let profile = read_fixture(&format!("stats/{name}"));
         let mut options = export::callgrind::Options::default();
         options.command = Some(name.to_string());
         let mut out = Vec::new();
@@ -381,8 +381,7 @@ fn callgrind_snapshots() {
 
 #[test]
 fn folded_snapshot() {
-    let profile =
-        pstat::read_path(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("fixture");
+    let profile = read_fixture("stats/vectors/cprofile_v4.stats");
     let mut out = Vec::new();
     export::folded::write(&profile, &export::folded::Options::default(), &mut out).expect("write");
     insta::assert_snapshot!(
@@ -431,10 +430,7 @@ fn merge_command_writes_the_combined_profile() {
             .chain(&["-o", all.to_str().expect("UTF-8 path")]),
     );
     assert!(output.success(), "{}", output.stderr());
-    let profiles = inputs
-        .iter()
-        .map(|p| pstat::read_path(fixtures().join(p)).expect("fixture"))
-        .collect();
+    let profiles = inputs.iter().map(|p| read_fixture(p)).collect();
     let mut expected = Vec::new();
     export::stats::write(
         &Profile::combine(profiles),

@@ -133,6 +133,11 @@ fn stats_fixtures() -> Vec<String> {
         .collect()
 }
 
+/// A dump under tests/fixtures/stats, by its `tag/name.stats`.
+fn stats_path(name: &str) -> PathBuf {
+    fixtures().join("stats").join(name)
+}
+
 fn read(path: &Path) -> Profile {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     pstat::read(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -214,7 +219,7 @@ fn python_reads_back_the_same_as_from_the_input() {
     let mut pairs = Vec::new();
     let mut loads = Vec::new();
     for name in stats_fixtures() {
-        let input = fixtures().join("stats").join(&name);
+        let input = stats_path(&name);
         loads.push(path_key(&input));
         if not_loadable.contains_key(name.as_str()) {
             continue;
@@ -229,7 +234,7 @@ fn python_reads_back_the_same_as_from_the_input() {
     let rejected: Vec<String> = stats_fixtures()
         .into_iter()
         .filter(|name| {
-            let input = path_key(&fixtures().join("stats").join(name));
+            let input = path_key(&stats_path(name));
             !result["load_errors"][&input].is_null()
         })
         .collect();
@@ -268,7 +273,7 @@ fn python_reads_back_what_pstat_reads_from_files_python_cannot_load() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cases = Vec::new();
     for (name, _why) in NOT_LOADABLE_BY_PYTHON3 {
-        let profile = read(&fixtures().join("stats").join(name));
+        let profile = read(&stats_path(name));
         let output = write_stats(&profile, dir.path(), name);
         cases.push((*name, path_key(&output), pstat_reports(&profile)));
     }
@@ -305,10 +310,7 @@ fn combined_profiles_match_pstats_add() {
     let mut merges = Vec::new();
     let mut cases = Vec::new();
     for (i, group) in groups.iter().enumerate() {
-        let inputs: Vec<PathBuf> = group
-            .iter()
-            .map(|name| fixtures().join("stats").join(name))
-            .collect();
+        let inputs: Vec<PathBuf> = group.iter().map(|name| stats_path(name)).collect();
         let combined = Profile::combine(inputs.iter().map(|p| read(p)).collect());
         let ours = write_stats(&combined, dir.path(), &format!("combined_{i}.stats"));
         let theirs = dir.path().join(format!("pstats_add_{i}.stats"));

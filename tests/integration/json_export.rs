@@ -8,7 +8,7 @@ use pstat::export::json::{self, Options};
 use pstat::{CallStats, FunctionId, Profile, SourceFile};
 use serde_json::{Value, json};
 
-use crate::support::{fixtures, json_file, relative, repo_file, stats_fixtures};
+use crate::support::{fixtures, json_file, read_fixture, relative, repo_file, stats_fixtures};
 
 fn schema() -> Value {
     json_file("docs/pstat-profile.schema.json")
@@ -262,8 +262,7 @@ fn the_schema_is_valid_and_strict() {
     );
 
     let validator = validator();
-    let profile =
-        pstat::read_path(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("reads");
+    let profile = read_fixture("stats/vectors/cprofile_v4.stats");
     let doc = export(&profile, false);
     assert_valid(&validator, &doc, "cprofile_v4");
 

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 use assert_cmd::cargo::cargo_bin;
+use pstat::Profile;
 use serde_json::Value;
 
 /// A file of the repository, by its path from the repository's root.
@@ -37,6 +38,11 @@ pub fn relative(path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// A fixture read by `pstat::read_path`, by its path from tests/fixtures.
+pub fn read_fixture(path: &str) -> Profile {
+    pstat::read_path(fixtures().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Every `.stats` fixture under tests/fixtures/stats/, sorted.

@@ -1,8 +1,9 @@
 """Writes a large synthetic .stats dump, deterministic by seed, for timing pstat on big inputs.
 
-The dict has the shape cProfile writes (reference §1.1), built directly rather than by running
-code: N functions spread over many modules (with basenames repeated across packages, so
-strip-dirs merges entries), builtins, about 3 callers per function, some recursion.
+The dict has the shape cProfile writes, {(file, line, name): (cc, nc, tt, ct, callers)} with
+callers {caller key: (nc, cc, tt, ct)}, built directly rather than by running code: N functions
+spread over many modules (with basenames repeated across packages, so strip-dirs merges
+entries), builtins, about 3 callers per function, some recursion.
 
     python3 bench/synth_stats.py 300000 /tmp/big.stats [seed]
 """

@@ -223,6 +223,62 @@ pub(crate) fn python_regex(pattern: &str) -> String {
     out
 }
 
+/// `"%.{prec}f" % x`, spelled as C and Python spell NaN and infinities.
+pub(crate) fn fixed(x: f64, prec: usize) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{x:.prec$}")
+    }
+}
+
+/// `"%.{prec}g" % x` (no `#` flag): `prec` significant digits, scientific notation when the
+/// exponent is below -4 or at least `prec`, trailing zeros removed. Checked against Python's
+/// `%` on 300,000 values for `%g`, `%5.1g` and `%5.3g`, the forms line_profiler prints with.
+pub(crate) fn general(x: f64, prec: usize) -> String {
+    let p = prec.max(1);
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    fn strip(mut s: String) -> String {
+        if s.contains('.') {
+            while s.ends_with('0') {
+                s.pop();
+            }
+            if s.ends_with('.') {
+                s.pop();
+            }
+        }
+        s
+    }
+    // `{:e}` rounds the mantissa correctly; its exponent decides the notation, as in C.
+    let sci = format!("{:.*e}", p - 1, x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= p as i32 {
+        format!(
+            "{}e{}{:02}",
+            strip(mantissa.to_string()),
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
+    } else {
+        strip(format!("{:.*}", (p as i32 - 1 - exp) as usize, x))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,67 +350,6 @@ mod tests {
         assert_eq!(python_regex("[]a]"), "[\\]a]");
         assert_eq!(python_regex("[a[]"), "[a\\[]");
     }
-}
-
-/// `"%.{prec}f" % x`, spelled as C and Python spell NaN and infinities.
-pub(crate) fn fixed(x: f64, prec: usize) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{x:.prec$}")
-    }
-}
-
-/// `"%.{prec}g" % x` (no `#` flag): `prec` significant digits, scientific notation when the
-/// exponent is below -4 or at least `prec`, trailing zeros removed. Matched Python on 300k
-/// values for `%g`, `%5.1g` and `%5.3g` (line_profiler reference §2.6).
-pub(crate) fn general(x: f64, prec: usize) -> String {
-    let p = prec.max(1);
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    fn strip(mut s: String) -> String {
-        if s.contains('.') {
-            while s.ends_with('0') {
-                s.pop();
-            }
-            if s.ends_with('.') {
-                s.pop();
-            }
-        }
-        s
-    }
-    // `{:e}` rounds the mantissa correctly; its exponent decides the notation, as in C.
-    let sci = format!("{:.*e}", p - 1, x);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= p as i32 {
-        format!(
-            "{}e{}{:02}",
-            strip(mantissa.to_string()),
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
-    } else {
-        strip(format!("{:.*}", (p as i32 - 1 - exp) as usize, x))
-    }
-}
-
-#[cfg(test)]
-mod g_tests {
-    use super::*;
 
     #[test]
     fn percent_g_like_python() {

@@ -2,47 +2,9 @@
 //! byte offset, and reports of inputs pstats refuses.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::process::Stdio;
 
-use assert_cmd::cargo::cargo_bin;
-
-use crate::fixtures;
-
-struct Run {
-    status: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(cargo_bin("pstat"))
-        .current_dir(cwd)
-        .env("TZ", "UTC")
-        .args(args)
-        .output()
-        .expect("run pstat");
-    Run {
-        status: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Writes `bytes` as `name` in a fresh directory with a fixed mtime.
-fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).expect("write");
-    let file = std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .expect("open");
-    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
-        .expect("mtime");
-    (dir, path)
-}
+use crate::support::{fixtures, pstat, pstat_binary, run, temp_file};
 
 fn fixture_bytes(path: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(path)).expect("fixture")
@@ -50,14 +12,14 @@ fn fixture_bytes(path: &str) -> Vec<u8> {
 
 #[test]
 fn missing_file_is_named() {
-    let r = run(&fixtures(), &["show", "no/such.stats"]);
-    assert_eq!(r.status, Some(1));
+    let r = run(&fixtures(), ["show", "no/such.stats"]);
+    assert_eq!(r.code(), Some(1));
     assert!(
-        r.stderr.starts_with("pstat: reading no/such.stats: "),
+        r.stderr().starts_with("pstat: reading no/such.stats: "),
         "{}",
-        r.stderr
+        r.stderr()
     );
-    assert!(r.stdout.is_empty());
+    assert!(r.stdout().is_empty());
 }
 
 #[test]
@@ -75,17 +37,17 @@ fn inputs_that_are_not_stats_say_what_they_look_like() {
     ];
     for (name, bytes, looks_like) in cases {
         let (dir, _) = temp_file(name, bytes);
-        let r = run(dir.path(), &["show", name]);
-        assert_eq!(r.status, Some(1), "{name}");
+        let r = run(dir.path(), ["show", name]);
+        assert_eq!(r.code(), Some(1), "{name}");
         assert!(
-            r.stderr.starts_with(&format!(
+            r.stderr().starts_with(&format!(
                 "pstat: reading {name}: not a cProfile/profile stats dump"
             )),
             "{name}: {}",
-            r.stderr
+            r.stderr()
         );
-        assert!(r.stderr.contains(looks_like), "{name}: {}", r.stderr);
-        assert!(r.stderr.contains("(at byte 0)"), "{name}: {}", r.stderr);
+        assert!(r.stderr().contains(looks_like), "{name}: {}", r.stderr());
+        assert!(r.stderr().contains("(at byte 0)"), "{name}: {}", r.stderr());
     }
 }
 
@@ -94,28 +56,28 @@ fn corrupt_data_gets_the_byte_offset() {
     let mut bytes = fixture_bytes("stats/py313/cprofile.stats");
     bytes.truncate(1000);
     let (dir, _) = temp_file("cut.stats", &bytes);
-    let r = run(dir.path(), &["show", "cut.stats"]);
-    assert_eq!(r.status, Some(1));
+    let r = run(dir.path(), ["show", "cut.stats"]);
+    assert_eq!(r.code(), Some(1));
     assert!(
-        r.stderr
+        r.stderr()
             .starts_with("pstat: reading cut.stats: corrupt marshal data: data ends where"),
         "{}",
-        r.stderr
+        r.stderr()
     );
     // The offset is where the object that the data cuts short begins: within its last 9 bytes.
     let offset: u64 = r
-        .stderr
+        .stderr()
         .rsplit_once("(at byte ")
         .and_then(|(_, rest)| rest.trim_end().strip_suffix(')'))
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no offset in {:?}", r.stderr));
-    assert!((991..=1000).contains(&offset), "{}", r.stderr);
+        .unwrap_or_else(|| panic!("no offset in {:?}", r.stderr()));
+    assert!((991..=1000).contains(&offset), "{}", r.stderr());
 
     // A dict of the wrong shape names what was expected and what was found.
     let (dir, _) = temp_file("shape.stats", b"{\xe9\x01\x00\x00\x00N0");
-    let r = run(dir.path(), &["show", "shape.stats"]);
+    let r = run(dir.path(), ["show", "shape.stats"]);
     assert_eq!(
-        r.stderr,
+        r.stderr(),
         "pstat: reading shape.stats: not a profile: expected a function key (file, line, name), \
          found the int 1 (at byte 1)\n"
     );
@@ -126,27 +88,31 @@ fn bad_sort_key_is_a_usage_error() {
     for key in ["c", "cum", "n", "t", "bogus"] {
         let r = run(
             &fixtures(),
-            &["show", "stats/py313/cprofile.stats", "--sort", key],
+            ["show", "stats/py313/cprofile.stats", "--sort", key],
         );
-        assert_eq!(r.status, Some(2), "{key}");
-        assert!(r.stderr.contains("not a sort key"), "{key}: {}", r.stderr);
+        assert_eq!(r.code(), Some(2), "{key}");
+        assert!(
+            r.stderr().contains("not a sort key"),
+            "{key}: {}",
+            r.stderr()
+        );
     }
-    let r = run(&fixtures(), &["show"]);
-    assert_eq!(r.status, Some(2));
+    let r = run(&fixtures(), ["show"]);
+    assert_eq!(r.code(), Some(2));
 }
 
 /// pstats refuses an empty profile (TypeError); pstat reports it as empty.
 #[test]
 fn empty_profile_reports_zero_calls() {
     let (dir, _) = temp_file("empty.stats", b"\xfb0");
-    let r = run(dir.path(), &["show", "empty.stats"]);
-    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    let r = run(dir.path(), ["show", "empty.stats"]);
+    assert_eq!(r.code(), Some(0), "{}", r.stderr());
     assert_eq!(
-        r.stdout,
+        r.stdout(),
         "Tue Nov 14 22:13:20 2023    empty.stats\n\n         0 function calls in 0.000 seconds\n\n"
     );
-    let r = run(dir.path(), &["callers", "empty.stats"]);
-    assert_eq!((r.status, r.stdout.as_str()), (Some(0), ""));
+    let r = run(dir.path(), ["callers", "empty.stats"]);
+    assert_eq!((r.code(), &*r.stdout()), (Some(0), ""));
 }
 
 #[test]
@@ -159,8 +125,7 @@ fn closed_pipe_exits_quietly() {
     .iter()
     .map(|tag| format!("stats/{tag}/cprofile_cli.stats"))
     .collect();
-    let mut child = Command::new(cargo_bin("pstat"))
-        .current_dir(&dir)
+    let mut child = pstat(&dir)
         .arg("callers")
         .args(&files)
         .stdout(Stdio::piped())
@@ -197,17 +162,17 @@ fn escape_sequences_do_not_reach_a_terminal_raw() {
     dump.extend(b"{00");
     let (dir, _) = temp_file("evil.stats", &dump);
 
-    let piped = run(dir.path(), &["show", "evil.stats"]);
-    assert!(piped.stdout.contains(name), "{:?}", piped.stdout);
+    let piped = run(dir.path(), ["show", "evil.stats"]);
+    assert!(piped.stdout().contains(name), "{:?}", piped.stdout());
 
     // `script` runs pstat on a pseudo-terminal.
-    let pstat = cargo_bin("pstat");
-    let output = Command::new("script")
+    let binary = pstat_binary();
+    let output = std::process::Command::new("script")
         .current_dir(dir.path())
         .env("TZ", "UTC")
         .args([
             "-qec",
-            &format!("{} show evil.stats", pstat.display()),
+            &format!("{} show evil.stats", binary.display()),
             "/dev/null",
         ])
         .output()

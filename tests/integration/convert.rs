@@ -6,24 +6,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::cargo_bin;
 use pstat::export::{self, TimeUnit};
 use pstat::{FunctionId, Profile};
 
-use crate::fixtures;
+use crate::support::{fixtures, json_file, read_fixture, relative, run};
 
 /// Every non-empty fixture dump.
 fn stats_fixtures() -> Vec<PathBuf> {
-    let mut files = crate::stats_fixtures();
+    let mut files = crate::support::stats_fixtures();
     files.retain(|file| !file.ends_with("empty.stats"));
     files
-}
-
-fn relative(path: &Path) -> String {
-    path.strip_prefix(fixtures())
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 /// The name callgrind_annotate gives a function: `file:function`, where a function sharing its
@@ -228,11 +220,7 @@ fn folded_stacks_keep_every_functions_time() {
 
 #[test]
 fn speedscope_output_matches_its_published_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/schemas/speedscope-file-format-schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema"))
-            .expect("schema JSON");
+    let schema = json_file("tests/schemas/speedscope-file-format-schema.json");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     for fixture in stats_fixtures() {
         let profile = pstat::read_path(&fixture).expect("fixture reads");
@@ -285,15 +273,6 @@ fn svg_renders_for_every_fixture() {
     }
 }
 
-fn convert(cwd: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(cargo_bin("pstat"))
-        .current_dir(cwd)
-        .arg("convert")
-        .args(args)
-        .output()
-        .expect("run pstat")
-}
-
 #[test]
 fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -306,36 +285,41 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
         ("x.speedscope.json", "{\"$schema\""),
         ("x.json", "{\n  \"format\": \"pstat-profile\""),
     ] {
-        let output = convert(dir.path(), &[input, "-o", name]);
-        assert!(
-            output.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = run(dir.path(), ["convert", input, "-o", name]);
+        assert!(output.success(), "{name}: {}", output.stderr());
         let written = std::fs::read_to_string(dir.path().join(name)).expect("output written");
         assert!(written.starts_with(starts), "{name}");
     }
     // A stats dump: a marshalled dict, which pstat recognises as one.
-    let output = convert(dir.path(), &[input, "-o", "x.stats"]);
-    assert!(output.status.success());
+    let output = run(dir.path(), ["convert", input, "-o", "x.stats"]);
+    assert!(output.success());
     let written = std::fs::read(dir.path().join("x.stats")).expect("written");
     assert_eq!(pstat::InputFormat::detect(&written), pstat::InputFormat::Stats);
 
-    let output = convert(dir.path(), &[input, "-o", "report.txt"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = run(dir.path(), ["convert", input, "-o", "report.txt"]);
+    assert_eq!(output.code(), Some(2));
+    let stderr = output.stderr();
     assert!(
         stderr.contains("callgrind, folded, svg, json, speedscope, stats"),
         "{stderr}"
     );
     assert!(!dir.path().join("report.txt").exists());
 
-    let output = convert(
+    let output = run(
         dir.path(),
-        &[input, "-o", "-", "--format", "callgrind", "--unit", "us"],
+        [
+            "convert",
+            input,
+            "-o",
+            "-",
+            "--format",
+            "callgrind",
+            "--unit",
+            "us",
+        ],
     );
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("events: us\n"));
+    assert!(output.success());
+    assert!(output.stdout().contains("events: us\n"));
 }
 
 #[test]
@@ -344,28 +328,35 @@ fn never_writes_over_an_input_and_leaves_nothing_on_failure() {
     let input = dir.path().join("in.stats");
     std::fs::copy(fixtures().join("stats/py313/cprofile.stats"), &input).expect("copy");
     let before = std::fs::read(&input).expect("read");
-    let output = convert(
+    let output = run(
         dir.path(),
-        &["in.stats", "-o", "./in.stats", "--format", "callgrind"],
+        [
+            "convert",
+            "in.stats",
+            "-o",
+            "./in.stats",
+            "--format",
+            "callgrind",
+        ],
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("refusing to write"),
+        output.stderr().contains("refusing to write"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr()
     );
     assert_eq!(std::fs::read(&input).expect("read"), before);
 
     // A hard link is the same file under another name.
     std::fs::hard_link(&input, dir.path().join("link.callgrind")).expect("link");
-    let output = convert(dir.path(), &["in.stats", "-o", "link.callgrind"]);
-    assert_eq!(output.status.code(), Some(1));
+    let output = run(dir.path(), ["convert", "in.stats", "-o", "link.callgrind"]);
+    assert_eq!(output.code(), Some(1));
     assert_eq!(std::fs::read(&input).expect("read"), before);
 
     // A bad input leaves no output and no temporary file behind.
     std::fs::write(dir.path().join("bad.stats"), b"{)\x03").expect("write");
-    let output = convert(dir.path(), &["bad.stats", "-o", "out.callgrind"]);
-    assert_eq!(output.status.code(), Some(1));
+    let output = run(dir.path(), ["convert", "bad.stats", "-o", "out.callgrind"]);
+    assert_eq!(output.code(), Some(1));
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| e.expect("entry").file_name())
@@ -376,7 +367,7 @@ fn never_writes_over_an_input_and_leaves_nothing_on_failure() {
 #[test]
 fn callgrind_snapshots() {
     for name in ["vectors/cprofile_v4.stats", "vectors/profile_v4.stats"] {
-        let profile = pstat::read_path(fixtures().join("stats").join(name)).expect("fixture");
+        let profile = read_fixture(&format!("stats/{name}"));
         let mut options = export::callgrind::Options::default();
         options.command = Some(name.to_string());
         let mut out = Vec::new();
@@ -390,14 +381,34 @@ fn callgrind_snapshots() {
 
 #[test]
 fn folded_snapshot() {
-    let profile =
-        pstat::read_path(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("fixture");
+    let profile = read_fixture("stats/vectors/cprofile_v4.stats");
     let mut out = Vec::new();
     export::folded::write(&profile, &export::folded::Options::default(), &mut out).expect("write");
     insta::assert_snapshot!(
         "folded_vectors_cprofile_v4",
         String::from_utf8(out).expect("UTF-8")
     );
+}
+
+/// Speedscope and the SVG flame graph as `pstat convert` writes them, run from tests/fixtures
+/// so that the title (the input's name as given) is the same on every machine.
+#[test]
+fn speedscope_and_svg_snapshots() {
+    for format in ["speedscope", "svg"] {
+        let output = run(
+            &fixtures(),
+            [
+                "convert",
+                "stats/py313/cprofile.stats",
+                "-o",
+                "-",
+                "--format",
+                format,
+            ],
+        );
+        assert!(output.success(), "{format}: {}", output.stderr());
+        insta::assert_snapshot!(format!("{format}_py313_cprofile"), output.stdout());
+    }
 }
 
 /// `pstat convert a b c -o all.stats` is the merge command: it writes what the library's
@@ -410,23 +421,16 @@ fn merge_command_writes_the_combined_profile() {
         "stats/py313/cprofile_cli.stats",
         "stats/py313/nosubcalls.stats",
     ];
-    let output = Command::new(cargo_bin("pstat"))
-        .current_dir(fixtures())
-        .arg("convert")
-        .args(inputs)
-        .arg("-o")
-        .arg(dir.path().join("all.stats"))
-        .output()
-        .expect("run pstat");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let all = dir.path().join("all.stats");
+    let output = run(
+        &fixtures(),
+        ["convert"]
+            .iter()
+            .chain(&inputs)
+            .chain(&["-o", all.to_str().expect("UTF-8 path")]),
     );
-    let profiles = inputs
-        .iter()
-        .map(|p| pstat::read_path(fixtures().join(p)).expect("fixture"))
-        .collect();
+    assert!(output.success(), "{}", output.stderr());
+    let profiles = inputs.iter().map(|p| read_fixture(p)).collect();
     let mut expected = Vec::new();
     export::stats::write(
         &Profile::combine(profiles),
@@ -434,8 +438,5 @@ fn merge_command_writes_the_combined_profile() {
         &mut expected,
     )
     .expect("write");
-    assert_eq!(
-        std::fs::read(dir.path().join("all.stats")).expect("output"),
-        expected
-    );
+    assert_eq!(std::fs::read(&all).expect("output"), expected);
 }

@@ -12,8 +12,7 @@ use std::process::Command;
 use pstat::{ListOptions, Profile, SortKey};
 use serde_json::{Value, json};
 
-use crate::fixtures;
-use crate::pstats_fixtures::mask_code_addresses;
+use crate::support::{first_difference, fixtures, mask_code_addresses};
 
 /// Fixtures that Python 3.11's `marshal.load` rejects (checked by the tests, which say so if the
 /// `python3` at hand disagrees). Their output is compared against pstat's own reading instead.
@@ -123,7 +122,7 @@ fn python(job: &Value) -> Value {
 /// Every dump under tests/fixtures/stats, as `tag/name.stats`.
 fn stats_fixtures() -> Vec<String> {
     let root = fixtures().join("stats");
-    crate::stats_fixtures()
+    crate::support::stats_fixtures()
         .iter()
         .map(|file| {
             file.strip_prefix(&root)
@@ -132,6 +131,11 @@ fn stats_fixtures() -> Vec<String> {
                 .into_owned()
         })
         .collect()
+}
+
+/// A dump under tests/fixtures/stats, by its `tag/name.stats`.
+fn stats_path(name: &str) -> PathBuf {
+    fixtures().join("stats").join(name)
 }
 
 fn read(path: &Path) -> Profile {
@@ -187,23 +191,13 @@ fn differences(what: &str, expected: &Value, actual: &Value) -> Vec<String> {
         let text = |v: Option<&Value>| mask_code_addresses(v.and_then(Value::as_str).unwrap_or(""));
         let (e, a) = (text(expected.get(key)), text(actual.get(key)));
         if e != a {
-            found.push(format!("{what} [{key}]: {}", first_difference(&e, &a)));
+            found.push(format!(
+                "{what} [{key}]: {}",
+                first_difference(["expected", "written"], &e, &a)
+            ));
         }
     }
     found
-}
-
-fn first_difference(expected: &str, actual: &str) -> String {
-    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
-        if e != a {
-            return format!("line {}:\n  expected: {e:?}\n  written:  {a:?}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: expected {}, written {}",
-        expected.lines().count(),
-        actual.lines().count()
-    )
 }
 
 fn assert_no_differences(failures: Vec<String>, compared: usize) {
@@ -225,7 +219,7 @@ fn python_reads_back_the_same_as_from_the_input() {
     let mut pairs = Vec::new();
     let mut loads = Vec::new();
     for name in stats_fixtures() {
-        let input = fixtures().join("stats").join(&name);
+        let input = stats_path(&name);
         loads.push(path_key(&input));
         if not_loadable.contains_key(name.as_str()) {
             continue;
@@ -240,7 +234,7 @@ fn python_reads_back_the_same_as_from_the_input() {
     let rejected: Vec<String> = stats_fixtures()
         .into_iter()
         .filter(|name| {
-            let input = path_key(&fixtures().join("stats").join(name));
+            let input = path_key(&stats_path(name));
             !result["load_errors"][&input].is_null()
         })
         .collect();
@@ -279,7 +273,7 @@ fn python_reads_back_what_pstat_reads_from_files_python_cannot_load() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cases = Vec::new();
     for (name, _why) in NOT_LOADABLE_BY_PYTHON3 {
-        let profile = read(&fixtures().join("stats").join(name));
+        let profile = read(&stats_path(name));
         let output = write_stats(&profile, dir.path(), name);
         cases.push((*name, path_key(&output), pstat_reports(&profile)));
     }
@@ -316,10 +310,7 @@ fn combined_profiles_match_pstats_add() {
     let mut merges = Vec::new();
     let mut cases = Vec::new();
     for (i, group) in groups.iter().enumerate() {
-        let inputs: Vec<PathBuf> = group
-            .iter()
-            .map(|name| fixtures().join("stats").join(name))
-            .collect();
+        let inputs: Vec<PathBuf> = group.iter().map(|name| stats_path(name)).collect();
         let combined = Profile::combine(inputs.iter().map(|p| read(p)).collect());
         let ours = write_stats(&combined, dir.path(), &format!("combined_{i}.stats"));
         let theirs = dir.path().join(format!("pstats_add_{i}.stats"));

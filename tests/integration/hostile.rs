@@ -5,21 +5,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
+use crate::support::{pstat_binary, run, temp_file};
 
 /// Runs `pstat show` on `bytes` saved as `name`; returns (exit code, stderr).
 fn show(name: &str, bytes: &[u8]) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join(name), bytes).expect("write");
-    let output = Command::new(cargo_bin("pstat"))
-        .current_dir(dir.path())
-        .args(["show", name])
-        .output()
-        .expect("run pstat");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let (dir, _) = temp_file(name, bytes);
+    let r = run(dir.path(), ["show", name]);
+    (r.code(), r.stderr().into_owned())
 }
 
 fn le(v: i32) -> [u8; 4] {
@@ -87,7 +79,7 @@ fn peak_kib(args: &[&str], cwd: &Path) -> (u64, Duration, std::process::Output) 
     let output = Command::new("/usr/bin/time")
         .current_dir(cwd)
         .args(["-f", "%M"])
-        .arg(cargo_bin("pstat"))
+        .arg(pstat_binary())
         .args(args)
         .output()
         .expect("/usr/bin/time (Debian's time package) runs pstat");

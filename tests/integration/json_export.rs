@@ -1,7 +1,6 @@
 //! The JSON export of every fixture: valid against docs/pstat-profile.schema.json, faithful to the
 //! profile it came from, and in the documented order. A snapshot makes format changes visible.
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use jsonschema::Validator;
@@ -9,12 +8,10 @@ use pstat::export::json::{self, Options};
 use pstat::{CallStats, FunctionId, Profile, SourceFile};
 use serde_json::{Value, json};
 
-use crate::{fixtures, stats_fixtures};
+use crate::support::{fixtures, json_file, read_fixture, relative, repo_file, stats_fixtures};
 
 fn schema() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pstat-profile.schema.json");
-    let text = std::fs::read_to_string(path).expect("read the schema");
-    serde_json::from_str(&text).expect("the schema is JSON")
+    json_file("docs/pstat-profile.schema.json")
 }
 
 fn validator() -> Validator {
@@ -44,11 +41,7 @@ fn export(profile: &Profile, pretty: bool) -> Value {
 fn fixture_profiles() -> Vec<(String, Profile)> {
     let mut profiles = Vec::new();
     for path in stats_fixtures() {
-        let name = path
-            .strip_prefix(fixtures())
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+        let name = relative(&path);
         let profile = pstat::read_path(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         profiles.push((format!("{name} --strip-dirs"), profile.strip_dirs()));
         profiles.push((name, profile));
@@ -269,8 +262,7 @@ fn the_schema_is_valid_and_strict() {
     );
 
     let validator = validator();
-    let profile =
-        pstat::read_path(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("reads");
+    let profile = read_fixture("stats/vectors/cprofile_v4.stats");
     let doc = export(&profile, false);
     assert_valid(&validator, &doc, "cprofile_v4");
 
@@ -362,7 +354,7 @@ fn profile_v4_pretty_snapshot() {
 /// The example in docs/json.md is this exporter's output, not a hand-written approximation.
 #[test]
 fn docs_example_is_the_exporters_output() {
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json.md");
+    let docs = repo_file("docs/json.md");
     let text = std::fs::read_to_string(docs).expect("read docs/json.md");
     let marker = "<!-- example: stats/vectors/cprofile_v4.stats -->\n```json\n";
     let start = text.find(marker).expect("the example's marker") + marker.len();

@@ -2,27 +2,10 @@
 //! files from line_profiler 2.1.2, 3.0.2, 4.2.0 and 5.1.0; hostile pickles; sources that
 //! would block.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
-
-use crate::fixtures;
-
-fn lprof_dir() -> PathBuf {
-    fixtures().join("lprof")
-}
-
-/// `pstat lines ARGS` run from tests/fixtures/lprof, where the generator ran the profilers.
-fn pstat_lines(args: &[&str], cwd: &Path) -> Output {
-    Command::new(cargo_bin("pstat"))
-        .arg("lines")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run pstat")
-}
+use crate::support::{json_file, lprof_dir, lprof_fixtures, run, temp_file};
 
 #[test]
 fn every_expected_output_matches() {
@@ -41,12 +24,13 @@ fn every_expected_output_matches() {
             .collect();
         let expected_path = case["expected"].as_str().expect("expected");
         let expected = std::fs::read(dir.join(expected_path)).expect("expected output");
-        let output = pstat_lines(&args, &dir);
-        if !output.status.success() || output.stdout != expected {
+        // Run from tests/fixtures/lprof, where the generator ran the profilers.
+        let output = run(&dir, ["lines"].iter().chain(&args));
+        if !output.success() || output.stdout_bytes() != expected {
             failures.push(format!(
                 "{expected_path} ({}): {}",
                 args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
+                output.stderr()
             ));
         }
     }
@@ -78,14 +62,12 @@ fn lprof_bytes(file: &str, first_line: u8, rows: &[(u8, u8, u8)]) -> Vec<u8> {
 
 /// Runs `pstat lines` on `bytes` and checks it fails quickly with `message` in its error.
 fn refused(name: &str, bytes: &[u8], message: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).expect("write");
+    let (dir, path) = temp_file(name, bytes);
     let start = Instant::now();
-    let output = pstat_lines(&[path.to_str().expect("utf-8")], dir.path());
+    let output = run(dir.path(), ["lines", path.to_str().expect("utf-8")]);
     let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+    let stderr = output.stderr();
+    assert_eq!(output.code(), Some(1), "{name}: {stderr}");
     assert!(stderr.contains(message), "{name}: {stderr}");
     assert!(elapsed < Duration::from_secs(5), "{name}: {elapsed:?}");
     eprintln!("{name}: refused in {elapsed:?}: {}", stderr.trim());
@@ -170,18 +152,18 @@ fn a_fifo_as_source_does_not_block() {
     let fifo_name = fifo.to_str().expect("utf-8");
     std::fs::write(&lprof, lprof_bytes(fifo_name, 1, &[(2, 3, 4)])).expect("write");
     let start = Instant::now();
-    let output = pstat_lines(&[lprof.to_str().expect("utf-8")], dir.path());
+    let output = run(dir.path(), ["lines", lprof.to_str().expect("utf-8")]);
     assert!(start.elapsed() < Duration::from_secs(5));
-    assert!(output.status.success());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.success());
+    let stdout = output.stdout();
     assert!(
         stdout.contains(&format!("Could not find file {fifo_name}")),
         "{stdout}"
     );
     // A device is treated the same way.
     std::fs::write(&lprof, lprof_bytes("/dev/zero", 1, &[(2, 3, 4)])).expect("write");
-    let output = pstat_lines(&[lprof.to_str().expect("utf-8")], dir.path());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("Could not find file /dev/zero"));
+    let output = run(dir.path(), ["lines", lprof.to_str().expect("utf-8")]);
+    assert!(output.stdout().contains("Could not find file /dev/zero"));
 }
 
 #[test]
@@ -196,39 +178,25 @@ fn huge_line_numbers_in_a_missing_file_are_refused() {
     bytes.splice(at..at + 2, *b"\x8a\x06\x00\x00\x00\x00\x00\x01");
     let path = dir.path().join("huge.lprof");
     std::fs::write(&path, bytes).expect("write");
-    let output = pstat_lines(&[path.to_str().expect("utf-8")], dir.path());
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("lines to show"));
+    let output = run(dir.path(), ["lines", path.to_str().expect("utf-8")]);
+    assert_eq!(output.code(), Some(1));
+    assert!(output.stderr().contains("lines to show"));
 }
 
 #[test]
 fn show_points_to_lines() {
-    let path = lprof_dir().join("py312-lp5.1.0/demo.lprof");
-    let output = Command::new(cargo_bin("pstat"))
-        .arg("show")
-        .arg(&path)
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(1));
+    let output = run(&lprof_dir(), ["show", "py312-lp5.1.0/demo.lprof"]);
+    assert_eq!(output.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("use `pstat lines`"),
+        output.stderr().contains("use `pstat lines`"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr()
     );
-}
-
-/// Every real `.lprof` fixture.
-fn lprof_fixtures() -> Vec<PathBuf> {
-    let files = crate::fixture_files(&lprof_dir(), "lprof");
-    assert!(files.len() >= 12, "only {} .lprof fixtures", files.len());
-    files
 }
 
 #[test]
 fn json_export_follows_its_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pstat-lines.schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema")).expect("json");
+    let schema = json_file("docs/pstat-lines.schema.json");
     let validator = jsonschema::draft202012::options()
         .build(&schema)
         .expect("the schema compiles");
@@ -261,14 +229,18 @@ fn callgrind_annotate_reads_line_costs() {
     let dir = tempfile::tempdir().expect("tempdir");
     for path in lprof_fixtures() {
         let out = dir.path().join("callgrind.out");
-        let status = Command::new(cargo_bin("pstat"))
-            .args(["convert", "--unit", "ns"])
-            .arg(&path)
-            .arg("-o")
-            .arg(&out)
-            .status()
-            .expect("run pstat");
-        assert!(status.success());
+        let output = run(
+            dir.path(),
+            [
+                "convert".as_ref(),
+                "--unit".as_ref(),
+                "ns".as_ref(),
+                path.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+            ],
+        );
+        assert!(output.success());
         let profile = pstat::read_lines_path(&path).expect("read");
         let want: u64 = profile
             .functions
@@ -314,13 +286,36 @@ fn callgrind_annotate_reads_line_costs() {
 fn other_convert_formats_are_refused() {
     let path = lprof_dir().join("py27-lp2.1.2/demo.lprof");
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(cargo_bin("pstat"))
-        .arg("convert")
-        .arg(&path)
-        .arg("-o")
-        .arg(dir.path().join("x.folded"))
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("converts to json or callgrind"));
+    let output = run(
+        dir.path(),
+        [
+            "convert".as_ref(),
+            path.as_os_str(),
+            "-o".as_ref(),
+            "x.folded".as_ref(),
+        ],
+    );
+    assert_eq!(output.code(), Some(1));
+    assert!(output.stderr().contains("converts to json or callgrind"));
+}
+
+/// The JSON and callgrind exports of a `.lprof` as `pstat convert` writes them, run from
+/// tests/fixtures/lprof so that the input's name is the same on every machine.
+#[test]
+fn line_export_snapshots() {
+    for format in ["json", "callgrind"] {
+        let output = run(
+            &lprof_dir(),
+            [
+                "convert",
+                "py312-lp5.1.0/demo.lprof",
+                "-o",
+                "-",
+                "--format",
+                format,
+            ],
+        );
+        assert!(output.success(), "{format}: {}", output.stderr());
+        insta::assert_snapshot!(format!("{format}_py312_lp5_1_0_demo"), output.stdout());
+    }
 }

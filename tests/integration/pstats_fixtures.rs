@@ -1,62 +1,9 @@
 //! pstat against what Python's own pstats printed for real dumps from real interpreters
 //! (tests/fixtures, made by tests/fixtures/generate.py), compared byte for byte.
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, SystemTime};
-
-use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
 
-use crate::fixtures;
-
-fn pstat(cwd: &Path, tz: &str, args: &[String]) -> std::process::Output {
-    Command::new(cargo_bin("pstat"))
-        .current_dir(cwd)
-        .env("TZ", tz)
-        .args(args)
-        .output()
-        .expect("run pstat")
-}
-
-/// Sets a fixture's mtime to what the generator used (git checkouts reset it).
-fn set_mtime(path: &Path, seconds: u64) {
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open fixture");
-    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
-        .expect("set mtime");
-}
-
-/// The address in `<code object … at 0x…>` is where Python happened to load the object;
-/// pstat prints a fixed one of the same width.
-pub fn mask_code_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(" at 0x") {
-        let (head, tail) = rest.split_at(at + " at 0x".len());
-        out.push_str(head);
-        let hex = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
-        out.push_str(&"#".repeat(hex));
-        rest = &tail[hex..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn first_difference(expected: &str, actual: &str) -> String {
-    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
-        if e != a {
-            return format!("line {}:\n  python: {e:?}\n  pstat:  {a:?}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: python {} lines, pstat {} lines",
-        expected.lines().count(),
-        actual.lines().count()
-    )
-}
+use crate::support::{Run, first_difference, fixtures, mask_code_addresses, pstat, set_mtime};
 
 /// Every case in cases.json: pstat's output must equal pstats' byte for byte. Cases where
 /// Python raised must not make pstat fail (see docs/differences.md).
@@ -88,8 +35,14 @@ fn matches_pstats_byte_for_byte() {
                 set_mtime(&dir.join(file), mtime);
             }
         }
-        let output = pstat(&dir, tz, &args);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let output = Run::from(
+            pstat(&dir)
+                .env("TZ", tz)
+                .args(&args)
+                .output()
+                .expect("run pstat"),
+        );
+        let stdout = output.stdout().into_owned();
         match case["expected"].as_str() {
             Some(expected_path) => {
                 let expected = std::fs::read_to_string(dir.join(expected_path))
@@ -99,13 +52,11 @@ fn matches_pstats_byte_for_byte() {
                 } else {
                     (expected, stdout)
                 };
-                if !output.status.success() {
-                    failures.push(format!(
-                        "{name}: pstat failed: {}",
-                        String::from_utf8_lossy(&output.stderr)
-                    ));
+                if !output.success() {
+                    failures.push(format!("{name}: pstat failed: {}", output.stderr()));
                 } else if expected != actual {
-                    failures.push(format!("{name}: {}", first_difference(&expected, &actual)));
+                    let difference = first_difference(["python", "pstat"], &expected, &actual);
+                    failures.push(format!("{name}: {difference}"));
                 } else {
                     identical += 1;
                 }
@@ -121,11 +72,11 @@ fn matches_pstats_byte_for_byte() {
                 } else {
                     0
                 };
-                if output.status.code() != Some(expected_status) {
+                if output.code() != Some(expected_status) {
                     failures.push(format!(
                         "{name}: Python raised ({python_error}); pstat should exit {expected_status} but exited {:?}: {}",
-                        output.status.code(),
-                        String::from_utf8_lossy(&output.stderr)
+                        output.code(),
+                        output.stderr()
                     ));
                 }
             }

@@ -1,7 +1,7 @@
 //! Broken input never panics: every fixture cut short and with bits flipped, at sampled
 //! offsets, reads to an error or to a profile.
 
-use crate::stats_fixtures;
+use crate::support::stats_fixtures;
 
 /// Offsets to try: all of a small file; otherwise the first and last 256 and every 127th.
 fn sample_offsets(len: usize) -> impl Iterator<Item = usize> {

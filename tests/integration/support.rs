@@ -1,0 +1,194 @@
+//! What the test files share: where the fixtures are, the `pstat` binary as a command, files
+//! written for one test, and the line where two texts first differ.
+
+use std::borrow::Cow;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::cargo::cargo_bin;
+use pstat::Profile;
+use serde_json::Value;
+
+/// A file of the repository, by its path from the repository's root.
+pub fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A JSON file of the repository (a schema), parsed.
+pub fn json_file(path: &str) -> Value {
+    let text = std::fs::read_to_string(repo_file(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// tests/fixtures, where pstats' cases are run from.
+pub fn fixtures() -> PathBuf {
+    repo_file("tests/fixtures")
+}
+
+/// tests/fixtures/lprof, where the line_profiler fixtures' generator ran the profilers.
+pub fn lprof_dir() -> PathBuf {
+    fixtures().join("lprof")
+}
+
+/// A fixture's path from tests/fixtures (`stats/py313/cprofile.stats`), for messages.
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(fixtures())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// A fixture read by `pstat::read_path`, by its path from tests/fixtures.
+pub fn read_fixture(path: &str) -> Profile {
+    pstat::read_path(fixtures().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every `.stats` fixture under tests/fixtures/stats/, sorted.
+pub fn stats_fixtures() -> Vec<PathBuf> {
+    let files = fixture_files(&fixtures().join("stats"), "stats");
+    assert!(files.len() >= 70, "only {} fixtures", files.len());
+    files
+}
+
+/// Every real `.lprof` fixture under tests/fixtures/lprof/, sorted.
+pub fn lprof_fixtures() -> Vec<PathBuf> {
+    let files = fixture_files(&lprof_dir(), "lprof");
+    assert!(files.len() >= 12, "only {} .lprof fixtures", files.len());
+    files
+}
+
+/// The files with this extension one directory below `root` (`root/*/*.ext`), sorted.
+fn fixture_files(root: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(root).expect("fixture directory") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).expect("fixture subdirectory") {
+            let file = file.expect("entry").path();
+            if file.extension().is_some_and(|e| e == extension) {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The `pstat` binary Cargo built for these tests, for tools that run it (`script`, `time`).
+pub fn pstat_binary() -> PathBuf {
+    cargo_bin("pstat")
+}
+
+/// `pstat` as a command to complete, run in `cwd` with `TZ=UTC` (reports print the dumps'
+/// mtimes in local time).
+pub fn pstat(cwd: &Path) -> Command {
+    let mut command = Command::new(pstat_binary());
+    command.current_dir(cwd).env("TZ", "UTC");
+    command
+}
+
+/// Runs `pstat ARGS` in `cwd` to the end.
+pub fn run<I, S>(cwd: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    pstat(cwd).args(args).output().expect("run pstat").into()
+}
+
+/// What a finished run of pstat left: its exit code and its output.
+pub struct Run(Output);
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run(output)
+    }
+}
+
+impl Run {
+    /// The exit code; `None` if a signal ended the process.
+    pub fn code(&self) -> Option<i32> {
+        self.0.status.code()
+    }
+
+    /// Whether pstat exited 0.
+    pub fn success(&self) -> bool {
+        self.0.status.success()
+    }
+
+    /// Standard output as text (invalid UTF-8 shown as U+FFFD).
+    pub fn stdout(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0.stdout)
+    }
+
+    /// Standard output as written.
+    pub fn stdout_bytes(&self) -> &[u8] {
+        &self.0.stdout
+    }
+
+    /// Standard error as text (invalid UTF-8 shown as U+FFFD).
+    pub fn stderr(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0.stderr)
+    }
+}
+
+/// Sets a file's mtime (git checkouts reset the fixtures' mtimes, which reports print).
+pub fn set_mtime(path: &Path, seconds: u64) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+        .expect("set mtime");
+}
+
+/// Writes `bytes` as `name` in a fresh directory, with the mtime 1700000000
+/// (Tue Nov 14 22:13:20 2023 UTC).
+pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    set_mtime(&path, 1_700_000_000);
+    (dir, path)
+}
+
+/// Where two texts first differ, for a failure message; `names` says whose each one is.
+pub fn first_difference(names: [&str; 2], expected: &str, actual: &str) -> String {
+    let [expected_name, actual_name] = names;
+    let width = expected_name.len().max(actual_name.len()) + 1;
+    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+        if e != a {
+            return format!(
+                "line {}:\n  {:width$} {e:?}\n  {:width$} {a:?}",
+                i + 1,
+                format!("{expected_name}:"),
+                format!("{actual_name}:"),
+            );
+        }
+    }
+    format!(
+        "line counts differ: {expected_name} {} lines, {actual_name} {} lines",
+        expected.lines().count(),
+        actual.lines().count()
+    )
+}
+
+/// The address in `<code object … at 0x…>` is where Python happened to load the object;
+/// pstat prints a fixed one of the same width.
+pub fn mask_code_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" at 0x") {
+        let (head, tail) = rest.split_at(at + " at 0x".len());
+        out.push_str(head);
+        let hex = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(&"#".repeat(hex));
+        rest = &tail[hex..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -2,7 +2,7 @@
 //!
 //! A `.lprof` file is one pickle of a `LineStats` instance whose state is
 //! `{'timings': {(file, first line, name): [(line, hits, time), ...]}, 'unit': float}`
-//! (`shared/reference` §1). The class path names the writer's generation; all three are
+//! (docs/lprof.md). The class path names the writer's generation; all three are
 //! accepted, and nothing else is. Python 2 files hold byte strings: they are read as UTF-8,
 //! or as Latin-1 when they are not valid UTF-8.
 
@@ -172,7 +172,7 @@ fn decode_surrogatepass(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// gone.py.lprof from line_profiler 2.1.2 on Python 2.7 (reference §1.6).
+    /// A real `kernprof -l gone.py` by line_profiler 2.1.2 on Python 2.7 (docs/formats.md).
     const GONE_PY27: &[u8] = b"\x80\x02c_line_profiler\nLineStats\nq\x01)\x81q\x02}q\x03(U\x04unitq\x04G>\xb0\xc6\xf7\xa0\xb5\xed\x8dU\x07timingsq\x05}q\x06U\x07gone.pyq\x07K\x06U\x06vanishq\x08\x87]q\t(K\x08K\x01K\x01\x87q\nK\tKeK\x14\x87q\x0bK\nKdK\x19\x87q\x0cK\x0bK\x01K\x00\x87q\resub.";
 
     #[test]

@@ -1,5 +1,5 @@
 //! The text report of `python -m line_profiler`, byte for byte as line_profiler 5.1's
-//! `show_text` writes it (`shared/reference` §2.2).
+//! `show_text` writes it (docs/formats.md, "line_profiler's text report").
 
 use std::collections::HashMap;
 use std::io;

@@ -114,7 +114,7 @@ impl<'p> KeyWriter<'p> {
     fn new(profile: &'p Profile) -> KeyWriter<'p> {
         let mut keys = Vec::with_capacity(profile.function_count());
         let mut count = |id: FunctionId| {
-            let index = id.0 as usize;
+            let index = id.index();
             if keys.len() <= index {
                 keys.resize(index + 1, KeyUse::Unused);
             }
@@ -135,7 +135,7 @@ impl<'p> KeyWriter<'p> {
     }
 
     fn write(&mut self, enc: &mut Encoder, id: FunctionId) -> io::Result<()> {
-        let index = id.0 as usize;
+        let index = id.index();
         let (share, known) = match self.keys.get(index) {
             Some(KeyUse::Written(slot)) => {
                 enc.reference(*slot);

@@ -28,9 +28,12 @@ pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
+// The model's read API: a profile's functions, strings and edges are named by typed ids
+// (`FunctionId`, `StringId`, `EdgeId`) dense from 0, so an exporter can keep per-function,
+// per-string and per-edge figures in arrays, as the built-in ones do.
 pub use model::{
-    CallStats, Combiner, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
-    SourceFile, Totals,
+    CallStats, Combiner, EdgeId, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming,
+    Profile, RecursionGroup, RecursionGroups, SourceFile, StringId, Totals,
 };
 pub use query::{
     ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,

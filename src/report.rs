@@ -175,7 +175,7 @@ fn write_calls<W: io::Write>(
             Direction::Callees => calls.extend(profile.callees(id)),
         }
         // print_call_line sorts by the raw key tuple (file, line, name).
-        calls.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
+        calls.sort_by(|a, b| profile.compare_keys(a.0, b.0));
         out.clear();
         name.clear();
         profile.write_display_name(id, &mut name);

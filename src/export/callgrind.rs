@@ -20,7 +20,7 @@ use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
-use crate::model::{CallStats, FunctionId, Profile};
+use crate::model::{CallStats, FunctionId, Profile, StringId};
 
 /// Options for callgrind output.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,9 +103,9 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
     let (mut number, mut line_number) = (itoa::Buffer::new(), itoa::Buffer::new());
     for (i, id) in profile.functions().enumerate() {
-        let file = profile.file_index(id);
+        let file = profile.file_id(id);
         out.write_all(b"\nfl=")?;
-        files.write(&mut out, file, || names.file(profile, id))?;
+        files.write(&mut out, file.index(), || names.file(profile, id))?;
         out.write_all(b"\nfn=")?;
         functions.write(&mut out, id.index(), || names.function(profile, id))?;
         out.write_all(b"\n")?;
@@ -119,15 +119,17 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
         callees.extend(
             profile
                 .callee_edges(id)
-                .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge])),
+                .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge.index()])),
         );
-        callees.sort_by(|a, b| profile.cmp_keys(a.0, b.0));
+        callees.sort_by(|a, b| profile.compare_keys(a.0, b.0));
         for &(callee, call, seconds) in &callees {
             // Equal file names are one interned string: comparing indices compares names.
-            let callee_file = profile.file_index(callee);
+            let callee_file = profile.file_id(callee);
             if callee_file != file {
                 out.write_all(b"cfl=")?;
-                files.write(&mut out, callee_file, || names.file(profile, callee))?;
+                files.write(&mut out, callee_file.index(), || {
+                    names.file(profile, callee)
+                })?;
                 out.write_all(b"\n")?;
             }
             out.write_all(b"cfn=")?;
@@ -217,17 +219,17 @@ struct FunctionNames {
 impl FunctionNames {
     fn new(profile: &Profile) -> FunctionNames {
         // Per (file, name): the first line seen, and whether another line was seen.
-        let mut lines: HashMap<(usize, usize), (i64, bool)> = HashMap::new();
+        let mut lines: HashMap<(StringId, StringId), (i64, bool)> = HashMap::new();
         for id in profile.all_functions() {
             let line = profile.line(id);
             lines
-                .entry((profile.file_index(id), profile.name_index(id)))
+                .entry((profile.file_id(id), profile.name_id(id)))
                 .and_modify(|(first, several)| *several |= *first != line)
                 .or_insert((line, false));
         }
         let qualified = profile
             .all_functions()
-            .map(|id| lines[&(profile.file_index(id), profile.name_index(id))].1)
+            .map(|id| lines[&(profile.file_id(id), profile.name_id(id))].1)
             .collect();
         FunctionNames { qualified }
     }
@@ -271,7 +273,7 @@ struct EdgeCosts {
 
 impl EdgeCosts {
     fn new(profile: &Profile) -> EdgeCosts {
-        let component = profile.recursion_components();
+        let groups = profile.recursion_groups();
         let timed = profile.has_timed_edges();
         // The measured (or, for the profile module, estimated) time along each edge.
         let mut raw = vec![0.0; profile.edge_count()];
@@ -282,7 +284,7 @@ impl EdgeCosts {
                 .map(|(_, c)| c.calls().max(0) as f64)
                 .sum();
             for (edge, _, call) in profile.caller_edges(callee) {
-                raw[edge] = match call {
+                raw[edge.index()] = match call {
                     CallStats::Timed { cumtime, .. } if timed => finite(cumtime),
                     _ if counted > 0.0 => cumtime * call.calls().max(0) as f64 / counted,
                     _ => 0.0,
@@ -293,15 +295,15 @@ impl EdgeCosts {
         // Calls into a function from inside its recursion cycle re-enter time that the calls
         // from outside already carry: they share only what is left of its cumtime.
         for callee in profile.functions() {
-            let cycle = component[callee.index()];
-            let inside = |caller: FunctionId| component[caller.index()] == cycle;
+            let cycle = groups.group(callee);
+            let inside = |caller: FunctionId| groups.group(caller) == cycle;
             let (mut from_outside, mut weight, mut within) = (0.0, 0.0, 0usize);
             for (edge, caller, _) in profile.caller_edges(callee) {
                 if inside(caller) {
-                    weight += raw[edge];
+                    weight += raw[edge.index()];
                     within += 1;
                 } else {
-                    from_outside += raw[edge];
+                    from_outside += raw[edge.index()];
                 }
             }
             if within == 0 {
@@ -311,11 +313,11 @@ impl EdgeCosts {
             for (edge, caller, _) in profile.caller_edges(callee) {
                 if inside(caller) {
                     let share = if weight > 0.0 {
-                        raw[edge] / weight
+                        raw[edge.index()] / weight
                     } else {
                         1.0 / within as f64
                     };
-                    seconds[edge] = left * share;
+                    seconds[edge.index()] = left * share;
                 }
             }
         }

@@ -100,7 +100,7 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     out.key("functions")?;
     out.open(b'[')?;
     let mut display_name = String::new();
-    for id in (0..function_count as u32).map(FunctionId) {
+    for id in profile.all_functions().take(function_count) {
         let stats = profile.stats(id);
         out.item()?;
         out.open(b'{')?;
@@ -206,7 +206,7 @@ fn scan_edges(profile: &Profile) -> (EdgeKind, usize) {
                 CallStats::Timed { .. } => timed = true,
                 CallStats::Count(_) => count = true,
             }
-            functions = functions.max(caller.0 as usize + 1);
+            functions = functions.max(caller.index() + 1);
         }
     }
     let kind = match (timed, count) {
@@ -309,7 +309,7 @@ impl<W: Write> Emitter<W> {
     }
 
     fn id(&mut self, id: FunctionId) -> io::Result<()> {
-        self.u64(id.0.into())
+        self.u64(id.index() as u64)
     }
 
     fn bool(&mut self, value: bool) -> io::Result<()> {

@@ -114,7 +114,7 @@ impl<'p> KeyWriter<'p> {
     fn new(profile: &'p Profile) -> KeyWriter<'p> {
         let mut keys = Vec::with_capacity(profile.function_count());
         let mut count = |id: FunctionId| {
-            let index = id.0 as usize;
+            let index = id.index();
             if keys.len() <= index {
                 keys.resize(index + 1, KeyUse::Unused);
             }
@@ -135,7 +135,7 @@ impl<'p> KeyWriter<'p> {
     }
 
     fn write(&mut self, enc: &mut Encoder, id: FunctionId) -> io::Result<()> {
-        let index = id.0 as usize;
+        let index = id.index();
         let (share, known) = match self.keys.get(index) {
             Some(KeyUse::Written(slot)) => {
                 enc.reference(*slot);
@@ -214,7 +214,7 @@ mod tests {
             [(f, timed(2, 2, 0.25, 0.5))].into_iter(),
             Merge::Replace,
         );
-        b.finish(Totals::default(), Vec::new(), None)
+        b.finish()
     }
 
     #[test]
@@ -224,7 +224,7 @@ mod tests {
         let mut b = Builder::default();
         let f = b.key("/home/u/prj/tiny.py", 2, "f");
         b.add_entry(f, fs(2, 2, 1e-6, 1e-6), std::iter::empty(), Merge::Replace);
-        let profile = b.finish(Totals::default(), Vec::new(), None);
+        let profile = b.finish();
         let mut expected = b"{)\x03\xfa\x13/home/u/prj/tiny.pyi\x02\0\0\0\xfa\x01f".to_vec();
         expected.extend(b")\x05i\x02\0\0\0i\x02\0\0\0");
         expected.extend(g(1e-6));
@@ -323,7 +323,7 @@ mod tests {
             [(fib, CallStats::Count(-7)), (len, CallStats::Count(1))].into_iter(),
             Merge::Replace,
         );
-        let profile = b.finish(Totals::default(), Vec::new(), None);
+        let profile = b.finish();
         let bytes = dump(&profile);
         // The non-ASCII file is `u`, the 300-character name `a`, 2**40 + 5 an `l`.
         assert!(bytes.windows(5).any(|w| w == b"\xf5\x20\0\0\0"));
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn empty_profile_is_an_empty_dict() {
-        let profile = Builder::default().finish(Totals::default(), Vec::new(), None);
+        let profile = Builder::default().finish();
         assert_eq!(dump(&profile), b"{0");
     }
 
@@ -359,7 +359,7 @@ mod tests {
             let key = b.key("/a/very/long/path/to/some/module.py", line, "function_name");
             b.add_entry(key, fs(1, 1, 0.5, 0.5), std::iter::empty(), Merge::Replace);
         }
-        let profile = b.finish(Totals::default(), Vec::new(), None);
+        let profile = b.finish();
         let mut out = Counting(Vec::new());
         write(&profile, &Options::default(), &mut out).unwrap();
         assert!(out.0.len() > 1, "{:?}", out.0);

@@ -13,6 +13,11 @@ impl Sym {
     pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The symbol with this index (see [`Interner::len`]).
+    pub(crate) fn from_index(index: usize) -> Sym {
+        Sym(index as u32)
+    }
 }
 
 /// Distinct strings in one buffer; `Sym`s are indices into `spans`.
@@ -55,6 +60,11 @@ impl Interner {
         self.spans
             .iter()
             .map(|&(start, len)| &self.buffer[start as usize..(start + len) as usize])
+    }
+
+    /// How many distinct strings there are: symbol indices run from 0 to this.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
     }
 
     pub(crate) fn get(&self, sym: Sym) -> &str {

@@ -8,9 +8,7 @@
 //! Python's `repr` names it.
 
 use crate::error::Error;
-use crate::model::{
-    Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym, Totals,
-};
+use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
 use crate::read::ReadOptions;
 use crate::read::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 
@@ -61,7 +59,7 @@ fn read_general(input: &[u8]) -> Result<Profile, Error> {
     }
     // The caches are not needed any more: free them before the profile is built.
     let KeyCache { builder, .. } = keys;
-    Ok(builder.finish(Totals::default(), Vec::new(), None))
+    Ok(builder.finish())
 }
 
 fn describe(value: &Value<'_, '_>) -> String {

@@ -69,7 +69,7 @@ pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
     };
     reader.dict()?;
     let Reader { builder, .. } = reader;
-    let profile = builder.finish(Default::default(), Vec::new(), None);
+    let profile = builder.finish();
     // The top-level functions were found through their edges from pstats' mark, the only
     // edges kept without `callers`.
     Some(if callers {

@@ -1,0 +1,269 @@
+//! Transforms that build a new [`Profile`] from others with pstats' semantics: `strip_dirs`,
+//! a filtered copy, `add` (through [`Combiner`]), and the profile without its edges.
+
+use std::sync::OnceLock;
+
+use super::intern::Sym;
+use super::{Builder, FunctionId, FunctionKey, KeyId, Merge, Profile, SourceFile, Totals};
+
+impl Profile {
+    /// The profile without its edges (and without the functions only they named).
+    pub(crate) fn without_edges(mut self) -> Profile {
+        self.keys.truncate(self.listed);
+        self.edges = Vec::new();
+        self.callers_start = vec![0; self.listed + 1];
+        self.callee_index = OnceLock::new();
+        self
+    }
+
+    /// pstats' `strip_dirs()`: file names lose their directories, and functions whose keys
+    /// then collide are added together (the first one's position is kept). Within one
+    /// function's callers, colliding callers are not added: the last one wins, as in pstats.
+    /// Totals are kept as they were.
+    pub fn strip_dirs(&self) -> Profile {
+        let mut builder = Builder::default();
+        let key_of = rekey(&mut builder, self, |file| {
+            file.rsplit('/').next().unwrap_or(file)
+        });
+        builder.add_profile(self, &key_of, |_| true, Merge::Add);
+        let top_level = self.top_level.iter().map(|id| key_of[id.index()]).collect();
+        builder.finish_carrying(self.totals, top_level, self.files.clone())
+    }
+
+    /// A new profile with only the functions `keep` accepts (listed ones with their figures)
+    /// and the edges between them; totals are recomputed from what is kept.
+    pub fn retain(&self, keep: impl Fn(FunctionId) -> bool) -> Profile {
+        let mut builder = Builder::default();
+        let key_of = rekey(&mut builder, self, |file| file);
+        let kept: Vec<bool> = (0..self.keys.len() as u32)
+            .map(|i| keep(FunctionId(i)))
+            .collect();
+        builder.add_profile(self, &key_of, |id| kept[id.index()], Merge::Replace);
+        let mut profile = builder.finish();
+        profile.files = self.files.clone();
+        profile
+    }
+
+    /// pstats' `Stats(a, b, c, …)`: the first profile, then the others added in *reverse*
+    /// order (so files and new functions come as a, c, b), with `add_func_stats`/`add_callers`
+    /// semantics and totals summed in that order.
+    pub fn combine(profiles: Vec<Profile>) -> Profile {
+        let mut profiles = profiles.into_iter();
+        let Some(first) = profiles.next() else {
+            return Builder::default().finish();
+        };
+        let mut rest: Vec<Profile> = profiles.collect();
+        if rest.is_empty() {
+            return first;
+        }
+        rest.reverse();
+        let mut combiner = Combiner::default();
+        for profile in std::iter::once(first).chain(rest) {
+            combiner.add(&profile);
+        }
+        combiner.finish()
+    }
+}
+
+/// The key each function of `profile` gets in `builder`, its file name passed through `file`.
+fn rekey(builder: &mut Builder, profile: &Profile, file: impl Fn(&str) -> &str) -> Vec<KeyId> {
+    let strings = &profile.strings;
+    profile
+        .keys
+        .iter()
+        .map(|key| builder.key(file(strings.get(key.file)), key.line, strings.get(key.name)))
+        .collect()
+}
+
+/// Adds profiles one at a time with pstats' `add` semantics, so that a caller can combine
+/// many files without holding them all. The order is the caller's: to reproduce
+/// `pstats.Stats(a, b, c)`, add a, then c, then b (see [`Combiner::pstats_order`]).
+#[derive(Default)]
+pub struct Combiner {
+    builder: Builder,
+    totals: Totals,
+    files: Vec<SourceFile>,
+    top_level: Vec<KeyId>,
+    count: usize,
+}
+
+impl Combiner {
+    /// The order in which `pstats.Stats(inputs[0], inputs[1], …)` adds its inputs: the first,
+    /// then the others from last to second.
+    pub fn pstats_order(inputs: usize) -> Vec<usize> {
+        (0..inputs.min(1)).chain((1..inputs).rev()).collect()
+    }
+
+    /// Adds one profile: its figures to those of the functions already present, its callers
+    /// merged with `add_callers`, its totals and files after those already added.
+    pub fn add(&mut self, profile: &Profile) {
+        let builder = &mut self.builder;
+        // Each of the profile's strings is interned once here, not once per key using it.
+        let sym_of: Vec<Sym> = profile
+            .strings
+            .iter()
+            .map(|text| builder.strings.intern(text))
+            .collect();
+        let key_of: Vec<KeyId> = profile
+            .keys
+            .iter()
+            .map(|key| {
+                builder.key_id(FunctionKey {
+                    file: sym_of[key.file.index()],
+                    line: key.line,
+                    name: sym_of[key.name.index()],
+                })
+            })
+            .collect();
+        // The first file is loaded as is; every later one goes through `add_func_stats`.
+        let merge = if self.count == 0 {
+            Merge::Replace
+        } else {
+            Merge::Add
+        };
+        builder.add_profile(profile, &key_of, |_| true, merge);
+        self.totals.add(&profile.totals);
+        self.files.extend(profile.files.iter().cloned());
+        for id in &profile.top_level {
+            let key = key_of[id.index()];
+            if !self.top_level.contains(&key) {
+                self.top_level.push(key);
+            }
+        }
+        self.count += 1;
+    }
+
+    /// The combined profile.
+    pub fn finish(self) -> Profile {
+        self.builder
+            .finish_carrying(self.totals, self.top_level, self.files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CallStats;
+    use super::super::testing::{fs, sample, timed};
+    use super::*;
+
+    #[test]
+    fn retain_keeps_functions_and_edges_between_them() {
+        let p = sample();
+        let kept = p.retain(|id| p.name(id) != "main");
+        assert_eq!(kept.function_count(), 2);
+        assert_eq!(
+            kept.totals(),
+            Totals {
+                calls: 4,
+                primitive_calls: 3,
+                tottime: 1.25
+            }
+        );
+        let callers: Vec<_> = kept
+            .callers(FunctionId(1))
+            .map(|(c, _)| kept.display_name(c))
+            .collect();
+        assert_eq!(callers, ["/a/util.py:5(f)"]);
+    }
+
+    #[test]
+    fn strip_dirs_adds_colliding_functions_and_keeps_totals() {
+        let p = sample().strip_dirs();
+        assert_eq!(p.function_count(), 2);
+        let f = FunctionId(1);
+        assert_eq!(p.display_name(f), "util.py:5(f)");
+        assert_eq!(p.stats(f), fs(3, 4, 1.25, 1.75));
+        // callers of the merged entry: main (3+1 calls, summed by add_callers), then f itself.
+        let callers: Vec<_> = p
+            .callers(f)
+            .map(|(c, s)| (p.display_name(c), s.calls()))
+            .collect();
+        assert_eq!(
+            callers,
+            [
+                ("main.py:1(main)".to_string(), 4),
+                ("util.py:5(f)".to_string(), 1)
+            ]
+        );
+        assert_eq!(p.totals(), sample().totals());
+    }
+
+    #[test]
+    fn strip_dirs_overwrites_colliding_callers_within_one_dict() {
+        let mut b = Builder::default();
+        let x1 = b.key("/a/x.py", 1, "f");
+        let x2 = b.key("/b/x.py", 1, "f");
+        let h = b.key("h.py", 1, "h");
+        b.add_entry(
+            h,
+            fs(3, 3, 0.0, 0.0),
+            [(x1, CallStats::Count(1)), (x2, CallStats::Count(2))].into_iter(),
+            Merge::Replace,
+        );
+        let p = b.finish().strip_dirs();
+        let callers: Vec<_> = p.callers(FunctionId(0)).map(|(_, s)| s).collect();
+        assert_eq!(callers, [CallStats::Count(2)]);
+    }
+
+    #[test]
+    fn combine_uses_pstats_add_order() {
+        let mk = |name: &str, t: f64| {
+            let mut b = Builder::default();
+            let k = b.key("m.py", 1, name);
+            let shared = b.key("m.py", 9, "shared");
+            b.add_entry(k, fs(1, 1, t, t), std::iter::empty(), Merge::Replace);
+            b.add_entry(
+                shared,
+                fs(1, 1, 1.0, 1.0),
+                std::iter::empty(),
+                Merge::Replace,
+            );
+            let mut p = b.finish();
+            p.set_source(SourceFile {
+                path: name.into(),
+                mtime: None,
+            });
+            p
+        };
+        let p = Profile::combine(vec![mk("a", 0.5), mk("b", 0.25), mk("c", 0.125)]);
+        let names: Vec<_> = p.functions().map(|id| p.name(id).to_string()).collect();
+        assert_eq!(names, ["a", "shared", "c", "b"]);
+        let files: Vec<_> = p.files().iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files, ["a", "c", "b"]);
+        assert_eq!(p.stats(FunctionId(1)), fs(3, 3, 3.0, 3.0));
+        assert_eq!(p.totals().calls, 6);
+    }
+
+    #[test]
+    fn combiner_adds_in_pstats_order_and_merges_callers_in_place() {
+        assert_eq!(Combiner::pstats_order(0), Vec::<usize>::new());
+        assert_eq!(Combiner::pstats_order(1), [0]);
+        assert_eq!(Combiner::pstats_order(4), [0, 3, 2, 1]);
+        let mut combiner = Combiner::default();
+        for _ in 0..100 {
+            combiner.add(&sample());
+        }
+        let garbage = combiner.builder.caller_slots();
+        let p = combiner.finish();
+        // Every run has the same callers: they were added in place, not copied 100 times.
+        assert_eq!(garbage, 3);
+        let f = FunctionId(1);
+        assert_eq!(p.stats(f), fs(200, 300, 100.0, 150.0));
+        assert_eq!(
+            p.callers(f).next().map(|(_, s)| s),
+            Some(timed(300, 200, 100.0, 150.0))
+        );
+        assert_eq!(p.totals().calls, 500);
+    }
+
+    #[test]
+    fn without_edges_keeps_listed_functions_and_figures() {
+        let p = sample().without_edges();
+        assert_eq!(p.function_count(), 3);
+        assert_eq!(p.all_functions().len(), 3);
+        assert_eq!(p.edge_count(), 0);
+        assert_eq!(p.callers(FunctionId(2)).len(), 0);
+        assert_eq!(p.callees(FunctionId(0)).count(), 0);
+        assert_eq!(p.stats(FunctionId(1)), fs(2, 3, 1.0, 1.5));
+    }
+}

@@ -199,7 +199,8 @@ struct CodeInfo {
     firstlineno: i64,
 }
 
-/// The CPython code-object layouts (reference §2.8), most recent first.
+/// The CPython code-object layouts (reference §2.8; per version: docs/code-objects.md), most
+/// recent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CodeLayout {
     Py311,
@@ -631,7 +632,20 @@ impl<'a> Decoder<'a> {
             }
         };
         const TEXT: &[Tag] = &[Utf8, Latin1, Bytes];
-        field(self, &[Bytes])?; // co_code
+        // co_code and co_lnotab are bytes, but in 2.7 they are `str`, which marshal writes as
+        // `t` (then `R`) when the string is interned: 2.7 interns the empty string, so the
+        // empty co_lnotab of a one-line lambda is `t` (docs/code-objects.md).
+        let bytes_field = |dec: &mut Self| -> Result<Node> {
+            let node = dec.read_node(depth + 1)?;
+            let interned_str =
+                layout == CodeLayout::Py27 && node.tag == Utf8 && node.share == ShareKind::Interned;
+            if node.tag == Bytes || interned_str {
+                Ok(node)
+            } else {
+                Err(dec.error_at(node.offset as usize, ErrorKind::BadCode))
+            }
+        };
+        bytes_field(self)?; // co_code
         field(self, &[Tuple])?; // co_consts
         field(self, &[Tuple])?; // co_names
         let (filename, name) = match layout {
@@ -651,9 +665,9 @@ impl<'a> Decoder<'a> {
             }
         };
         let firstlineno = i64::from(self.i32("co_firstlineno")?);
-        field(self, &[Bytes])?; // co_lnotab / co_linetable
+        bytes_field(self)?; // co_lnotab / co_linetable
         if layout == CodeLayout::Py311 {
-            field(self, &[Bytes])?; // co_exceptiontable
+            bytes_field(self)?; // co_exceptiontable
         }
         Ok(CodeInfo {
             filename,
@@ -1464,6 +1478,222 @@ mod tests {
         let mut dec = Decoder::new(&b).unwrap();
         let code = dec.read_object().unwrap().as_code().unwrap();
         assert_eq!((code.name.as_ref(), code.firstlineno), ("<module>", 3));
+    }
+
+    /// A Python 2.7 code object named `name` whose co_lnotab is `lnotab` (type byte included).
+    fn code_27(name: &[u8], lnotab: &[u8]) -> Vec<u8> {
+        let mut b = vec![b'c'];
+        for _ in 0..4 {
+            b.extend(i32le(0));
+        }
+        b.extend(b"s\x04\0\0\0d\x00\x00S(\0\0\0\0(\0\0\0\0(\0\0\0\0(\0\0\0\0(\0\0\0\0");
+        b.extend(b"s\x07\0\0\0prog.pyt");
+        b.extend(i32le(name.len() as i32));
+        b.extend(name);
+        b.extend(i32le(7));
+        b.extend(lnotab);
+        b
+    }
+
+    #[test]
+    fn code_object_py27_interned_lnotab() {
+        // 2.7 interns the empty string: a one-line lambda's co_lnotab is `t`, the next one's is
+        // `R` to it (what `marshal.dumps(compile("f = lambda: 0", ...))` writes under 2.7).
+        // Interned strings so far: "<lambda>" (0), "" (1), then "g" (2).
+        let mut b = b"(\x02\0\0\0".to_vec();
+        b.extend(code_27(b"<lambda>", b"t\0\0\0\0"));
+        b.extend(code_27(b"g", b"R\x01\0\0\0"));
+        let mut dec = Decoder::new(&b).unwrap();
+        let v = dec.read_object().unwrap();
+        let tuple = v.as_tuple().unwrap();
+        let names: Vec<_> = (0..2)
+            .map(|i| tuple.get(i).unwrap().as_code().unwrap().name.into_owned())
+            .collect();
+        assert_eq!(names, ["<lambda>", "g"]);
+        assert_eq!(dec.code_layout, Some(CodeLayout::Py27));
+    }
+
+    #[test]
+    fn code_object_interned_str_is_not_bytes_in_python3() {
+        // The same `t` co_linetable in a 3.11 code object: 3.x never writes bytes as `t`.
+        let mut b = code_311();
+        let at = b.len() - 10;
+        b[at] = b't';
+        assert_eq!(
+            error(&b),
+            Error {
+                offset: 16, // the `c` byte
+                kind: ErrorKind::BadCode
+            }
+        );
+    }
+
+    #[test]
+    fn error_bad_code_py27_keeps_its_offset() {
+        // A 2.7 code object at byte 5 whose co_lnotab is unicode (`u`): malformed.
+        let mut b = b"(\x01\0\0\0".to_vec();
+        b.extend(code_27(b"f", b"u\0\0\0\0"));
+        assert_eq!(
+            error(&b),
+            Error {
+                offset: 5,
+                kind: ErrorKind::BadCode
+            }
+        );
+    }
+
+    /// Every code object of the `-m profile -o` dumps of tests/fixtures/programs/shapes*.py
+    /// (closures, cells, generators, coroutines, async generators, comprehensions, lambdas,
+    /// class bodies, nesting three deep, keyword- and positional-only arguments, big constant
+    /// tables: docs/code-objects.md) decodes in its interpreter's layout.
+    #[test]
+    fn code_objects_of_every_shape_from_every_interpreter() {
+        const SHAPES: &[&str] = &[
+            "<genexpr>",
+            "<lambda>",
+            "<module>",
+            "Opened",
+            "Shape",
+            "Square",
+            "Unit",
+            "__enter__",
+            "__exit__",
+            "__init__",
+            "area",
+            "bump",
+            "classify",
+            "decorate",
+            "decorated",
+            "fib",
+            "guarded",
+            "inner",
+            "is_even",
+            "is_odd",
+            "kinds",
+            "label",
+            "main",
+            "make",
+            "make_counter",
+            "member",
+            "middle",
+            "outer",
+            "scale",
+            "squares",
+            "with_block",
+            "wrapper",
+        ];
+        const SHAPES3: &[&str] = &[
+            "<lambda>",
+            "<module>",
+            "Awaitable",
+            "Base",
+            "Child",
+            "Session",
+            "__aenter__",
+            "__aexit__",
+            "__await__",
+            "bump",
+            "counter",
+            "delegate",
+            "describe",
+            "fetch",
+            "gather",
+            "main",
+            "run",
+            "ticks",
+        ];
+        const SHAPES38: &[&str] = &[
+            "<lambda>", "<module>", "Vector", "__init__", "clamp", "dot", "double", "main",
+            "scale", "scaler",
+        ];
+        use CodeLayout::*;
+        // (file, layout, code objects in the file, comprehensions with a code object)
+        let cases: &[(&str, CodeLayout, usize, &[&str])] = &[
+            ("py27/shapes", Py27, 111, &["<dictcomp>", "<setcomp>"]),
+            (
+                "py36/shapes",
+                Py30,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py36/shapes3", Py30, 20, &["<listcomp>"]),
+            (
+                "py37/shapes",
+                Py30,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py37/shapes3", Py30, 20, &["<listcomp>"]),
+            (
+                "py38/shapes",
+                Py38,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py38/shapes3", Py38, 20, &["<listcomp>"]),
+            ("py38/shapes38", Py38, 10, &[]),
+            (
+                "py39/shapes",
+                Py38,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py39/shapes3", Py38, 20, &["<listcomp>"]),
+            ("py39/shapes38", Py38, 10, &[]),
+            (
+                "py310/shapes",
+                Py38,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py310/shapes3", Py38, 20, &["<listcomp>"]),
+            ("py310/shapes38", Py38, 10, &[]),
+            (
+                "py311/shapes",
+                Py311,
+                38,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("py311/shapes3", Py311, 20, &["<listcomp>"]),
+            ("py311/shapes38", Py311, 10, &[]),
+            ("py312/shapes", Py311, 35, &[]),
+            ("py312/shapes3", Py311, 19, &[]),
+            ("py312/shapes38", Py311, 10, &[]),
+            ("py313/shapes", Py311, 35, &[]),
+            ("py313/shapes3", Py311, 19, &[]),
+            ("py313/shapes38", Py311, 10, &[]),
+            (
+                "pypy3/shapes",
+                Py38,
+                114,
+                &["<dictcomp>", "<listcomp>", "<setcomp>"],
+            ),
+            ("pypy3/shapes3", Py38, 60, &["<listcomp>"]),
+            ("pypy3/shapes38", Py38, 30, &[]),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stats");
+        for &(file, layout, count, comprehensions) in cases {
+            let bytes = std::fs::read(root.join(format!("{file}.stats"))).unwrap();
+            let mut dec = Decoder::new(&bytes).unwrap();
+            dec.read_object().unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(dec.code_layout, Some(layout), "{file}");
+            assert_eq!(dec.codes.len(), count, "{file}");
+            let mut names: Vec<String> = dec
+                .codes
+                .iter()
+                .map(|info| dec.text_of(info.name).into_owned())
+                .collect();
+            names.sort();
+            names.dedup();
+            let program = match file.rsplit('/').next() {
+                Some("shapes") => SHAPES,
+                Some("shapes3") => SHAPES3,
+                _ => SHAPES38,
+            };
+            let mut expected: Vec<&str> = program.iter().chain(comprehensions).copied().collect();
+            expected.sort();
+            assert_eq!(names, expected, "{file}");
+        }
     }
 
     #[test]

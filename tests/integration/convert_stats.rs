@@ -27,6 +27,7 @@ const NOT_LOADABLE_BY_PYTHON3: &[(&str, &str)] = &[
     ("py27/nosubcalls.stats", "Python 2 `R` references"),
     ("py27/profile_api.stats", "Python 2 `R` references"),
     ("py27/profile_cli.stats", "Python 2 `R` references"),
+    ("py27/shapes.stats", "Python 2 `R` references"),
     ("vectors/cprofile_py27v1.stats", "Python 2 `R` references"),
     ("vectors/cprofile_py27v2.stats", "Python 2 `R` references"),
     ("vectors/profile_py27v1.stats", "Python 2 `R` references"),
@@ -44,6 +45,23 @@ const NOT_LOADABLE_BY_PYTHON3: &[(&str, &str)] = &[
         "pypy3/profile_cli.stats",
         "code object of the 3.8-3.10 layout",
     ),
+    // The same for `-m profile -o` of tests/fixtures/programs/shapes*.py.
+    ("py36/shapes.stats", "code object of the 3.6 layout"),
+    ("py36/shapes3.stats", "code object of the 3.6 layout"),
+    ("py37/shapes.stats", "code object of the 3.7 layout"),
+    ("py37/shapes3.stats", "code object of the 3.7 layout"),
+    ("py38/shapes.stats", "code object of the 3.8 layout"),
+    ("py38/shapes3.stats", "code object of the 3.8 layout"),
+    ("py38/shapes38.stats", "code object of the 3.8 layout"),
+    ("py39/shapes.stats", "code object of the 3.9 layout"),
+    ("py39/shapes3.stats", "code object of the 3.9 layout"),
+    ("py39/shapes38.stats", "code object of the 3.9 layout"),
+    ("py310/shapes.stats", "code object of the 3.10 layout"),
+    ("py310/shapes3.stats", "code object of the 3.10 layout"),
+    ("py310/shapes38.stats", "code object of the 3.10 layout"),
+    ("pypy3/shapes.stats", "code object of the 3.8-3.10 layout"),
+    ("pypy3/shapes3.stats", "code object of the 3.8-3.10 layout"),
+    ("pypy3/shapes38.stats", "code object of the 3.8-3.10 layout"),
 ];
 
 /// Run by `python3 -c`: reads a job (JSON) from argv[1], prints the results as JSON.

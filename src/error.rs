@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::read::{marshal, pickle};
+use crate::marshal;
+use crate::read::pickle;
 
 /// An error reading a profile.
 #[derive(Debug)]

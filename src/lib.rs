@@ -20,6 +20,12 @@
 
 mod error;
 pub mod export;
+#[cfg(not(fuzzing))]
+mod marshal;
+/// The marshal codec, reachable only by the fuzz targets.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod marshal;
 mod model;
 mod pyfmt;
 mod pysource;
@@ -28,6 +34,9 @@ pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
+/// What is wrong with marshal data that does not decode, as
+/// [`ErrorKind::Marshal`](crate::ErrorKind::Marshal) carries it.
+pub use marshal::ErrorKind as MarshalErrorKind;
 pub use model::{
     CallStats, Combiner, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
     SourceFile, Totals,

@@ -3,7 +3,6 @@
 
 pub mod cprofile;
 pub mod lprof;
-pub mod marshal;
 pub mod pickle;
 
 use std::path::Path;

@@ -98,7 +98,7 @@ pub(super) struct CodeInfo {
     pub(super) firstlineno: i64,
 }
 
-/// The CPython code-object layouts (`docs/formats.md`, "Code objects"), most recent first.
+/// The CPython code-object layouts (`docs/formats.md`, "Marshal: Code objects"), most recent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CodeLayout {
     Py311,
@@ -419,7 +419,7 @@ impl<'a> Decoder<'a> {
             }
             let value = self.read_node(depth + 1)?;
             if value.tag == Tag::Null {
-                // Python 3 ends the dict silently here (`docs/formats.md`, "Dicts").
+                // Python 3 ends the dict silently here (`docs/formats.md`, "Marshal: Dicts").
                 break;
             }
             self.scratch.push(key);
@@ -853,7 +853,8 @@ mod tests {
         assert_eq!(decode(b"Nxyz").unwrap(), "<None>");
     }
 
-    /// A code object as CPython 3.11–3.13 writes it (layout §2.8), inside a tuple.
+    /// A code object as CPython 3.11–3.13 writes it (`docs/formats.md`, "Marshal: Code objects"), inside
+    /// a tuple.
     fn code_311() -> Vec<u8> {
         let mut b = b")\x03".to_vec();
         b.extend(b"z\x07profile");

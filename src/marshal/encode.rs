@@ -1,11 +1,11 @@
 //! The encoder: marshal version 4, as CPython 3.4+ writes it.
 //!
 //! It writes the codes a Python 3 `marshal.dump(obj, f)` writes for the objects it supports
-//! (`docs/formats.md`, "Type codes"): `i` for ints that fit in 32 bits and `l` (base 2¹⁵
+//! (`docs/formats.md`, "Marshal: Type codes"): `i` for ints that fit in 32 bits and `l` (base 2¹⁵
 //! digits) for the others, `g` binary floats, `z` short ASCII and `a` longer ASCII text, `u` for
 //! text that is not ASCII, `)` small tuples and `(` larger ones, `{`…`0` dicts. An object written
 //! with `share` gets `FLAG_REF` and the next slot of the reader's reference table (slots are
-//! numbered in pre-order of the flagged type bytes; `docs/formats.md`, "References");
+//! numbered in pre-order of the flagged type bytes; `docs/formats.md`, "Marshal: References");
 //! [`Encoder::reference`] writes an `r` to it.
 //!
 //! Bytes accumulate in a buffer the caller drains (`bytes`, `clear`), so a large stream can be

@@ -196,3 +196,63 @@ pub(super) fn long_value(input: &[u8], at: usize) -> Result<(Option<i64>, usize)
 pub(super) fn text_float(digits: &[u8]) -> Option<f64> {
     std::str::from_utf8(digits).ok()?.parse::<f64>().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primitives_are_little_endian() {
+        let mut b = vec![7u8];
+        b.extend((-2i32).to_le_bytes());
+        b.extend((1i64 << 40).to_le_bytes());
+        b.extend(0.5f64.to_le_bytes());
+        let mut scan = Scanner::new(&b);
+        assert_eq!(scan.peek(), Some(7));
+        assert_eq!(scan.byte(), Some(7));
+        assert_eq!(scan.i32(), Some(-2));
+        assert_eq!(scan.i64(), Some(1 << 40));
+        assert_eq!(scan.f64(), Some(0.5));
+        assert_eq!(scan.remaining(), 0);
+    }
+
+    #[test]
+    fn a_primitive_past_the_end_is_none_and_does_not_move() {
+        let mut scan = Scanner::new(b"\x01\x02\x03");
+        assert_eq!(scan.i32(), None);
+        assert_eq!(scan.position(), 0);
+        assert_eq!(scan.i64(), None);
+        assert_eq!(scan.f64(), None);
+        scan.skip(3);
+        assert_eq!(scan.byte(), None);
+        assert_eq!(scan.position(), 3);
+    }
+
+    #[test]
+    fn strings_by_type_code() {
+        let mut scan = Scanner::new(b"\x02hi\x01\0\0\0x");
+        assert_eq!(scan.string(code::SHORT_ASCII), Some(&b"hi"[..]));
+        assert_eq!(scan.string(code::UNICODE), Some(&b"x"[..]));
+        assert_eq!(Scanner::new(b"\x05ab").string(code::SHORT_ASCII), None);
+        assert_eq!(Scanner::new(b"\x01a").string(code::INT), None);
+    }
+
+    #[test]
+    fn counts_are_checked_against_what_remains() {
+        assert_eq!(Scanner::new(b"\x02NN").count(code::SMALL_TUPLE), Some(2));
+        assert_eq!(Scanner::new(b"\x03NN").count(code::SMALL_TUPLE), None);
+        assert_eq!(Scanner::new(b"\x01\0\0\0N").count(code::LIST), Some(1));
+        assert_eq!(Scanner::new(b"\xff\xff\xff\xff").count(code::TUPLE), None);
+    }
+
+    #[test]
+    fn longs_and_text_floats() {
+        // 2**40 + 5 = digits base 2**15: [5, 0, 1024]
+        let mut scan = Scanner::new(b"\x03\0\0\0\x05\0\0\0\0\x04");
+        assert_eq!(scan.long(), Some((1 << 40) + 5));
+        assert_eq!(scan.remaining(), 0);
+        assert_eq!(Scanner::new(b"\x01\0\0\0\0\0").long(), None); // top digit 0
+        assert_eq!(Scanner::new(b"\x031.5").text_float(), Some(1.5));
+        assert_eq!(Scanner::new(b"\x02x1").text_float(), None);
+    }
+}

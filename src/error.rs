@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use crate::read::{InputFormat, marshal, pickle};
+use crate::marshal;
+use crate::read::{InputFormat, pickle};
 
 /// An error reading a profile.
 #[derive(Debug)]

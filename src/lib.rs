@@ -20,6 +20,12 @@
 
 mod error;
 pub mod export;
+#[cfg(not(fuzzing))]
+mod marshal;
+/// The marshal codec, reachable only by the fuzz targets.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod marshal;
 mod model;
 mod pyfmt;
 mod pysource;
@@ -28,6 +34,9 @@ pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
+/// What is wrong with marshal data that does not decode, as
+/// [`ErrorKind::Marshal`](crate::ErrorKind::Marshal) carries it.
+pub use marshal::ErrorKind as MarshalErrorKind;
 // The model's read API: a profile's functions, strings and edges are named by typed ids
 // (`FunctionId`, `StringId`, `EdgeId`) dense from 0, so an exporter can keep per-function,
 // per-string and per-edge figures in arrays, as the built-in ones do.

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pstat::read::marshal::Decoder;
+use pstat::marshal::Decoder;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(mut decoder) = Decoder::new(data) {

@@ -6,7 +6,6 @@ pub mod flamegraph;
 pub mod folded;
 pub mod json;
 pub mod lines;
-mod marshal_writer;
 pub mod speedscope;
 pub mod stats;
 

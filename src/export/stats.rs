@@ -30,7 +30,7 @@ use std::io::{self, Write};
 
 use hashbrown::HashMap;
 
-use crate::export::marshal_writer::{Encoder, Slot};
+use crate::marshal::{Encoder, Slot};
 use crate::model::{CallStats, FunctionId, Profile};
 
 /// Options for [`write()`]. There are none yet: the dump holds everything the profile holds.
@@ -174,9 +174,9 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::marshal::{Decoder, Shared};
     use crate::model::testing::{fs, timed};
     use crate::model::{Builder, FunctionStats, Merge, Totals};
-    use crate::read::marshal::{Decoder, Shared};
 
     fn dump(profile: &Profile) -> Vec<u8> {
         let mut out = Vec::new();
@@ -298,9 +298,8 @@ mod tests {
         assert_eq!(format!("{g_key:?}"), "[\"/home/u/prj/two.py\", 2, \"g\"]");
         assert_eq!(format!("{caller_value:?}"), "[2, 2, 0.25, 0.5]");
         // The file name was written once and referred to from both other keys.
-        let file_of = |key: crate::read::marshal::Value<'_, '_>| {
-            key.as_tuple().unwrap().get(0).unwrap().shared()
-        };
+        let file_of =
+            |key: crate::marshal::Value<'_, '_>| key.as_tuple().unwrap().get(0).unwrap().shared();
         assert_eq!(file_of(f_key), Some(Shared::Ref(1)));
         assert_eq!(file_of(g_key), Some(Shared::Ref(1)));
     }

@@ -8,9 +8,9 @@
 //! Python's `repr` names it.
 
 use crate::error::Error;
+use crate::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
 use crate::read::ReadOptions;
-use crate::read::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 
 mod fast;
 

@@ -3,7 +3,6 @@
 
 pub mod cprofile;
 pub mod lprof;
-pub mod marshal;
 #[cfg(not(fuzzing))]
 pub(crate) mod pickle;
 /// The pickle machine, public only for the fuzz targets.

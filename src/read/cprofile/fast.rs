@@ -13,10 +13,8 @@
 //! lookup unless it is a reference to a key tuple already seen, and a string one interning
 //! unless it is a reference.
 
+use crate::marshal::{FLAG_REF, Scanner};
 use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
-use crate::read::marshal::Scanner;
-
-const FLAG_REF: u8 = Scanner::FLAG_REF;
 
 /// What a `FLAG_REF` slot holds, as far as this reader needs to know: 8 bytes.
 #[derive(Clone, Copy)]

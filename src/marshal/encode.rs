@@ -1,19 +1,19 @@
-//! An encoder for Python's `marshal` format, version 4, as CPython 3.4+ writes it.
+//! The encoder: marshal version 4, as CPython 3.4+ writes it.
 //!
-//! It knows nothing of profiles, like the decoder in `read::marshal`. It writes the codes a
-//! Python 3 `marshal.dump(obj, f)` writes for the objects it supports (reference §2.3): `i` for
-//! ints that fit in 32 bits and `l` (base 2¹⁵ digits) for the others, `g` binary floats, `z`
-//! short ASCII and `a` longer ASCII text, `u` for text that is not ASCII, `)` small tuples and
-//! `(` larger ones, `{`…`0` dicts. An object written with `share` gets `FLAG_REF` and the next
-//! slot of the reader's reference table (slots are numbered in pre-order of the flagged type
-//! bytes, §2.4); [`Encoder::reference`] writes an `r` to it.
+//! It writes the codes a Python 3 `marshal.dump(obj, f)` writes for the objects it supports
+//! (`docs/formats.md`, "Marshal: Type codes"): `i` for ints that fit in 32 bits and `l` (base 2¹⁵
+//! digits) for the others, `g` binary floats, `z` short ASCII and `a` longer ASCII text, `u` for
+//! text that is not ASCII, `)` small tuples and `(` larger ones, `{`…`0` dicts. An object written
+//! with `share` gets `FLAG_REF` and the next slot of the reader's reference table (slots are
+//! numbered in pre-order of the flagged type bytes; `docs/formats.md`, "Marshal: References");
+//! [`Encoder::reference`] writes an `r` to it.
 //!
 //! Bytes accumulate in a buffer the caller drains (`bytes`, `clear`), so a large stream can be
 //! written out in pieces.
 
 use std::io;
 
-const FLAG_REF: u8 = 0x80;
+use super::{FLAG_REF, code};
 
 /// Python's `r` takes an i32 index: the reference table holds at most this many slots.
 const MAX_SLOTS: u32 = i32::MAX as u32;
@@ -21,7 +21,7 @@ const MAX_SLOTS: u32 = i32::MAX as u32;
 /// A string or container too large for marshal's i32 size prefix (Python raises `ValueError`
 /// there too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooLarge(pub(crate) usize);
+pub struct TooLarge(pub usize);
 
 impl From<TooLarge> for io::Error {
     fn from(TooLarge(size): TooLarge) -> io::Error {
@@ -36,24 +36,24 @@ impl From<TooLarge> for io::Error {
 
 /// A reference-table slot: what `r` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Slot(pub(crate) u32);
+pub struct Slot(pub u32);
 
 /// Marshal output in a growing buffer, with the count of reference slots handed out so far.
 #[derive(Debug, Default)]
-pub(crate) struct Encoder {
+pub struct Encoder {
     out: Vec<u8>,
     slots: u32,
 }
 
 impl Encoder {
     /// The bytes written since the last [`Encoder::clear`].
-    pub(crate) fn bytes(&self) -> &[u8] {
+    pub fn bytes(&self) -> &[u8] {
         &self.out
     }
 
     /// Forgets the buffered bytes (after the caller has written them out); slot numbering
     /// continues, as the stream does.
-    pub(crate) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.out.clear();
     }
 
@@ -81,13 +81,13 @@ impl Encoder {
     }
 
     /// An int: `i` if it fits in 32 bits, else `l`.
-    pub(crate) fn int(&mut self, v: i64, share: bool) -> Option<Slot> {
+    pub fn int(&mut self, v: i64, share: bool) -> Option<Slot> {
         if let Ok(small) = i32::try_from(v) {
-            let slot = self.type_byte(b'i', share);
+            let slot = self.type_byte(code::INT, share);
             self.i32(small);
             return slot;
         }
-        let slot = self.type_byte(b'l', share);
+        let slot = self.type_byte(code::LONG, share);
         // Base 2**15 digits of |v|, least significant first; the count carries the sign.
         let mut magnitude = v.unsigned_abs();
         let mut digits = [0u16; 5];
@@ -106,26 +106,26 @@ impl Encoder {
     }
 
     /// A float, as `g`: the IEEE-754 bits, little-endian.
-    pub(crate) fn float(&mut self, v: f64, share: bool) -> Option<Slot> {
-        let slot = self.type_byte(b'g', share);
+    pub fn float(&mut self, v: f64, share: bool) -> Option<Slot> {
+        let slot = self.type_byte(code::BINARY_FLOAT, share);
         self.out.extend_from_slice(&v.to_le_bytes());
         slot
     }
 
     /// A str: `z` (ASCII, shorter than 256 bytes), `a` (longer ASCII) or `u` (UTF-8), the codes
     /// Python 3's `w_object` picks for a str that is not interned.
-    pub(crate) fn str(&mut self, text: &str, share: bool) -> Result<Option<Slot>, TooLarge> {
+    pub fn str(&mut self, text: &str, share: bool) -> Result<Option<Slot>, TooLarge> {
         let size = Self::check_size(text.len())?;
         let slot = if !text.is_ascii() {
-            let slot = self.type_byte(b'u', share);
+            let slot = self.type_byte(code::UNICODE, share);
             self.i32(size);
             slot
         } else if let Ok(short) = u8::try_from(text.len()) {
-            let slot = self.type_byte(b'z', share);
+            let slot = self.type_byte(code::SHORT_ASCII, share);
             self.out.push(short);
             slot
         } else {
-            let slot = self.type_byte(b'a', share);
+            let slot = self.type_byte(code::ASCII, share);
             self.i32(size);
             slot
         };
@@ -134,16 +134,16 @@ impl Encoder {
     }
 
     /// The start of a tuple of `len` objects, which the caller writes next.
-    pub(crate) fn tuple(&mut self, len: usize, share: bool) -> Result<Option<Slot>, TooLarge> {
+    pub fn tuple(&mut self, len: usize, share: bool) -> Result<Option<Slot>, TooLarge> {
         let size = Self::check_size(len)?;
         Ok(match u8::try_from(len) {
             Ok(short) => {
-                let slot = self.type_byte(b')', share);
+                let slot = self.type_byte(code::SMALL_TUPLE, share);
                 self.out.push(short);
                 slot
             }
             Err(_) => {
-                let slot = self.type_byte(b'(', share);
+                let slot = self.type_byte(code::TUPLE, share);
                 self.i32(size);
                 slot
             }
@@ -151,18 +151,18 @@ impl Encoder {
     }
 
     /// The start of a dict; the caller writes key, value, key, value, … then [`Encoder::end_dict`].
-    pub(crate) fn dict(&mut self, share: bool) -> Option<Slot> {
-        self.type_byte(b'{', share)
+    pub fn dict(&mut self, share: bool) -> Option<Slot> {
+        self.type_byte(code::DICT, share)
     }
 
     /// The end of a dict: the NULL terminator, which takes no slot.
-    pub(crate) fn end_dict(&mut self) {
-        self.out.push(b'0');
+    pub fn end_dict(&mut self) {
+        self.out.push(code::NULL);
     }
 
     /// `r`: the object already written into `slot`, again.
-    pub(crate) fn reference(&mut self, slot: Slot) {
-        self.out.push(b'r');
+    pub fn reference(&mut self, slot: Slot) {
+        self.out.push(code::REF);
         self.out.extend_from_slice(&slot.0.to_le_bytes());
     }
 }
@@ -170,7 +170,7 @@ impl Encoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::marshal::{Decoder, Kind, Shared};
+    use crate::marshal::{Decoder, Kind, Shared};
 
     fn encoded(write: impl FnOnce(&mut Encoder)) -> Vec<u8> {
         let mut enc = Encoder::default();

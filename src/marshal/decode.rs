@@ -1,126 +1,25 @@
-//! A decoder for Python's `marshal` format, as written by CPython 2.7 and 3.4–3.14 and by PyPy.
-//!
-//! It knows nothing of profiles. It reads every type code that can appear in a marshal stream
-//! (see `shared/reference` §2): marshal versions 0–5, `FLAG_REF` slots and `r` references, the
-//! Python 2 interned-string table (`t` / `R`), text and binary floats, 32-bit, 64-bit and
-//! arbitrary-size integers, every string type, every container, and code objects (whose layout is
-//! not self-describing: it is recognised by trying each CPython layout with strict field types).
+//! The general decoder: any marshal stream into an arena of nodes that [`Value`] views.
 //!
 //! Values live in an arena of small fixed-size nodes that borrow string bytes from the input.
 //! A reference (`r`, `R`) copies a node, so shared objects cost nothing extra. For large inputs
 //! [`Decoder::read_dict_entries`] streams the entries of a top-level dict and frees each entry's
 //! unshared nodes after the callback has seen it, so memory stays proportional to the objects
 //! the stream shares, not to its size.
-//!
-//! Every length is checked against the bytes that remain before anything is allocated, nesting is
-//! capped, and a reference to a slot not yet filled (a cycle) is rejected, so hostile input costs
-//! time and memory linear in its size.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use nom::IResult;
-use nom::number::complete::{le_f64, le_i32, le_i64, le_u8};
-
-/// How deep containers may nest. Profiles need about 5 levels; CPython allows 2000.
-pub const MAX_DEPTH: u32 = 512;
+use super::error::{Error, ErrorKind, Result};
+use super::scan::{Scanner, long_value, text_float};
+use super::value::Value;
+use super::{FLAG_REF, MAX_DEPTH, code};
 
 /// A failed layout guess for a code object costs a re-parse; this bounds the guessing on
 /// hostile input, where every guess would fail deep inside nested code objects.
 const MAX_CODE_LAYOUT_FAILURES: u32 = 16;
 
-const FLAG_REF: u8 = 0x80;
-
-/// What went wrong, and where.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Error {
-    /// Byte offset in the input where the problem was found.
-    pub offset: u64,
-    /// What the problem is.
-    pub kind: ErrorKind,
-}
-
-/// The kinds of marshal decoding errors.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The data ends where more was needed.
-    UnexpectedEof {
-        /// What was being read.
-        expected: &'static str,
-    },
-    /// A type byte that marshal does not define.
-    UnknownType(u8),
-    /// An `r` reference to a slot that does not exist or is not filled yet.
-    DanglingRef(u32),
-    /// A Python 2 `R` reference past the end of the interned-string table.
-    StringRefOutOfRange(u32),
-    /// Containers nested deeper than [`MAX_DEPTH`].
-    TooDeep,
-    /// A declared size that is negative or larger than the bytes that remain.
-    LengthTooLarge(i64),
-    /// A NULL (`0`) where an object is required.
-    UnexpectedNull,
-    /// A long integer whose digits are not normalised or out of range.
-    BadLong,
-    /// A text float (`f`) that does not parse.
-    BadFloat,
-    /// A code object that matches no known CPython layout.
-    BadCode,
-    /// The input is larger than the 4 GiB this decoder addresses.
-    InputTooLarge,
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::UnexpectedEof { expected } => {
-                write!(f, "data ends where {expected} was expected")
-            }
-            ErrorKind::UnknownType(byte) => {
-                write!(f, "unknown marshal type code 0x{byte:02x}")?;
-                if byte.is_ascii_graphic() {
-                    write!(f, " ({:?})", *byte as char)?;
-                }
-                Ok(())
-            }
-            ErrorKind::DanglingRef(index) => write!(
-                f,
-                "reference to object #{index}, which does not exist or is not complete yet"
-            ),
-            ErrorKind::StringRefOutOfRange(index) => write!(
-                f,
-                "reference to interned string #{index}, past the end of the string table"
-            ),
-            ErrorKind::TooDeep => write!(f, "objects nested more than {MAX_DEPTH} deep"),
-            ErrorKind::LengthTooLarge(n) => {
-                write!(
-                    f,
-                    "declared size {n} is negative or larger than the remaining data"
-                )
-            }
-            ErrorKind::UnexpectedNull => write!(f, "NULL object where a value was expected"),
-            ErrorKind::BadLong => write!(f, "malformed long integer digits"),
-            ErrorKind::BadFloat => write!(f, "malformed text float"),
-            ErrorKind::BadCode => write!(f, "code object in no known CPython layout"),
-            ErrorKind::InputTooLarge => write!(f, "input larger than 4 GiB"),
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at byte {}: {}", self.offset, self.kind)
-    }
-}
-
-impl std::error::Error for Error {}
-
-type Result<T> = std::result::Result<T, Error>;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-enum Tag {
+pub(super) enum Tag {
     Null,
     None,
     False,
@@ -150,20 +49,20 @@ enum Tag {
 
 /// One decoded object: 16 bytes. Strings point into the input, containers into `items`.
 #[derive(Debug, Clone, Copy)]
-struct Node {
-    tag: Tag,
+pub(super) struct Node {
+    pub(super) tag: Tag,
     /// How later parts of the stream can refer to this object again, if at all.
-    share: ShareKind,
-    offset: u32,
-    a: u32,
-    b: u32,
+    pub(super) share: ShareKind,
+    pub(super) offset: u32,
+    pub(super) a: u32,
+    pub(super) b: u32,
     /// The FLAG_REF slot or the interned-string index, per `share`.
-    slot: u32,
+    pub(super) slot: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-enum ShareKind {
+pub(super) enum ShareKind {
     None,
     Ref,
     Interned,
@@ -187,20 +86,19 @@ impl Node {
         let bits = v.to_bits();
         Node::new(Tag::Float, offset, bits as u32, (bits >> 32) as u32)
     }
-    fn wide(&self) -> u64 {
+    pub(super) fn wide(&self) -> u64 {
         u64::from(self.a) | (u64::from(self.b) << 32)
     }
 }
 
 #[derive(Debug, Clone, Copy)]
-struct CodeInfo {
-    filename: Node,
-    name: Node,
-    firstlineno: i64,
+pub(super) struct CodeInfo {
+    pub(super) filename: Node,
+    pub(super) name: Node,
+    pub(super) firstlineno: i64,
 }
 
-/// The CPython code-object layouts (reference §2.8; per version: docs/code-objects.md), most
-/// recent first.
+/// The CPython code-object layouts (docs/code-objects.md), most recent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CodeLayout {
     Py311,
@@ -218,21 +116,20 @@ const CODE_LAYOUTS: [CodeLayout; 4] = [
 
 /// Decoder state over one input.
 pub struct Decoder<'a> {
-    input: &'a [u8],
-    pos: usize,
+    scan: Scanner<'a>,
     /// FLAG_REF slots, in pre-order of their type bytes.
     refs: Vec<Node>,
     /// Python 2 interned strings (`t`), for `R`.
     strings: Vec<Node>,
     /// Children of completed containers; a container node holds a range of it.
-    items: Vec<Node>,
+    pub(super) items: Vec<Node>,
     /// Children of containers still being read.
     scratch: Vec<Node>,
     /// `items.len()` when the last container that a FLAG_REF slot can reach was completed:
     /// nothing below this may be freed.
     keep: usize,
-    codes: Vec<CodeInfo>,
-    complexes: Vec<(f64, f64)>,
+    pub(super) codes: Vec<CodeInfo>,
+    pub(super) complexes: Vec<(f64, f64)>,
     code_layout: Option<CodeLayout>,
     code_failures: u32,
 }
@@ -241,14 +138,10 @@ impl<'a> Decoder<'a> {
     /// A decoder positioned at the start of `input`.
     pub fn new(input: &'a [u8]) -> Result<Decoder<'a>> {
         if u32::try_from(input.len()).is_err() {
-            return Err(Error {
-                offset: 0,
-                kind: ErrorKind::InputTooLarge,
-            });
+            return Err(Error::at(0, ErrorKind::InputTooLarge));
         }
         Ok(Decoder {
-            input,
-            pos: 0,
+            scan: Scanner::new(input),
             refs: Vec::new(),
             strings: Vec::new(),
             items: Vec::new(),
@@ -261,18 +154,19 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    /// The current byte offset.
+    /// The current byte offset (only the tests ask).
+    #[cfg(test)]
     pub fn position(&self) -> usize {
-        self.pos
+        self.scan.position()
     }
 
     /// Reads one whole object. Trailing bytes after it are left unread, as marshal does.
     pub fn read_object(&mut self) -> Result<Value<'_, 'a>> {
         let node = self.read_node(0)?;
         if node.tag == Tag::Null {
-            return Err(self.error_at(node.offset as usize, ErrorKind::UnexpectedNull));
+            return Err(Error::at(node.offset as usize, ErrorKind::UnexpectedNull));
         }
-        Ok(Value { dec: self, node })
+        Ok(Value::new(self, node))
     }
 
     /// Reads a dict at the current position entry by entry, calling `f(key, value)` for each,
@@ -287,15 +181,15 @@ impl<'a> Decoder<'a> {
     where
         E: From<Error>,
     {
-        let start = self.pos;
-        let Some(&code) = self.input.get(start) else {
+        let start = self.scan.position();
+        let Some(type_byte) = self.scan.peek() else {
             return Err(self.eof("a dict").into());
         };
-        if code & !FLAG_REF != b'{' {
+        if type_byte & !FLAG_REF != code::DICT {
             return Ok(false);
         }
-        self.pos += 1;
-        let slot = self.reserve(code);
+        self.scan.skip(1);
+        let slot = self.reserve(type_byte);
         loop {
             let key = self.read_node(1)?;
             if key.tag == Tag::Null {
@@ -305,16 +199,7 @@ impl<'a> Decoder<'a> {
             if value.tag == Tag::Null {
                 break;
             }
-            f(
-                Value {
-                    dec: self,
-                    node: key,
-                },
-                Value {
-                    dec: self,
-                    node: value,
-                },
-            )?;
+            f(Value::new(self, key), Value::new(self, value))?;
             // Only containers reachable from FLAG_REF slots or the string table survive.
             self.items.truncate(self.keep);
         }
@@ -324,72 +209,66 @@ impl<'a> Decoder<'a> {
         Ok(true)
     }
 
-    fn error_at(&self, offset: usize, kind: ErrorKind) -> Error {
-        Error {
-            offset: offset as u64,
-            kind,
-        }
-    }
-
     fn eof(&self, expected: &'static str) -> Error {
-        self.error_at(self.pos, ErrorKind::UnexpectedEof { expected })
-    }
-
-    fn rest(&self) -> &'a [u8] {
-        &self.input[self.pos..]
-    }
-
-    /// Runs a nom primitive at the current position.
-    fn take<T>(
-        &mut self,
-        expected: &'static str,
-        parser: impl Fn(&'a [u8]) -> IResult<&'a [u8], T>,
-    ) -> Result<T> {
-        match parser(self.rest()) {
-            Ok((rest, value)) => {
-                self.pos = self.input.len() - rest.len();
-                Ok(value)
-            }
-            Err(_) => Err(self.eof(expected)),
-        }
+        Error::at(self.scan.position(), ErrorKind::UnexpectedEof { expected })
     }
 
     fn u8(&mut self, expected: &'static str) -> Result<u8> {
-        self.take(expected, le_u8)
+        match self.scan.byte() {
+            Some(b) => Ok(b),
+            None => Err(self.eof(expected)),
+        }
     }
 
     fn i32(&mut self, expected: &'static str) -> Result<i32> {
-        self.take(expected, le_i32)
+        match self.scan.i32() {
+            Some(v) => Ok(v),
+            None => Err(self.eof(expected)),
+        }
+    }
+
+    fn i64(&mut self, expected: &'static str) -> Result<i64> {
+        match self.scan.i64() {
+            Some(v) => Ok(v),
+            None => Err(self.eof(expected)),
+        }
+    }
+
+    fn f64(&mut self, expected: &'static str) -> Result<f64> {
+        match self.scan.f64() {
+            Some(v) => Ok(v),
+            None => Err(self.eof(expected)),
+        }
     }
 
     /// A size prefix, checked against what remains (each element takes at least
     /// `min_element_size` bytes).
     fn size(&mut self, long: bool, min_element_size: usize) -> Result<usize> {
-        let at = self.pos;
+        let at = self.scan.position();
         let n = if long {
             i64::from(self.i32("a size")?)
         } else {
             i64::from(self.u8("a size")?)
         };
-        let remaining = self.input.len() - self.pos;
         match usize::try_from(n) {
-            Ok(n) if n.saturating_mul(min_element_size) <= remaining => Ok(n),
-            _ => Err(self.error_at(at, ErrorKind::LengthTooLarge(n))),
+            Ok(n) if n.saturating_mul(min_element_size) <= self.scan.remaining() => Ok(n),
+            _ => Err(Error::at(at, ErrorKind::LengthTooLarge(n))),
         }
     }
 
     fn bytes_span(&mut self, long: bool) -> Result<(u32, u32)> {
         let n = self.size(long, 1)?;
-        let start = self.pos;
-        self.pos += n;
+        let start = self.scan.position();
+        self.scan.skip(n);
         Ok((start as u32, n as u32))
     }
 
-    fn reserve(&mut self, code: u8) -> Option<usize> {
-        if code & FLAG_REF == 0 {
+    fn reserve(&mut self, type_byte: u8) -> Option<usize> {
+        if type_byte & FLAG_REF == 0 {
             return None;
         }
-        self.refs.push(Node::new(Tag::Reserved, self.pos, 0, 0));
+        self.refs
+            .push(Node::new(Tag::Reserved, self.scan.position(), 0, 0));
         Some(self.refs.len() - 1)
     }
 
@@ -403,63 +282,60 @@ impl<'a> Decoder<'a> {
 
     fn read_node(&mut self, depth: u32) -> Result<Node> {
         if depth > MAX_DEPTH {
-            return Err(self.error_at(self.pos, ErrorKind::TooDeep));
+            return Err(Error::at(self.scan.position(), ErrorKind::TooDeep));
         }
-        let start = self.pos;
-        let code = self.u8("an object")?;
-        let ty = code & !FLAG_REF;
+        let start = self.scan.position();
+        let type_byte = self.u8("an object")?;
+        let ty = type_byte & !FLAG_REF;
         let singleton = |tag| Ok(Node::new(tag, start, 0, 0));
         match ty {
             // Singletons never take a FLAG_REF slot (marshal.c r_object).
-            b'0' => return singleton(Tag::Null),
-            b'N' => return singleton(Tag::None),
-            b'F' => return singleton(Tag::False),
-            b'T' => return singleton(Tag::True),
-            b'S' => return singleton(Tag::StopIteration),
-            b'.' => return singleton(Tag::Ellipsis),
-            b'r' => {
+            code::NULL => return singleton(Tag::Null),
+            code::NONE => return singleton(Tag::None),
+            code::FALSE => return singleton(Tag::False),
+            code::TRUE => return singleton(Tag::True),
+            code::STOPITER => return singleton(Tag::StopIteration),
+            code::ELLIPSIS => return singleton(Tag::Ellipsis),
+            code::REF => {
                 let index = self.i32("a reference index")? as u32;
                 return match self.refs.get(index as usize) {
                     Some(node) if node.tag != Tag::Reserved => Ok(*node),
-                    _ => Err(self.error_at(start, ErrorKind::DanglingRef(index))),
+                    _ => Err(Error::at(start, ErrorKind::DanglingRef(index))),
                 };
             }
-            b'R' => {
+            code::STRINGREF => {
                 let index = self.i32("a string reference index")? as u32;
                 return match self.strings.get(index as usize) {
                     Some(node) => Ok(*node),
-                    None => Err(self.error_at(start, ErrorKind::StringRefOutOfRange(index))),
+                    None => Err(Error::at(start, ErrorKind::StringRefOutOfRange(index))),
                 };
             }
             _ => {}
         }
-        let slot = self.reserve(code);
+        let slot = self.reserve(type_byte);
         let mut node = match ty {
-            b'i' => Node::int(start, i64::from(self.i32("a 32-bit int")?)),
-            b'I' => Node::int(start, self.take("a 64-bit int", le_i64)?),
-            b'l' => self.read_long(start)?,
-            b'f' => Node::float(start, self.read_text_float()?),
-            b'g' => Node::float(start, self.take("a binary float", le_f64)?),
-            b'x' | b'y' => {
-                let (re, im) = if ty == b'x' {
+            code::INT => Node::int(start, i64::from(self.i32("a 32-bit int")?)),
+            code::INT64 => Node::int(start, self.i64("a 64-bit int")?),
+            code::LONG => self.read_long(start)?,
+            code::FLOAT => Node::float(start, self.read_text_float()?),
+            code::BINARY_FLOAT => Node::float(start, self.f64("a binary float")?),
+            code::COMPLEX | code::BINARY_COMPLEX => {
+                let (re, im) = if ty == code::COMPLEX {
                     (self.read_text_float()?, self.read_text_float()?)
                 } else {
-                    (
-                        self.take("a binary complex", le_f64)?,
-                        self.take("a binary complex", le_f64)?,
-                    )
+                    (self.f64("a binary complex")?, self.f64("a binary complex")?)
                 };
                 self.complexes.push((re, im));
                 Node::new(Tag::Complex, start, (self.complexes.len() - 1) as u32, 0)
             }
-            b's' => {
+            code::STRING => {
                 let (a, b) = self.bytes_span(true)?;
                 Node::new(Tag::Bytes, start, a, b)
             }
-            b't' | b'u' => {
+            code::INTERNED | code::UNICODE => {
                 let (a, b) = self.bytes_span(true)?;
                 let mut node = Node::new(Tag::Utf8, start, a, b);
-                if ty == b't' {
+                if ty == code::INTERNED {
                     // Python 2's string table; Python 3 never writes `R`, so this is harmless there.
                     node.share = ShareKind::Interned;
                     node.slot = self.strings.len() as u32;
@@ -467,28 +343,28 @@ impl<'a> Decoder<'a> {
                 }
                 node
             }
-            b'a' | b'A' => {
+            code::ASCII | code::ASCII_INTERNED => {
                 let (a, b) = self.bytes_span(true)?;
                 Node::new(Tag::Latin1, start, a, b)
             }
-            b'z' | b'Z' => {
+            code::SHORT_ASCII | code::SHORT_ASCII_INTERNED => {
                 let (a, b) = self.bytes_span(false)?;
                 Node::new(Tag::Latin1, start, a, b)
             }
-            b'(' | b')' | b'[' | b'<' | b'>' => {
-                let n = self.size(ty != b')', 1)?;
+            code::TUPLE | code::SMALL_TUPLE | code::LIST | code::SET | code::FROZENSET => {
+                let n = self.size(ty != code::SMALL_TUPLE, 1)?;
                 let tag = match ty {
-                    b'(' | b')' => Tag::Tuple,
-                    b'[' => Tag::List,
-                    b'<' => Tag::Set,
+                    code::TUPLE | code::SMALL_TUPLE => Tag::Tuple,
+                    code::LIST => Tag::List,
+                    code::SET => Tag::Set,
                     _ => Tag::FrozenSet,
                 };
                 self.read_sequence(start, tag, n, depth)?
             }
-            b':' => self.read_sequence(start, Tag::Slice, 3, depth)?,
-            b'{' => self.read_dict(start, depth)?,
-            b'c' => self.read_code(start, depth)?,
-            _ => return Err(self.error_at(start, ErrorKind::UnknownType(code))),
+            code::SLICE => self.read_sequence(start, Tag::Slice, 3, depth)?,
+            code::DICT => self.read_dict(start, depth)?,
+            code::CODE => self.read_code(start, depth)?,
+            _ => return Err(Error::at(start, ErrorKind::UnknownType(type_byte))),
         };
         if slot.is_some() {
             self.fill(slot, &mut node);
@@ -503,9 +379,9 @@ impl<'a> Decoder<'a> {
     }
 
     fn read_long(&mut self, start: usize) -> Result<Node> {
-        let payload = self.pos;
-        let (value, end) = long_value(self.input, payload)?;
-        self.pos = end;
+        let payload = self.scan.position();
+        let (value, end) = long_value(self.scan.input(), payload)?;
+        self.scan.seek(end);
         Ok(match value {
             Some(v) => Node::int(start, v),
             None => Node::new(Tag::BigInt, start, payload as u32, 0),
@@ -514,8 +390,8 @@ impl<'a> Decoder<'a> {
 
     fn read_text_float(&mut self) -> Result<f64> {
         let (a, b) = self.bytes_span(false)?;
-        text_float(&self.input[a as usize..(a + b) as usize])
-            .ok_or_else(|| self.error_at(a as usize - 1, ErrorKind::BadFloat))
+        text_float(&self.scan.input()[a as usize..(a + b) as usize])
+            .ok_or_else(|| Error::at(a as usize - 1, ErrorKind::BadFloat))
     }
 
     fn read_sequence(&mut self, start: usize, tag: Tag, n: usize, depth: u32) -> Result<Node> {
@@ -527,7 +403,7 @@ impl<'a> Decoder<'a> {
         for i in 0..n {
             let child = self.read_node(depth + 1)?;
             if child.tag == Tag::Null {
-                return Err(self.error_at(child.offset as usize, ErrorKind::UnexpectedNull));
+                return Err(Error::at(child.offset as usize, ErrorKind::UnexpectedNull));
             }
             self.items[first + i] = child;
         }
@@ -543,7 +419,7 @@ impl<'a> Decoder<'a> {
             }
             let value = self.read_node(depth + 1)?;
             if value.tag == Tag::Null {
-                // Python 3 ends the dict silently here (reference §2.7).
+                // Python 3 ends the dict silently here (`docs/formats.md`, "Marshal: Dicts").
                 break;
             }
             self.scratch.push(key);
@@ -569,7 +445,7 @@ impl<'a> Decoder<'a> {
         let mut last_error = None;
         for &layout in layouts {
             let saved = (
-                self.pos,
+                self.scan.position(),
                 self.refs.len(),
                 self.strings.len(),
                 self.items.len(),
@@ -589,7 +465,7 @@ impl<'a> Decoder<'a> {
                     ));
                 }
                 Err(e) => {
-                    self.pos = saved.0;
+                    self.scan.seek(saved.0);
                     self.keep = saved.6;
                     self.refs.truncate(saved.1);
                     self.strings.truncate(saved.2);
@@ -609,7 +485,7 @@ impl<'a> Decoder<'a> {
             Some(e) if matches!(e.kind, ErrorKind::UnexpectedEof { .. } | ErrorKind::TooDeep) => {
                 Err(e)
             }
-            _ => Err(self.error_at(start, ErrorKind::BadCode)),
+            _ => Err(Error::at(start, ErrorKind::BadCode)),
         }
     }
 
@@ -628,7 +504,7 @@ impl<'a> Decoder<'a> {
             if allowed.contains(&node.tag) {
                 Ok(node)
             } else {
-                Err(dec.error_at(node.offset as usize, ErrorKind::BadCode))
+                Err(Error::at(node.offset as usize, ErrorKind::BadCode))
             }
         };
         const TEXT: &[Tag] = &[Utf8, Latin1, Bytes];
@@ -642,7 +518,7 @@ impl<'a> Decoder<'a> {
             if node.tag == Bytes || interned_str {
                 Ok(node)
             } else {
-                Err(dec.error_at(node.offset as usize, ErrorKind::BadCode))
+                Err(Error::at(node.offset as usize, ErrorKind::BadCode))
             }
         };
         bytes_field(self)?; // co_code
@@ -676,8 +552,13 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn text_of(&self, node: Node) -> Cow<'a, str> {
-        let bytes = &self.input[node.a as usize..(node.a + node.b) as usize];
+    /// The raw bytes of a string node.
+    fn bytes_of(&self, node: Node) -> &'a [u8] {
+        &self.scan.input()[node.a as usize..(node.a + node.b) as usize]
+    }
+
+    pub(super) fn text_of(&self, node: Node) -> Cow<'a, str> {
+        let bytes = self.bytes_of(node);
         match node.tag {
             Tag::Latin1 => match std::str::from_utf8(bytes) {
                 Ok(ascii) if bytes.is_ascii() => Cow::Borrowed(ascii),
@@ -687,456 +568,10 @@ impl<'a> Decoder<'a> {
         }
     }
 }
-
-/// Decodes the payload of a long (`l`) at `at`: a signed digit count, then base-2**15 digits.
-/// Returns the value if it fits in `i64` (else `None`) and the offset after the digits.
-fn long_value(input: &[u8], at: usize) -> Result<(Option<i64>, usize)> {
-    let n = match input.get(at..at + 4) {
-        Some(b) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        None => {
-            return Err(Error {
-                offset: at as u64,
-                kind: ErrorKind::UnexpectedEof {
-                    expected: "a long digit count",
-                },
-            });
-        }
-    };
-    let mut pos = at + 4;
-    let count = n.unsigned_abs() as usize;
-    if count.saturating_mul(2) > input.len() - pos {
-        return Err(Error {
-            offset: at as u64,
-            kind: ErrorKind::LengthTooLarge(i64::from(n)),
-        });
-    }
-    let mut value: i128 = 0;
-    let mut fits = true;
-    for i in 0..count {
-        let digit = u16::from_le_bytes([input[pos], input[pos + 1]]);
-        if digit >= 1 << 15 || (i + 1 == count && digit == 0) {
-            return Err(Error {
-                offset: pos as u64,
-                kind: ErrorKind::BadLong,
-            });
-        }
-        pos += 2;
-        if i * 15 < 64 + 15 {
-            value |= i128::from(digit) << (i * 15);
-        } else {
-            fits = false;
-        }
-    }
-    if n < 0 {
-        value = -value;
-    }
-    Ok((i64::try_from(value).ok().filter(|_| fits), pos))
-}
-
-/// Parses a text float's digits as marshal's `f` and `x` codes store them.
-fn text_float(digits: &[u8]) -> Option<f64> {
-    std::str::from_utf8(digits).ok()?.parse::<f64>().ok()
-}
-
-/// A bare cursor over marshal data for readers that know the shape of what they read and
-/// decode it without building values: it reads one primitive at a time and answers `None`
-/// where the data ends or is malformed. Such a reader keeps its own table of `FLAG_REF` slots
-/// (every object whose type byte has [`Scanner::FLAG_REF`] takes the next slot, in the order of
-/// type bytes; singletons take none) and falls back to [`Decoder`], which says what went wrong
-/// and where, whenever it meets something it does not expect.
-pub struct Scanner<'a> {
-    input: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Scanner<'a> {
-    /// The bit of a type byte that gives the object a reference slot.
-    pub const FLAG_REF: u8 = FLAG_REF;
-
-    /// A cursor at the start of `input`.
-    pub fn new(input: &'a [u8]) -> Scanner<'a> {
-        Scanner { input, pos: 0 }
-    }
-
-    /// The current byte offset.
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
-    /// The bytes from the current position on, for readers that match several bytes at once.
-    #[inline]
-    pub fn rest(&self) -> &'a [u8] {
-        &self.input[self.pos..]
-    }
-
-    /// Moves past `n` bytes that [`Scanner::rest`] showed.
-    #[inline]
-    pub fn skip(&mut self, n: usize) {
-        debug_assert!(n <= self.input.len() - self.pos);
-        self.pos = (self.pos + n).min(self.input.len());
-    }
-
-    /// The next byte, without consuming it.
-    #[inline]
-    pub fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
-    }
-
-    /// The next byte (a type code, or a one-byte size).
-    #[inline]
-    pub fn byte(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        Some(b)
-    }
-
-    #[inline]
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let bytes = self.input.get(self.pos..self.pos + N)?;
-        self.pos += N;
-        bytes.try_into().ok()
-    }
-
-    /// A little-endian 32-bit integer (`i` payloads, sizes, reference indices).
-    #[inline]
-    pub fn i32(&mut self) -> Option<i32> {
-        self.array().map(i32::from_le_bytes)
-    }
-
-    /// A little-endian 64-bit integer (`I` payloads).
-    #[inline]
-    pub fn i64(&mut self) -> Option<i64> {
-        self.array().map(i64::from_le_bytes)
-    }
-
-    /// A little-endian binary float (`g` payloads).
-    #[inline]
-    pub fn f64(&mut self) -> Option<f64> {
-        self.array().map(f64::from_le_bytes)
-    }
-
-    /// The payload of a long (`l`), if well formed and within `i64`.
-    pub fn long(&mut self) -> Option<i64> {
-        let (value, end) = long_value(self.input, self.pos).ok()?;
-        self.pos = end;
-        value
-    }
-
-    /// The payload of a text float (`f`).
-    pub fn text_float(&mut self) -> Option<f64> {
-        let digits = self.sized(false)?;
-        text_float(digits)
-    }
-
-    /// The payload of a string whose type code (without [`Scanner::FLAG_REF`]) is `ty`:
-    /// `s`, `t`, `u`, `a`, `A` with a 32-bit size, `z`, `Z` with a one-byte size. `None` for
-    /// other codes.
-    #[inline]
-    pub fn string(&mut self, ty: u8) -> Option<&'a [u8]> {
-        match ty {
-            b's' | b't' | b'u' | b'a' | b'A' => self.sized(true),
-            b'z' | b'Z' => self.sized(false),
-            _ => None,
-        }
-    }
-
-    /// A container's element count: one byte for small tuples (`)`), else 32 bits.
-    #[inline]
-    pub fn count(&mut self, ty: u8) -> Option<usize> {
-        let n = if ty == b')' {
-            usize::from(self.byte()?)
-        } else {
-            usize::try_from(self.i32()?).ok()?
-        };
-        (n <= self.input.len() - self.pos).then_some(n)
-    }
-
-    #[inline]
-    fn sized(&mut self, long: bool) -> Option<&'a [u8]> {
-        let n = if long {
-            usize::try_from(self.i32()?).ok()?
-        } else {
-            usize::from(self.byte()?)
-        };
-        let bytes = self.input.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(bytes)
-    }
-}
-
-/// A view of one decoded object.
-#[derive(Clone, Copy)]
-pub struct Value<'d, 'a> {
-    dec: &'d Decoder<'a>,
-    node: Node,
-}
-
-/// What kind of object a [`Value`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Kind {
-    /// `None`.
-    None,
-    /// `True` or `False`.
-    Bool,
-    /// `StopIteration` or `Ellipsis`.
-    Singleton,
-    /// An integer that fits in `i64`.
-    Int,
-    /// An integer that does not fit in `i64`.
-    BigInt,
-    /// A float.
-    Float,
-    /// A complex number.
-    Complex,
-    /// Bytes (Python 2 `str`).
-    Bytes,
-    /// Text.
-    Str,
-    /// A tuple.
-    Tuple,
-    /// A list.
-    List,
-    /// A dict.
-    Dict,
-    /// A set.
-    Set,
-    /// A frozenset.
-    FrozenSet,
-    /// A slice.
-    Slice,
-    /// A code object.
-    Code,
-}
-
-/// How a shared object can be referred to again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shared {
-    /// Its FLAG_REF slot, which `r` references name.
-    Ref(u32),
-    /// Its index in Python 2's interned-string table, which `R` references name.
-    Interned(u32),
-}
-
-/// The parts of a code object a profile needs to name it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Code<'a> {
-    /// `co_filename`.
-    pub filename: Cow<'a, str>,
-    /// `co_name`.
-    pub name: Cow<'a, str>,
-    /// `co_firstlineno`.
-    pub firstlineno: i64,
-}
-
-impl<'d, 'a> Value<'d, 'a> {
-    /// The byte offset of this object's type byte.
-    pub fn offset(&self) -> u64 {
-        u64::from(self.node.offset)
-    }
-
-    /// How this object can appear again later in the stream, if it can: an object written
-    /// without a FLAG_REF slot (and not a Python 2 interned string) never recurs, so only shared
-    /// objects are worth caching work for. A value reached through a reference reports the slot
-    /// of the object it refers to. Slots and interned-string indices are dense from 0.
-    pub fn shared(&self) -> Option<Shared> {
-        match self.node.share {
-            ShareKind::None => None,
-            ShareKind::Ref => Some(Shared::Ref(self.node.slot)),
-            ShareKind::Interned => Some(Shared::Interned(self.node.slot)),
-        }
-    }
-
-    /// What kind of object this is.
-    pub fn kind(&self) -> Kind {
-        match self.node.tag {
-            Tag::None => Kind::None,
-            Tag::False | Tag::True => Kind::Bool,
-            Tag::StopIteration | Tag::Ellipsis | Tag::Null | Tag::Reserved => Kind::Singleton,
-            Tag::Int => Kind::Int,
-            Tag::BigInt => Kind::BigInt,
-            Tag::Float => Kind::Float,
-            Tag::Complex => Kind::Complex,
-            Tag::Bytes => Kind::Bytes,
-            Tag::Utf8 | Tag::Latin1 => Kind::Str,
-            Tag::Tuple => Kind::Tuple,
-            Tag::List => Kind::List,
-            Tag::Dict => Kind::Dict,
-            Tag::Set => Kind::Set,
-            Tag::FrozenSet => Kind::FrozenSet,
-            Tag::Slice => Kind::Slice,
-            Tag::Code => Kind::Code,
-        }
-    }
-
-    /// The value of an integer that fits in `i64` (booleans are not integers here).
-    pub fn as_int(&self) -> Option<i64> {
-        (self.node.tag == Tag::Int).then(|| self.node.wide() as i64)
-    }
-
-    /// The value of a float.
-    pub fn as_float(&self) -> Option<f64> {
-        (self.node.tag == Tag::Float).then(|| f64::from_bits(self.node.wide()))
-    }
-
-    /// The value of a complex number.
-    pub fn as_complex(&self) -> Option<(f64, f64)> {
-        (self.node.tag == Tag::Complex).then(|| self.dec.complexes[self.node.a as usize])
-    }
-
-    /// The raw bytes of a string of any kind.
-    pub fn as_bytes(&self) -> Option<&'a [u8]> {
-        matches!(self.node.tag, Tag::Bytes | Tag::Utf8 | Tag::Latin1)
-            .then(|| &self.dec.input[self.node.a as usize..(self.node.a + self.node.b) as usize])
-    }
-
-    /// Text of a string of any kind: bytes and UTF-8 strings are decoded lossily
-    /// (invalid sequences become U+FFFD), ASCII-typed strings as Latin-1.
-    pub fn as_text(&self) -> Option<Cow<'a, str>> {
-        matches!(self.node.tag, Tag::Bytes | Tag::Utf8 | Tag::Latin1)
-            .then(|| self.dec.text_of(self.node))
-    }
-
-    /// The elements of a tuple, list, set, frozenset or slice.
-    pub fn as_sequence(&self) -> Option<Items<'d, 'a>> {
-        match self.node.tag {
-            Tag::Tuple | Tag::List | Tag::Set | Tag::FrozenSet | Tag::Slice => Some(self.items()),
-            _ => None,
-        }
-    }
-
-    /// The elements of a tuple.
-    pub fn as_tuple(&self) -> Option<Items<'d, 'a>> {
-        (self.node.tag == Tag::Tuple).then(|| self.items())
-    }
-
-    /// The (key, value) pairs of a dict, in file order (duplicates included).
-    pub fn as_dict(&self) -> Option<DictItems<'d, 'a>> {
-        (self.node.tag == Tag::Dict).then(|| DictItems {
-            inner: self.items(),
-        })
-    }
-
-    /// The name, file and first line of a code object.
-    pub fn as_code(&self) -> Option<Code<'a>> {
-        (self.node.tag == Tag::Code).then(|| {
-            let info = self.dec.codes[self.node.a as usize];
-            Code {
-                filename: self.dec.text_of(info.filename),
-                name: self.dec.text_of(info.name),
-                firstlineno: info.firstlineno,
-            }
-        })
-    }
-
-    /// A container's nodes (a dict's are key, value, key, value, …).
-    fn items(&self) -> Items<'d, 'a> {
-        let start = self.node.a as usize;
-        let end = start + self.node.b as usize;
-        Items {
-            dec: self.dec,
-            nodes: &self.dec.items[start..end],
-        }
-    }
-}
-
-impl fmt::Debug for Value<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind() {
-            Kind::Int => write!(f, "{}", self.as_int().unwrap_or_default()),
-            Kind::Float => write!(f, "{:?}", self.as_float().unwrap_or_default()),
-            Kind::Str => write!(f, "{:?}", self.as_text().unwrap_or_default()),
-            Kind::Bytes => write!(f, "b{:?}", self.as_text().unwrap_or_default()),
-            Kind::Tuple | Kind::List | Kind::Set | Kind::FrozenSet | Kind::Slice => f
-                .debug_list()
-                .entries(self.as_sequence().into_iter().flatten())
-                .finish(),
-            Kind::Dict => f
-                .debug_map()
-                .entries(self.as_dict().into_iter().flatten())
-                .finish(),
-            other => write!(f, "<{other:?}>"),
-        }
-    }
-}
-
-/// Elements of a sequence.
-#[derive(Clone)]
-pub struct Items<'d, 'a> {
-    dec: &'d Decoder<'a>,
-    nodes: &'d [Node],
-}
-
-impl<'d, 'a> Items<'d, 'a> {
-    /// How many elements remain.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// Whether no elements remain.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    /// The element at `index`.
-    pub fn get(&self, index: usize) -> Option<Value<'d, 'a>> {
-        self.nodes.get(index).map(|&node| Value {
-            dec: self.dec,
-            node,
-        })
-    }
-}
-
-impl<'d, 'a> Iterator for Items<'d, 'a> {
-    type Item = Value<'d, 'a>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let (&node, rest) = self.nodes.split_first()?;
-        self.nodes = rest;
-        Some(Value {
-            dec: self.dec,
-            node,
-        })
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.nodes.len(), Some(self.nodes.len()))
-    }
-}
-
-impl ExactSizeIterator for Items<'_, '_> {}
-
-/// The (key, value) pairs of a dict.
-#[derive(Clone)]
-pub struct DictItems<'d, 'a> {
-    inner: Items<'d, 'a>,
-}
-
-impl<'d, 'a> DictItems<'d, 'a> {
-    /// How many pairs remain.
-    pub fn len(&self) -> usize {
-        self.inner.len() / 2
-    }
-
-    /// Whether no pairs remain.
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-}
-
-impl<'d, 'a> Iterator for DictItems<'d, 'a> {
-    type Item = (Value<'d, 'a>, Value<'d, 'a>);
-    fn next(&mut self) -> Option<Self::Item> {
-        Some((self.inner.next()?, self.inner.next()?))
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len(), Some(self.len()))
-    }
-}
-
-impl ExactSizeIterator for DictItems<'_, '_> {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::marshal::{Kind, Shared};
 
     fn decode(bytes: &[u8]) -> Result<String> {
         let mut dec = Decoder::new(bytes)?;
@@ -1431,7 +866,8 @@ mod tests {
         assert_eq!(decode(b"Nxyz").unwrap(), "<None>");
     }
 
-    /// A code object as CPython 3.11–3.13 writes it (layout §2.8), inside a tuple.
+    /// A code object as CPython 3.11–3.13 writes it (`docs/formats.md`, "Marshal: Code objects"), inside
+    /// a tuple.
     fn code_311() -> Vec<u8> {
         let mut b = b")\x03".to_vec();
         b.extend(b"z\x07profile");

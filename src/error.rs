@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::export::OutputFormat;
 use crate::read::{marshal, pickle};
 
 /// An error reading a profile.
@@ -44,6 +45,13 @@ pub enum ErrorKind {
     },
     /// Reading the input failed.
     Io(std::io::Error),
+    /// The output format cannot hold this kind of profile (`pstat::export::write`).
+    UnsupportedOutput {
+        /// The format asked for.
+        format: OutputFormat,
+        /// What kind of profile was given, such as `a line profile`.
+        input: &'static str,
+    },
 }
 
 impl Error {
@@ -94,6 +102,9 @@ impl fmt::Display for Error {
                 "not a cProfile/profile stats dump (a marshalled dict): this looks like {looks_like}"
             )?,
             ErrorKind::Io(e) => write!(f, "{e}")?,
+            ErrorKind::UnsupportedOutput { format, input } => {
+                write!(f, "{input} cannot be written as {format}")?
+            }
         }
         if let Some(offset) = self.offset {
             write!(f, " (at byte {offset})")?;

@@ -28,6 +28,7 @@ pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
+pub use export::OutputFormat;
 pub use model::{
     CallStats, Combiner, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming, Profile,
     SourceFile, Totals,

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use pstat::export::{self, Format, TimeUnit};
+use pstat::OutputFormat;
+use pstat::export::{self, Input, TimeUnit};
 use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
@@ -56,7 +57,7 @@ struct ConvertArgs {
     /// callgrind; *.folded, *.collapsed → folded; *.svg → svg; *.speedscope.json → speedscope;
     /// *.json → json; *.stats, *.prof, *.pstats → stats
     #[arg(long, short = 'f', value_name = "FORMAT")]
-    format: Option<Format>,
+    format: Option<OutputFormat>,
 
     /// Strip directories from file names first (and merge functions that then have the same key)
     #[arg(long)]
@@ -250,8 +251,8 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     let format = match args.format {
         Some(format) => format,
         None if to_stdout => usage_error("writing to standard output needs --format"),
-        None => Format::from_path(&args.output).unwrap_or_else(|| {
-            let names: Vec<&str> = Format::ALL.iter().map(|(name, _)| *name).collect();
+        None => OutputFormat::from_path(&args.output).unwrap_or_else(|| {
+            let names: Vec<&str> = OutputFormat::ALL.iter().map(|(name, _)| *name).collect();
             usage_error(&format!(
                 "cannot tell the output format from the name {:?}; name it like \
                  callgrind.out, x.callgrind, x.folded, x.svg, x.speedscope.json, x.json or \
@@ -272,8 +273,11 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !to_stdout {
         refuse_input_as_output(&args.files, &args.output)?;
     }
+    let mut options = export::Options::default();
+    options.unit = args.unit;
+    options.inputs = args.files.iter().map(|p| p.display().to_string()).collect();
     if is_line_profile(&args.files[0]) {
-        return convert_lines(&args, format);
+        return convert_lines(&args, format, &options);
     }
 
     let mut profile = load(&args.files, &ReadOptions::default())?;
@@ -283,44 +287,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
-    let title = args
-        .files
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let write = |out: &mut dyn Write| -> io::Result<()> {
-        match format {
-            Format::Callgrind => {
-                let mut options = export::callgrind::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                export::callgrind::write(&profile, &options, out)
-            }
-            Format::Folded => {
-                let mut options = export::folded::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                export::folded::write(&profile, &options, out)
-            }
-            Format::Svg => {
-                let mut options = export::flamegraph::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                options.title = title.clone();
-                export::flamegraph::write(&profile, &options, out)
-            }
-            Format::Speedscope => {
-                let mut options = export::speedscope::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                options.name = title.clone();
-                export::speedscope::write(&profile, &options, out)
-            }
-            Format::Stats => {
-                export::stats::write(&profile, &export::stats::Options::default(), out)
-            }
-            Format::Json => export::json::write(&profile, &export::json::Options::default(), out),
-            _ => Err(io::Error::other("unknown format")),
-        }
-    };
-    emit(&args.output, write)
+    emit(&args.output, |out| {
+        export::write(format, Input::Calls(&profile), &options, out).map_err(write_error)
+    })
 }
 
 /// Whether a file is a pickle, as line_profiler's `.lprof` files are.
@@ -332,8 +301,13 @@ fn is_line_profile(path: &Path) -> bool {
         && pstat::Format::detect(&head) == pstat::Format::Pickle
 }
 
-fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {
-    if !matches!(format, Format::Json | Format::Callgrind) {
+fn convert_lines(
+    args: &ConvertArgs,
+    format: OutputFormat,
+    options: &export::Options,
+) -> anyhow::Result<()> {
+    // Checked before reading, so that a wrong format is what is reported first.
+    if !format.converts_line_profiles() {
         anyhow::bail!(
             "{} is a line_profiler file: it converts to json or callgrind, not {}",
             args.files[0].display(),
@@ -344,20 +318,41 @@ fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {
         anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
     }
     let profile = load_lines(&args.files)?;
-    let inputs: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
-    let write = |out: &mut dyn Write| -> io::Result<()> {
-        if format == Format::Json {
-            let mut options = export::lines::JsonOptions::default();
-            options.inputs = inputs.clone();
-            export::lines::write_json(&profile, &options, out)
-        } else {
-            let mut options = export::lines::CallgrindOptions::default();
-            options.unit = args.unit.unwrap_or(options.unit);
-            options.command = inputs.join(" ");
-            export::lines::write_callgrind(&profile, &options, out)
-        }
+    emit(&args.output, |out| {
+        export::write(format, Input::Lines(&profile), options, out).map_err(write_error)
+    })
+}
+
+/// The I/O error behind a write error, so that it reads as before (`pstat::Error` shows an I/O
+/// error's text and also gives it as its source).
+fn write_error(e: pstat::Error) -> io::Error {
+    let kind = match e.kind() {
+        pstat::ErrorKind::Io(io) => io.kind(),
+        _ => io::ErrorKind::Other,
     };
-    emit(&args.output, write)
+    io::Error::new(kind, WriteError(e))
+}
+
+/// A `pstat::Error` from writing, shown as the I/O error it holds.
+#[derive(Debug)]
+struct WriteError(pstat::Error);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.fmt(f),
+            _ => self.0.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.source(),
+            _ => self.0.source(),
+        }
+    }
 }
 
 /// Writes a conversion to standard output (`-`) or, atomically, to the output file.

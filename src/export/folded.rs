@@ -33,4 +33,3 @@ impl Default for Options {
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut writer: W) -> io::Result<()> {
     Folded::new(profile, &options.stacks, options.unit).write_lines(&mut writer)
 }
-

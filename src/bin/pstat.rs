@@ -355,10 +355,18 @@ impl std::error::Error for WriteError {
     }
 }
 
+/// Where a conversion goes: a buffer in front of standard output or the output file. The
+/// exporters write in small pieces into the buffer, which reaches the file in large ones.
+type Output<'a> = io::BufWriter<&'a mut dyn Write>;
+
 /// Writes a conversion to standard output (`-`) or, atomically, to the output file.
-fn emit(output: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+fn emit(
+    output: &Path,
+    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
+) -> anyhow::Result<()> {
     if output.as_os_str() == "-" {
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut stdout = io::stdout().lock();
+        let mut out: Output<'_> = io::BufWriter::new(&mut stdout);
         write(&mut out).context("writing to standard output")?;
         out.flush().context("writing to standard output")?;
     } else {
@@ -371,7 +379,7 @@ fn emit(output: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> 
 /// a partial file, and a failed conversion leaves nothing behind.
 fn write_atomically(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -381,7 +389,7 @@ fn write_atomically(
         .prefix(".pstat-")
         .tempfile_in(dir)?;
     {
-        let mut out = io::BufWriter::new(temp.as_file_mut());
+        let mut out: Output<'_> = io::BufWriter::new(temp.as_file_mut());
         write(&mut out)?;
         out.flush()?;
     }
@@ -511,4 +519,74 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
         }
         Ok(combiner.finish())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `EscapeControls` sends on for `writes`, written one after the other, then flushed.
+    fn escaped(active: bool, writes: &[&[u8]]) -> Vec<u8> {
+        let mut out = EscapeControls::new(Vec::new(), active);
+        for bytes in writes {
+            assert_eq!(
+                out.write(bytes).expect("a Vec takes every byte"),
+                bytes.len()
+            );
+        }
+        out.flush().expect("a Vec flushes");
+        out.inner
+    }
+
+    #[test]
+    fn c0_controls_and_del_are_escaped() {
+        assert_eq!(escaped(true, &[b"a\x00b\x1bc\x7f"]), b"a\\x00b\\x1bc\\x7f");
+        assert_eq!(escaped(true, &[b"\r\x08\x1f"]), b"\\x0d\\x08\\x1f");
+    }
+
+    #[test]
+    fn newline_and_tab_go_through() {
+        assert_eq!(escaped(true, &[b"a\tb\n"]), b"a\tb\n");
+    }
+
+    #[test]
+    fn c1_controls_are_escaped() {
+        assert_eq!(escaped(true, &[b"x\xc2\x80y\xc2\x9b"]), b"x\\u0080y\\u009b");
+        assert_eq!(escaped(true, &[b"\xc2\x9f"]), b"\\u009f");
+    }
+
+    #[test]
+    fn c1_control_split_across_writes_is_escaped() {
+        assert_eq!(escaped(true, &[b"x\xc2", b"\x9by"]), b"x\\u009by");
+        assert_eq!(escaped(true, &[b"\xc2", b"\xc2", b"\x85"]), b"\xc2\\u0085");
+    }
+
+    #[test]
+    fn trailing_c2_is_written_on_flush() {
+        let mut out = EscapeControls::new(Vec::new(), true);
+        out.write_all(b"ab\xc2").expect("a Vec takes every byte");
+        assert_eq!(out.inner, b"ab");
+        out.flush().expect("a Vec flushes");
+        assert_eq!(out.inner, b"ab\xc2");
+        out.flush().expect("a Vec flushes");
+        assert_eq!(out.inner, b"ab\xc2", "written once");
+    }
+
+    #[test]
+    fn utf8_text_is_untouched() {
+        let text = "café → naïve ¡¿ 日本語 \u{a0}\u{ff} 🦀".as_bytes();
+        assert_eq!(escaped(true, &[text]), text);
+        // Split inside multi-byte characters, the 0xC2 of U+00A0 among them.
+        let (a, b) = text.split_at(text.iter().position(|&b| b == 0xc2).expect("has 0xC2") + 1);
+        assert_eq!(escaped(true, &[a, b]), text);
+    }
+
+    #[test]
+    fn inactive_passes_bytes_through() {
+        let bytes: &[u8] = b"a\x00\x1b[31m\x7f\xc2\x9b\xc2";
+        assert_eq!(
+            escaped(false, &[bytes, b"\xc2", b"\x80"]),
+            b"a\x00\x1b[31m\x7f\xc2\x9b\xc2\xc2\x80"
+        );
+    }
 }

@@ -436,4 +436,105 @@ mod tests {
         assert!("sec".parse::<TimeUnit>().is_err());
         assert_eq!(TimeUnit::Ms.from_seconds(1.5), 1500.0);
     }
+
+    #[test]
+    fn parse_errors_say_what_is_accepted() {
+        let unit = "sec".parse::<TimeUnit>().unwrap_err();
+        assert_eq!(
+            unit.to_string(),
+            r#""sec" is not a time unit; use ns, us, ms or s"#
+        );
+        let format = "png".parse::<OutputFormat>().unwrap_err();
+        assert_eq!(
+            format.to_string(),
+            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats"#
+        );
+        for (name, format) in OutputFormat::ALL {
+            assert_eq!(name.parse::<OutputFormat>(), Ok(format));
+            assert_eq!(format.to_string(), name);
+        }
+    }
+
+    fn call_profile() -> Profile {
+        crate::read_path("tests/fixtures/stats/py313/cprofile.stats").expect("fixture reads")
+    }
+
+    fn line_profile() -> LineProfile {
+        crate::read_lines_path("tests/fixtures/lprof/py312-lp5.1.0/demo.lprof")
+            .expect("fixture reads")
+    }
+
+    #[test]
+    fn write_is_each_formats_own_writer_with_its_defaults() {
+        let profile = call_profile();
+        let input = Input::Calls(&profile);
+        let options = Options::default();
+        let written = |format| to_vec(format, input, &options).expect("writes");
+        let mut expected = Vec::new();
+        callgrind::write(&profile, &callgrind::Options::default(), &mut expected).unwrap();
+        assert_eq!(written(OutputFormat::Callgrind), expected);
+        expected.clear();
+        folded::write(&profile, &folded::Options::default(), &mut expected).unwrap();
+        assert_eq!(written(OutputFormat::Folded), expected);
+        expected.clear();
+        speedscope::write(&profile, &speedscope::Options::default(), &mut expected).unwrap();
+        assert_eq!(written(OutputFormat::Speedscope), expected);
+        expected.clear();
+        stats::write(&profile, &stats::Options::default(), &mut expected).unwrap();
+        assert_eq!(written(OutputFormat::Stats), expected);
+    }
+
+    #[test]
+    fn unit_and_title_reach_the_writers() {
+        let profile = call_profile();
+        let mut options = Options::default();
+        options.unit = Some(TimeUnit::Ms);
+        options.inputs = vec!["a.stats".to_string(), "b.stats".to_string()];
+        let speedscope =
+            to_vec(OutputFormat::Speedscope, Input::Calls(&profile), &options).expect("writes");
+        let speedscope = String::from_utf8(speedscope).expect("UTF-8");
+        assert!(speedscope.contains(r#""name":"a.stats b.stats","#));
+        assert!(speedscope.contains(r#""unit":"milliseconds""#));
+        options.title = Some("mine".to_string());
+        let svg = to_vec(OutputFormat::Svg, Input::Calls(&profile), &options).expect("writes");
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert!(svg.contains("mine (ms; stacks estimated from call edges)"));
+    }
+
+    #[test]
+    fn line_profiles_write_json_and_callgrind_only() {
+        let profile = line_profile();
+        let mut options = Options::default();
+        options.inputs = vec!["demo.lprof".to_string()];
+        let callgrind =
+            to_vec(OutputFormat::Callgrind, Input::Lines(&profile), &options).expect("writes");
+        assert!(callgrind.starts_with(b"# callgrind format\n"));
+        assert!(
+            String::from_utf8(callgrind)
+                .unwrap()
+                .contains("\ncmd: demo.lprof\n")
+        );
+        let json = to_vec(OutputFormat::Json, Input::Lines(&profile), &options).expect("writes");
+        assert!(
+            String::from_utf8(json)
+                .unwrap()
+                .contains(r#""inputs": [{"path":"demo.lprof"}],"#)
+        );
+        for (_, format) in OutputFormat::ALL {
+            let mut out = Vec::new();
+            let result = write(format, Input::Lines(&profile), &options, &mut out);
+            assert_eq!(result.is_ok(), format.converts_line_profiles(), "{format}");
+            if let Err(e) = result {
+                assert!(matches!(
+                    e.kind(),
+                    ErrorKind::UnsupportedOutput { format: f, .. } if *f == format
+                ));
+                assert_eq!(
+                    e.to_string(),
+                    format!("a line profile cannot be written as {format}")
+                );
+                assert!(out.is_empty(), "nothing written before the error");
+            }
+        }
+    }
 }

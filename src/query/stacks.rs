@@ -17,6 +17,9 @@
 //!
 //! Every function's own time appears in full, split over its stacks: the stacks' times add up
 //! to the sum of all tottimes, i.e. pstats' total time.
+//!
+//! [`stack_counts`] turns the stacks' times into the integer counts that folded stacks, SVG
+//! flame graphs and speedscope write, rounded so that no time is lost or gained.
 
 use std::io::{self, Write};
 

@@ -487,9 +487,11 @@ mod tests {
     #[test]
     fn unit_and_title_reach_the_writers() {
         let profile = call_profile();
-        let mut options = Options::default();
-        options.unit = Some(TimeUnit::Ms);
-        options.inputs = vec!["a.stats".to_string(), "b.stats".to_string()];
+        let mut options = Options {
+            unit: Some(TimeUnit::Ms),
+            inputs: vec!["a.stats".to_string(), "b.stats".to_string()],
+            ..Options::default()
+        };
         let speedscope =
             to_vec(OutputFormat::Speedscope, Input::Calls(&profile), &options).expect("writes");
         let speedscope = String::from_utf8(speedscope).expect("UTF-8");
@@ -504,8 +506,10 @@ mod tests {
     #[test]
     fn line_profiles_write_json_and_callgrind_only() {
         let profile = line_profile();
-        let mut options = Options::default();
-        options.inputs = vec!["demo.lprof".to_string()];
+        let options = Options {
+            inputs: vec!["demo.lprof".to_string()],
+            ..Options::default()
+        };
         let callgrind =
             to_vec(OutputFormat::Callgrind, Input::Lines(&profile), &options).expect("writes");
         assert!(callgrind.starts_with(b"# callgrind format\n"));

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::export::OutputFormat;
 use crate::marshal;
 use crate::read::{InputFormat, pickle};
 
@@ -43,6 +44,13 @@ pub enum ErrorKind {
     },
     /// Reading the input failed.
     Io(std::io::Error),
+    /// The output format cannot hold this kind of profile (`pstat::export::write`).
+    UnsupportedOutput {
+        /// The format asked for.
+        format: OutputFormat,
+        /// What kind of profile was given, such as `a line profile`.
+        input: &'static str,
+    },
 }
 
 impl Error {
@@ -106,6 +114,9 @@ impl fmt::Display for Error {
                 write!(f, ": this looks like {}", found.description())?
             }
             ErrorKind::Io(e) => write!(f, "{e}")?,
+            ErrorKind::UnsupportedOutput { format, input } => {
+                write!(f, "{input} cannot be written as {format}")?
+            }
         }
         if let Some(offset) = self.offset {
             write!(f, " (at byte {offset})")?;
@@ -123,12 +134,16 @@ impl std::error::Error for Error {
     }
 }
 
+// The codecs are crate-private: these conversions are not API.
+#[doc(hidden)]
 impl From<marshal::Error> for Error {
     fn from(e: marshal::Error) -> Error {
         Error::new(ErrorKind::Marshal(e.kind), Some(e.offset))
     }
 }
 
+// The codecs are crate-private: these conversions are not API.
+#[doc(hidden)]
 impl From<pickle::Error> for Error {
     fn from(e: pickle::Error) -> Error {
         Error::new(

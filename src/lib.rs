@@ -1,19 +1,56 @@
 //! pstat reads Python profiler dumps — the `.stats`/`.prof` files that `cProfile` and `profile`
-//! write — fast and exactly, and prints the reports Python's `pstats` prints, byte for byte.
+//! write, and line_profiler's `.lprof` files — fast and exactly; prints the reports Python's
+//! `pstats` and `python -m line_profiler` print, byte for byte; and converts profiles to
+//! callgrind, folded stacks, SVG flame graphs, speedscope, JSON and `.stats`.
+//!
+//! # Layers
+//!
+//! Data flows one way, and the API follows it:
+//!
+//! | layer | what | start with |
+//! |---|---|---|
+//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read`], [`read_lines_path`], [`InputFormat::detect`] |
+//! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids | [`Profile`], [`FunctionId`], [`LineProfile`] |
+//! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks | [`query::list`], [`NameFilter`], [`query::stacks`] |
+//! | report | the text reports, as pstats and line_profiler print them | [`report::write_stats`], [`report::write_callers`], [`report::lines::write`] |
+//! | export | files for other tools, each format a module, all behind one entry point | [`export::write`], [`OutputFormat`] |
+//!
+//! Errors are one type, [`Error`]: its [`ErrorKind`] says what went wrong and
+//! [`Error::offset`] where in the input. Everything writes to any [`std::io::Write`] as it goes;
+//! pass a buffered writer. docs/design.md in the repository draws the layers and says how to add
+//! an input or an output format.
+//!
+//! # Example
+//!
+//! Read a dump, print what `pstats.Stats(f).sort_stats("tottime").print_stats(5)` prints, look
+//! at one function's callers, and convert the profile to callgrind:
 //!
 //! ```
+//! use pstat::export::{self, OutputFormat};
 //! use pstat::{ListOptions, Restriction, SortKey};
 //!
 //! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
-//! println!("{} functions", profile.function_count());
 //!
-//! // Stats(f).sort_stats("tottime").print_stats(5)
+//! // Query: the five functions with the most internal time, in pstats' order.
 //! let mut options = ListOptions::default();
 //! options.sort = vec![SortKey::Time];
 //! options.restrictions = vec![Restriction::Count(5)];
+//! let listing = pstat::query::list(&profile, &options);
+//! assert_eq!(listing.functions.len(), 5);
+//! let hottest = listing.functions[0];
+//! for (caller, call) in profile.callers(hottest) {
+//!     println!("{} called {} {} times", profile.display_name(caller),
+//!              profile.name(hottest), call.calls());
+//! }
+//!
+//! // Report: the same list as pstats prints it.
 //! let mut report = Vec::new();
 //! pstat::report::write_stats(&profile, &options, &mut report)?;
 //! assert!(String::from_utf8(report)?.contains("Ordered by: internal time"));
+//!
+//! // Export: what `pstat convert f -o callgrind.out` writes.
+//! let callgrind = export::to_vec(OutputFormat::Callgrind, (&profile).into(), &Default::default())?;
+//! assert!(callgrind.starts_with(b"# callgrind format"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
@@ -34,6 +71,7 @@ pub mod read;
 pub mod report;
 
 pub use error::{Error, ErrorKind};
+pub use export::OutputFormat;
 /// What is wrong with marshal data that does not decode, as
 /// [`ErrorKind::Marshal`](crate::ErrorKind::Marshal) carries it.
 pub use marshal::ErrorKind as MarshalErrorKind;

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use pstat::export::{self, Format, TimeUnit};
+use pstat::OutputFormat;
+use pstat::export::{self, Input, TimeUnit};
 use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
@@ -56,7 +57,7 @@ struct ConvertArgs {
     /// callgrind; *.folded, *.collapsed → folded; *.svg → svg; *.speedscope.json → speedscope;
     /// *.json → json; *.stats, *.prof, *.pstats → stats
     #[arg(long, short = 'f', value_name = "FORMAT")]
-    format: Option<Format>,
+    format: Option<OutputFormat>,
 
     /// Strip directories from file names first (and merge functions that then have the same key)
     #[arg(long)]
@@ -284,8 +285,8 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     let format = match args.format {
         Some(format) => format,
         None if to_stdout => usage_error("writing to standard output needs --format"),
-        None => Format::from_path(&args.output).unwrap_or_else(|| {
-            let names: Vec<&str> = Format::ALL.iter().map(|(name, _)| *name).collect();
+        None => OutputFormat::from_path(&args.output).unwrap_or_else(|| {
+            let names: Vec<&str> = OutputFormat::ALL.iter().map(|(name, _)| *name).collect();
             usage_error(&format!(
                 "cannot tell the output format from the name {:?}; name it like \
                  callgrind.out, x.callgrind, x.folded, x.svg, x.speedscope.json, x.json or \
@@ -306,8 +307,11 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !to_stdout {
         refuse_input_as_output(&args.files, &args.output)?;
     }
+    let mut options = export::Options::default();
+    options.unit = args.unit;
+    options.inputs = args.files.iter().map(|p| p.display().to_string()).collect();
     if is_line_profile(&args.files[0]) {
-        return convert_lines(&args, format);
+        return convert_lines(&args, format, &options);
     }
 
     let mut profile = load(&args.files, &ReadOptions::default())?;
@@ -317,44 +321,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
-    let title = args
-        .files
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let write = |out: &mut dyn Write| -> io::Result<()> {
-        match format {
-            Format::Callgrind => {
-                let mut options = export::callgrind::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                export::callgrind::write(&profile, &options, out)
-            }
-            Format::Folded => {
-                let mut options = export::folded::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                export::folded::write(&profile, &options, out)
-            }
-            Format::Svg => {
-                let mut options = export::flamegraph::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                options.title = title.clone();
-                export::flamegraph::write(&profile, &options, out)
-            }
-            Format::Speedscope => {
-                let mut options = export::speedscope::Options::default();
-                options.unit = args.unit.unwrap_or(options.unit);
-                options.name = title.clone();
-                export::speedscope::write(&profile, &options, out)
-            }
-            Format::Stats => {
-                export::stats::write(&profile, &export::stats::Options::default(), out)
-            }
-            Format::Json => export::json::write(&profile, &export::json::Options::default(), out),
-            _ => Err(io::Error::other("unknown format")),
-        }
-    };
-    emit(&args.output, write)
+    emit(&args.output, |out| {
+        export::write(format, Input::Calls(&profile), &options, out).map_err(write_error)
+    })
 }
 
 /// Whether a file is a pickle, as line_profiler's `.lprof` files are.
@@ -366,8 +335,13 @@ fn is_line_profile(path: &Path) -> bool {
         && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
 }
 
-fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {
-    if !matches!(format, Format::Json | Format::Callgrind) {
+fn convert_lines(
+    args: &ConvertArgs,
+    format: OutputFormat,
+    options: &export::Options,
+) -> anyhow::Result<()> {
+    // Checked before reading, so that a wrong format is what is reported first.
+    if !format.converts_line_profiles() {
         anyhow::bail!(
             "{} is a line_profiler file: it converts to json or callgrind, not {}",
             args.files[0].display(),
@@ -378,26 +352,55 @@ fn convert_lines(args: &ConvertArgs, format: Format) -> anyhow::Result<()> {
         anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
     }
     let profile = load_lines(&args.files)?;
-    let inputs: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
-    let write = |out: &mut dyn Write| -> io::Result<()> {
-        if format == Format::Json {
-            let mut options = export::lines::JsonOptions::default();
-            options.inputs = inputs.clone();
-            export::lines::write_json(&profile, &options, out)
-        } else {
-            let mut options = export::lines::CallgrindOptions::default();
-            options.unit = args.unit.unwrap_or(options.unit);
-            options.command = inputs.join(" ");
-            export::lines::write_callgrind(&profile, &options, out)
-        }
-    };
-    emit(&args.output, write)
+    emit(&args.output, |out| {
+        export::write(format, Input::Lines(&profile), options, out).map_err(write_error)
+    })
 }
 
+/// The I/O error behind a write error, so that it reads as before (`pstat::Error` shows an I/O
+/// error's text and also gives it as its source).
+fn write_error(e: pstat::Error) -> io::Error {
+    let kind = match e.kind() {
+        pstat::ErrorKind::Io(io) => io.kind(),
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, WriteError(e))
+}
+
+/// A `pstat::Error` from writing, shown as the I/O error it holds.
+#[derive(Debug)]
+struct WriteError(pstat::Error);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.fmt(f),
+            _ => self.0.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.source(),
+            _ => self.0.source(),
+        }
+    }
+}
+
+/// Where a conversion goes: a buffer in front of standard output or the output file. The
+/// exporters write in small pieces into the buffer, which reaches the file in large ones.
+type Output<'a> = io::BufWriter<&'a mut dyn Write>;
+
 /// Writes a conversion to standard output (`-`) or, atomically, to the output file.
-fn emit(output: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+fn emit(
+    output: &Path,
+    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
+) -> anyhow::Result<()> {
     if output.as_os_str() == "-" {
-        let mut out = io::BufWriter::new(io::stdout().lock());
+        let mut stdout = io::stdout().lock();
+        let mut out: Output<'_> = io::BufWriter::new(&mut stdout);
         write(&mut out).context("writing to standard output")?;
         out.flush().context("writing to standard output")?;
     } else {
@@ -410,7 +413,7 @@ fn emit(output: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> 
 /// a partial file, and a failed conversion leaves nothing behind.
 fn write_atomically(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -420,7 +423,7 @@ fn write_atomically(
         .prefix(".pstat-")
         .tempfile_in(dir)?;
     {
-        let mut out = io::BufWriter::new(temp.as_file_mut());
+        let mut out: Output<'_> = io::BufWriter::new(temp.as_file_mut());
         write(&mut out)?;
         out.flush()?;
     }
@@ -550,4 +553,74 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
         }
         Ok(combiner.finish())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `EscapeControls` sends on for `writes`, written one after the other, then flushed.
+    fn escaped(active: bool, writes: &[&[u8]]) -> Vec<u8> {
+        let mut out = EscapeControls::new(Vec::new(), active);
+        for bytes in writes {
+            assert_eq!(
+                out.write(bytes).expect("a Vec takes every byte"),
+                bytes.len()
+            );
+        }
+        out.flush().expect("a Vec flushes");
+        out.inner
+    }
+
+    #[test]
+    fn c0_controls_and_del_are_escaped() {
+        assert_eq!(escaped(true, &[b"a\x00b\x1bc\x7f"]), b"a\\x00b\\x1bc\\x7f");
+        assert_eq!(escaped(true, &[b"\r\x08\x1f"]), b"\\x0d\\x08\\x1f");
+    }
+
+    #[test]
+    fn newline_and_tab_go_through() {
+        assert_eq!(escaped(true, &[b"a\tb\n"]), b"a\tb\n");
+    }
+
+    #[test]
+    fn c1_controls_are_escaped() {
+        assert_eq!(escaped(true, &[b"x\xc2\x80y\xc2\x9b"]), b"x\\u0080y\\u009b");
+        assert_eq!(escaped(true, &[b"\xc2\x9f"]), b"\\u009f");
+    }
+
+    #[test]
+    fn c1_control_split_across_writes_is_escaped() {
+        assert_eq!(escaped(true, &[b"x\xc2", b"\x9by"]), b"x\\u009by");
+        assert_eq!(escaped(true, &[b"\xc2", b"\xc2", b"\x85"]), b"\xc2\\u0085");
+    }
+
+    #[test]
+    fn trailing_c2_is_written_on_flush() {
+        let mut out = EscapeControls::new(Vec::new(), true);
+        out.write_all(b"ab\xc2").expect("a Vec takes every byte");
+        assert_eq!(out.inner, b"ab");
+        out.flush().expect("a Vec flushes");
+        assert_eq!(out.inner, b"ab\xc2");
+        out.flush().expect("a Vec flushes");
+        assert_eq!(out.inner, b"ab\xc2", "written once");
+    }
+
+    #[test]
+    fn utf8_text_is_untouched() {
+        let text = "café → naïve ¡¿ 日本語 \u{a0}\u{ff} 🦀".as_bytes();
+        assert_eq!(escaped(true, &[text]), text);
+        // Split inside multi-byte characters, the 0xC2 of U+00A0 among them.
+        let (a, b) = text.split_at(text.iter().position(|&b| b == 0xc2).expect("has 0xC2") + 1);
+        assert_eq!(escaped(true, &[a, b]), text);
+    }
+
+    #[test]
+    fn inactive_passes_bytes_through() {
+        let bytes: &[u8] = b"a\x00\x1b[31m\x7f\xc2\x9b\xc2";
+        assert_eq!(
+            escaped(false, &[bytes, b"\xc2", b"\x80"]),
+            b"a\x00\x1b[31m\x7f\xc2\x9b\xc2\xc2\x80"
+        );
+    }
 }

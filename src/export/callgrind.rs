@@ -42,8 +42,7 @@ impl Default for Options {
 }
 
 /// Writes the profile in callgrind format.
-pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
-    let mut out = io::BufWriter::new(writer);
+pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::Result<()> {
     let unit = options.unit;
     let cost = |seconds: f64| -> u64 {
         let v = unit.from_seconds(seconds).round();
@@ -146,8 +145,7 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
         }
     }
     writeln!(out)?;
-    writeln!(out, "totals: {total}")?;
-    out.flush()
+    writeln!(out, "totals: {total}")
 }
 
 fn position(line: i64) -> u64 {

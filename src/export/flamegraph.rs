@@ -1,10 +1,11 @@
-//! SVG flame graphs, rendered by inferno from the folded stacks of [`super::folded`].
+//! SVG flame graphs, rendered by inferno from the folded stacks that [`super::folded`] writes
+//! (reconstructed by [`crate::query::stacks`]).
 
 use std::io;
 
 use crate::Profile;
-use crate::export::{TimeUnit, folded};
-use crate::query::stacks::StackOptions;
+use crate::export::TimeUnit;
+use crate::query::stacks::{Folded, StackOptions};
 
 /// Options for SVG flame graphs.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,13 +32,9 @@ impl Default for Options {
 /// Writes an SVG flame graph. A profile with no own time at all gives inferno nothing to draw;
 /// it then writes its "no stack counts" image.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
-    let folded_options = folded::Options {
-        unit: options.unit,
-        stacks: options.stacks.clone(),
-    };
     // inferno takes `stack count` lines: one buffer of them, the folded stacks freed first.
     let mut lines = Vec::new();
-    folded::Folded::new(profile, &folded_options).write_lines(&mut lines)?;
+    Folded::new(profile, &options.stacks, options.unit).write_lines(&mut lines)?;
     let text = String::from_utf8(lines).map_err(io::Error::other)?;
     let mut inferno_options = inferno::flamegraph::Options::default();
     inferno_options.title = format!(

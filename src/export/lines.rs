@@ -1,6 +1,9 @@
-//! Exports of line-level profiles (line_profiler `.lprof`): `pstat-lines` JSON and callgrind
-//! with one cost line per source line. Same shape as the other exporters:
-//! `write(&LineProfile, &Options, W)`.
+//! Exports of line-level profiles (line_profiler `.lprof`), one function per format, each with
+//! its own options: [`write_json`] (`pstat-lines` JSON, with [`JsonOptions`]) and
+//! [`write_callgrind`] (callgrind with one cost line per source line, with
+//! [`CallgrindOptions`]). Both take `(&LineProfile, &Options, W)` as the call-profile exporters
+//! do; [`super::write()`] reaches them for [`OutputFormat::Json`](super::OutputFormat::Json)
+//! and [`OutputFormat::Callgrind`](super::OutputFormat::Callgrind).
 
 use std::io;
 

@@ -2,14 +2,14 @@
 //! "sampled" profile whose samples are the stacks reconstructed from caller→callee edges
 //! (see [`crate::query::stacks`]), weighted by the time each carries.
 
-use std::io::{self, Write};
+use std::io;
 
 use hashbrown::HashMap;
 use serde_json::{Value, json};
 
 use crate::Profile;
-use crate::export::{TimeUnit, folded::stack_counts};
-use crate::query::stacks::{self, Frame, StackOptions};
+use crate::export::TimeUnit;
+use crate::query::stacks::{self, Frame, StackOptions, stack_counts};
 
 /// Options for speedscope output.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,11 +34,11 @@ impl Default for Options {
 }
 
 /// Writes a speedscope file. The weights are integers in `options.unit`, rounded as folded
-/// stacks' counts are ([`super::folded::write`]).
+/// stacks' counts are ([`stack_counts`]).
 ///
 /// The document is written as it goes, not built first: one pass over the stacks numbers the
 /// frames, a second writes each sample; memory beyond the stacks themselves is the frame table.
-pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
+pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> io::Result<()> {
     let stacks = stacks::stacks(profile, &options.stacks);
     let weights = stack_counts(&stacks, options.unit);
     let kept = || {
@@ -60,8 +60,7 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
     }
     let total: u64 = kept().map(|(_, weight)| weight).sum();
 
-    let mut out = io::BufWriter::new(writer);
-    let string = |out: &mut io::BufWriter<W>, text: &str| serde_json::to_writer(out, text);
+    let string = |out: &mut W, text: &str| serde_json::to_writer(out, text);
     out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
     out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
     string(&mut out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
@@ -102,8 +101,7 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
         }
         serde_json::to_writer(&mut out, &frame_json(profile, frame))?;
     }
-    out.write_all(b"]}}\n")?;
-    out.flush()
+    out.write_all(b"]}}\n")
 }
 
 fn frame_json(profile: &Profile, frame: Frame) -> Value {

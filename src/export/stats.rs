@@ -1,11 +1,11 @@
 //! A `.stats` dump that Python 3's `pstats` (and `marshal.load`) reads back: the profile as the
-//! marshalled dict cProfile writes (reference §1.1),
+//! marshalled dict cProfile writes (docs/formats.md, "The `.stats` dict"),
 //!
 //! ```text
 //! {(file, line, name): (cc, nc, tt, ct, {(file, line, name): (nc, cc, tt, ct) or count})}
 //! ```
 //!
-//! in marshal version 4, as Python 3.4+ writes it (§2). The entries come in the profile's
+//! in marshal version 4, as Python 3.4+ writes it (docs/formats.md, "Marshal"). The entries come in the profile's
 //! function order (file order, or pstats' `add` order for combined profiles), each callers dict
 //! in the profile's caller order, so Python's dict order, and with it pstats' "random listing
 //! order", its ties in sorting and its totals, come out as pstat has them. Callers of timed data
@@ -219,7 +219,8 @@ mod tests {
 
     #[test]
     fn one_entry_as_python_writes_it() {
-        // Reference §2.9 (3.11): {('/home/u/prj/tiny.py', 2, 'f'): (2, 2, t, t, {})}. The key
+        // A one-function dump as Python 3.11 writes it:
+        // {('/home/u/prj/tiny.py', 2, 'f'): (2, 2, t, t, {})}. The key
         // tuple occurs once, so it takes no slot; the strings do.
         let mut b = Builder::default();
         let f = b.key("/home/u/prj/tiny.py", 2, "f");

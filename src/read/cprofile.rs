@@ -2,7 +2,7 @@
 //! module (every CPython from 2.7, and PyPy), yappi's pstat output and pstats' own
 //! `dump_stats` (merged or stripped dumps).
 //!
-//! The shape (reference §1.1): `{(file, line, name): (cc, nc, tt, ct, callers)}` with
+//! The shape (docs/formats.md, "The `.stats` dict"): `{(file, line, name): (cc, nc, tt, ct, callers)}` with
 //! `callers = {(file, line, name): (nc, cc, tt, ct)}` from cProfile or `{key: count}` from
 //! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
 //! Python's `repr` names it.
@@ -277,7 +277,8 @@ mod tests {
     use super::*;
     use crate::model::FunctionId;
 
-    /// Reference §2.9: the 3.11 dump with callers and shared objects (floats 0.5/1.0/0.25).
+    /// A two-function dump as Python 3.11 writes it, with callers and shared objects (floats
+    /// 0.5/1.0/0.25).
     fn two_py311() -> Vec<u8> {
         let g = |v: f64| {
             let mut b = vec![0xe7];
@@ -342,7 +343,8 @@ mod tests {
 
     #[test]
     fn reads_python27_dump() {
-        // Reference §2.9, Python 2.7: {('tiny.py', 2, 'f'): (2, 2, 1e-06, 1e-06, {})}
+        // A one-function dump as Python 2.7 writes it:
+        // {('tiny.py', 2, 'f'): (2, 2, 1e-06, 1e-06, {})}
         let mut b = b"{(\x03\0\0\0s\x07\0\0\0tiny.pyi\x02\0\0\0t\x01\0\0\0f(\x05\0\0\0".to_vec();
         b.extend(b"i\x02\0\0\0i\x02\0\0\0");
         for _ in 0..2 {

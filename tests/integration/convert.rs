@@ -294,7 +294,10 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
     let output = run(dir.path(), ["convert", input, "-o", "x.stats"]);
     assert!(output.success());
     let written = std::fs::read(dir.path().join("x.stats")).expect("written");
-    assert_eq!(pstat::InputFormat::detect(&written), pstat::InputFormat::Stats);
+    assert_eq!(
+        pstat::InputFormat::detect(&written),
+        pstat::InputFormat::Stats
+    );
 
     let output = run(dir.path(), ["convert", input, "-o", "report.txt"]);
     assert_eq!(output.code(), Some(2));

@@ -83,10 +83,11 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
+/// What went wrong, without where: [`Error`]'s `Display` adds the byte offset.
+impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::Marshal(kind) => write!(f, "corrupt marshal data: {kind}")?,
+        match self {
+            ErrorKind::Marshal(kind) => write!(f, "corrupt marshal data: {kind}"),
             ErrorKind::Pickle { kind, opcode } => {
                 f.write_str("unsafe or corrupt pickle: ")?;
                 match kind {
@@ -97,12 +98,13 @@ impl fmt::Display for Error {
                     )?,
                     kind => write!(f, "{kind}")?,
                 }
-                if let Some(op) = opcode {
-                    write!(f, " (opcode 0x{op:02x})")?;
+                match opcode {
+                    Some(op) => write!(f, " (opcode 0x{op:02x})"),
+                    None => Ok(()),
                 }
             }
             ErrorKind::Shape { expected, found } => {
-                write!(f, "not a profile: expected {expected}, found {found}")?
+                write!(f, "not a profile: expected {expected}, found {found}")
             }
             ErrorKind::WrongFormat { expected, found } => {
                 match expected {
@@ -111,13 +113,19 @@ impl fmt::Display for Error {
                     }
                     _ => f.write_str("not a cProfile/profile stats dump (a marshalled dict)")?,
                 }
-                write!(f, ": this looks like {}", found.description())?
+                write!(f, ": this looks like {}", found.description())
             }
-            ErrorKind::Io(e) => write!(f, "{e}")?,
+            ErrorKind::Io(e) => write!(f, "{e}"),
             ErrorKind::UnsupportedOutput { format, input } => {
-                write!(f, "{input} cannot be written as {format}")?
+                write!(f, "{input} cannot be written as {format}")
             }
         }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
         if let Some(offset) = self.offset {
             write!(f, " (at byte {offset})")?;
         }

@@ -198,7 +198,6 @@ fn describe(e: &anyhow::Error) -> String {
 
 /// A wrong-format error names the command that reads what the input is instead.
 fn with_advice(error: &pstat::Error) -> String {
-    let text = error.to_string();
     let advice = match error.kind() {
         pstat::ErrorKind::WrongFormat {
             found: pstat::InputFormat::Stats,
@@ -208,13 +207,13 @@ fn with_advice(error: &pstat::Error) -> String {
             found: pstat::InputFormat::Pickle,
             ..
         } => "use `pstat lines` for those",
-        _ => return text,
+        _ => return error.to_string(),
     };
-    let at = error.offset().map(|offset| format!(" (at byte {offset})"));
-    match at.as_deref().and_then(|at| text.strip_suffix(at)) {
-        Some(message) => format!("{message}: {advice}{}", at.unwrap_or_default()),
-        None => format!("{text}: {advice}"),
+    let mut text = format!("{}: {advice}", error.kind());
+    if let Some(offset) = error.offset() {
+        text.push_str(&format!(" (at byte {offset})"));
     }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -5,7 +5,8 @@ use std::io;
 
 use crate::Profile;
 use crate::export::TimeUnit;
-use crate::query::stacks::{Folded, StackOptions};
+use crate::export::folded::Folded;
+use crate::query::stacks::StackOptions;
 
 /// Options for SVG flame graphs.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,11 +2,11 @@
 //! stacks reconstructed out of caller→callee edges (see [`crate::query::stacks`] and
 //! docs/stacks.md).
 
-use std::io;
+use std::io::{self, Write};
 
 use crate::Profile;
 use crate::export::TimeUnit;
-use crate::query::stacks::{Folded, StackOptions};
+use crate::query::stacks::{Frame, StackOptions, stack_counts, stacks};
 
 /// Options for folded stacks.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,4 +32,84 @@ impl Default for Options {
 /// time within one unit; stacks whose count rounds to zero are left out.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut writer: W) -> io::Result<()> {
     Folded::new(profile, &options.stacks, options.unit).write_lines(&mut writer)
+}
+
+/// The folded stacks with a count above zero, sorted (as inferno and flamegraph.pl expect).
+/// Each frame's name is rendered once, and the stacks share one buffer, sorted by index.
+pub(crate) struct Folded {
+    text: String,
+    /// (start, length) in `text`, and count; in output order.
+    stacks: Vec<(usize, usize, u64)>,
+}
+
+impl Folded {
+    pub(crate) fn new(profile: &Profile, options: &StackOptions, unit: TimeUnit) -> Folded {
+        let stacks = stacks(profile, options);
+        let counts = stack_counts(&stacks, unit);
+        let mut names: Vec<Option<String>> = vec![None; profile.all_functions().len()];
+        let mut other = String::new();
+        frame_name(profile, Frame::OtherCallers, &mut other);
+        let mut stack_text = String::new();
+        let mut lines: Vec<(usize, usize, u64)> = Vec::new();
+        for (stack, count) in stacks.iter().zip(counts).filter(|(_, count)| *count > 0) {
+            let start = stack_text.len();
+            for (i, &frame) in stack.frames.iter().enumerate() {
+                if i > 0 {
+                    stack_text.push(';');
+                }
+                match frame {
+                    Frame::Function(id) => {
+                        let name = names[id.index()].get_or_insert_with(|| {
+                            let mut name = String::new();
+                            frame_name(profile, frame, &mut name);
+                            name
+                        });
+                        stack_text.push_str(name);
+                    }
+                    Frame::OtherCallers => stack_text.push_str(&other),
+                }
+            }
+            lines.push((start, stack_text.len() - start, count));
+        }
+        let stack_of = |&(start, len, _): &(usize, usize, u64)| &stack_text[start..start + len];
+        lines.sort_unstable_by(|a, b| stack_of(a).cmp(stack_of(b)).then(a.2.cmp(&b.2)));
+        Folded {
+            text: stack_text,
+            stacks: lines,
+        }
+    }
+
+    /// Writes a `stack count` line per stack, in output order.
+    pub(crate) fn write_lines(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut number = itoa::Buffer::new();
+        for &(start, len, count) in &self.stacks {
+            out.write_all(&self.text.as_bytes()[start..start + len])?;
+            out.write_all(b" ")?;
+            out.write_all(number.format(count).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+fn frame_name(profile: &Profile, frame: Frame, out: &mut String) {
+    let clean = |text: &str, out: &mut String| {
+        out.extend(text.chars().map(|c| match c {
+            ';' => ',',
+            '\n' | '\r' => ' ',
+            c if c.is_control() => '?',
+            c => c,
+        }))
+    };
+    match frame {
+        Frame::Function(id) => {
+            clean(profile.name(id), out);
+            out.push_str(" (");
+            clean(profile.file(id), out);
+            out.push(':');
+            out.push_str(&profile.line(id).to_string());
+            out.push(')');
+        }
+        Frame::OtherCallers => out.push_str("[other callers]"),
+    }
 }

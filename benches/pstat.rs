@@ -86,32 +86,69 @@ fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     // pstat show F --sort tottime -n 20
     let options = tottime_top20();
     group.bench_function("show --sort tottime -n 20", |b| {
-        b.iter(|| pstat::report::write_stats(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            pstat::report::write_stats(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
     // pstat callers F -n 20
     let options = first20();
     group.bench_function("callers -n 20", |b| {
-        b.iter(|| pstat::report::write_callers(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            pstat::report::write_callers(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
     group.bench_function("strip_dirs", |b| {
         b.iter(|| black_box(&profile).strip_dirs())
     });
 
+    // Exporters write unbuffered into what they are given: pass a BufWriter, as callers do.
     let options = export::callgrind::Options::default();
     group.bench_function("convert callgrind", |b| {
-        b.iter(|| export::callgrind::write(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            export::callgrind::write(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
     let options = export::folded::Options::default();
     group.bench_function("convert folded", |b| {
-        b.iter(|| export::folded::write(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            export::folded::write(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
     let options = export::json::Options::default();
     group.bench_function("convert json", |b| {
-        b.iter(|| export::json::write(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            export::json::write(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
     let options = export::stats::Options::default();
     group.bench_function("convert stats", |b| {
-        b.iter(|| export::stats::write(black_box(&profile), &options, io::sink()))
+        b.iter(|| {
+            export::stats::write(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
     });
 }
 

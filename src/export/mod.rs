@@ -150,7 +150,7 @@ impl fmt::Display for ParseOutputFormatError {
 impl std::error::Error for ParseOutputFormatError {}
 
 /// What [`write()`] exports: a call profile or a line profile.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Input<'a> {
     /// A call profile (cProfile's or profile's `.stats`): every output format.

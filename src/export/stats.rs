@@ -5,9 +5,9 @@
 //! {(file, line, name): (cc, nc, tt, ct, {(file, line, name): (nc, cc, tt, ct) or count})}
 //! ```
 //!
-//! in marshal version 4, as Python 3.4+ writes it (docs/formats.md, "Marshal"). The entries come in the profile's
-//! function order (file order, or pstats' `add` order for combined profiles), each callers dict
-//! in the profile's caller order, so Python's dict order, and with it pstats' "random listing
+//! in marshal version 4, as Python 3.4+ writes it (docs/formats.md, "Marshal"). The entries
+//! come in the profile's function order (file order, or pstats' `add` order for combined
+//! profiles), each callers dict in the profile's caller order, so Python's dict order, and with it pstats' "random listing
 //! order", its ties in sorting and its totals, come out as pstat has them. Callers of timed data
 //! are `(nc, cc, tt, ct)` tuples; the `profile` module's call counts stay plain ints. Functions
 //! that appear only as callers are caller keys, not entries, as in the input.

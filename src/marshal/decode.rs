@@ -866,8 +866,7 @@ mod tests {
         assert_eq!(decode(b"Nxyz").unwrap(), "<None>");
     }
 
-    /// A code object as CPython 3.11–3.13 writes it (`docs/formats.md`, "Marshal: Code objects"), inside
-    /// a tuple.
+    /// A code object as CPython 3.11–3.13 writes it (docs/code-objects.md), inside a tuple.
     fn code_311() -> Vec<u8> {
         let mut b = b")\x03".to_vec();
         b.extend(b"z\x07profile");

@@ -6,7 +6,9 @@ use super::code;
 use super::error::{Error, ErrorKind, Result};
 
 /// A bare cursor over marshal data. It reads one primitive at a time and answers `None` where
-/// the data ends or is malformed, without moving.
+/// the data ends or is malformed. A fixed-size primitive answers `None` without moving; a sized
+/// one (a count, a string, a text float) may have moved past its size, so after any `None` the
+/// reader gives up rather than reading on.
 ///
 /// Readers that know the shape of what they read decode with it directly, without building
 /// values. Such a reader keeps its own table of `FLAG_REF` slots (every object whose type byte

@@ -2,7 +2,8 @@
 //! module (every CPython from 2.7, and PyPy), yappi's pstat output and pstats' own
 //! `dump_stats` (merged or stripped dumps).
 //!
-//! The shape (docs/formats.md, "The `.stats` dict"): `{(file, line, name): (cc, nc, tt, ct, callers)}` with
+//! The shape (docs/formats.md, "The `.stats` dict"):
+//! `{(file, line, name): (cc, nc, tt, ct, callers)}` with
 //! `callers = {(file, line, name): (nc, cc, tt, ct)}` from cProfile or `{key: count}` from
 //! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
 //! Python's `repr` names it.

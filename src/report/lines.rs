@@ -50,8 +50,13 @@ pub trait SourceProvider {
     /// Default: line_profiler 5's test, names starting with `<generated` or `<ipython-input-`
     /// (a provider that reads files adds its own temporary-directory names).
     fn is_generated(&self, path: &str) -> bool {
-        path.starts_with("<generated") || path.starts_with("<ipython-input-")
+        is_generated_name(path)
     }
+}
+
+/// line_profiler 5's names for generated code that need no temporary directory to recognise.
+fn is_generated_name(path: &str) -> bool {
+    path.starts_with("<generated") || path.starts_with("<ipython-input-")
 }
 
 /// Sources read from the file system, relative to the current directory, as line_profiler
@@ -74,8 +79,7 @@ impl SourceProvider for FileSystem {
         let temp = std::env::temp_dir();
         let temp = temp.to_string_lossy();
         let temp = temp.trim_end_matches('/');
-        path.starts_with("<generated")
-            || path.starts_with("<ipython-input-")
+        is_generated_name(path)
             || path.starts_with(&format!("{temp}/ipykernel_"))
             || path.starts_with(&format!("{temp}/xpython_"))
     }

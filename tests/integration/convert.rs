@@ -9,7 +9,7 @@ use std::process::Command;
 use pstat::export::{self, TimeUnit};
 use pstat::{FunctionId, Profile};
 
-use crate::support::{fixtures, json_file, read_fixture, relative, run};
+use crate::support::{converted, fixtures, json_file, read_fixture, relative, run};
 
 /// Every non-empty fixture dump.
 fn stats_fixtures() -> Vec<PathBuf> {
@@ -398,19 +398,8 @@ fn folded_snapshot() {
 #[test]
 fn speedscope_and_svg_snapshots() {
     for format in ["speedscope", "svg"] {
-        let output = run(
-            &fixtures(),
-            [
-                "convert",
-                "stats/py313/cprofile.stats",
-                "-o",
-                "-",
-                "--format",
-                format,
-            ],
-        );
-        assert!(output.success(), "{format}: {}", output.stderr());
-        insta::assert_snapshot!(format!("{format}_py313_cprofile"), output.stdout());
+        let output = converted(&fixtures(), "stats/py313/cprofile.stats", format);
+        insta::assert_snapshot!(format!("{format}_py313_cprofile"), output);
     }
 }
 

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{json_file, lprof_dir, lprof_fixtures, run, temp_file};
+use crate::support::{converted, json_file, lprof_dir, lprof_fixtures, run, temp_file};
 
 #[test]
 fn every_expected_output_matches() {
@@ -304,18 +304,7 @@ fn other_convert_formats_are_refused() {
 #[test]
 fn line_export_snapshots() {
     for format in ["json", "callgrind"] {
-        let output = run(
-            &lprof_dir(),
-            [
-                "convert",
-                "py312-lp5.1.0/demo.lprof",
-                "-o",
-                "-",
-                "--format",
-                format,
-            ],
-        );
-        assert!(output.success(), "{format}: {}", output.stderr());
-        insta::assert_snapshot!(format!("{format}_py312_lp5_1_0_demo"), output.stdout());
+        let output = converted(&lprof_dir(), "py312-lp5.1.0/demo.lprof", format);
+        insta::assert_snapshot!(format!("{format}_py312_lp5_1_0_demo"), output);
     }
 }

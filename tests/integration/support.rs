@@ -100,6 +100,14 @@ where
     pstat(cwd).args(args).output().expect("run pstat").into()
 }
 
+/// The standard output of `pstat convert INPUT -o - --format FORMAT` run in `cwd`, which must
+/// succeed.
+pub fn converted(cwd: &Path, input: &str, format: &str) -> String {
+    let output = run(cwd, ["convert", input, "-o", "-", "--format", format]);
+    assert!(output.success(), "{input} as {format}: {}", output.stderr());
+    output.stdout().into_owned()
+}
+
 /// What a finished run of pstat left: its exit code and its output.
 pub struct Run(Output);
 

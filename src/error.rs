@@ -12,6 +12,8 @@ use crate::read::{InputFormat, pickle};
 pub struct Error {
     kind: ErrorKind,
     offset: Option<u64>,
+    /// For text inputs: the 1-based line where the problem was found.
+    line: Option<u64>,
 }
 
 /// What went wrong.
@@ -44,6 +46,31 @@ pub enum ErrorKind {
     },
     /// Reading the input failed.
     Io(std::io::Error),
+    /// The input is of the right format but breaks its syntax or its rules (a folded-stack line
+    /// without a count, a speedscope frame index out of range, …).
+    Invalid {
+        /// The format being read, such as `folded stacks`.
+        format: &'static str,
+        /// What the reader expected at this point.
+        expected: &'static str,
+        /// What it found instead (quoted and shortened when it is input text).
+        found: String,
+    },
+    /// The input is well formed but goes past a limit that keeps memory and time bounded.
+    TooLarge {
+        /// What is too large, such as `a folded-stack line`.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// Profiles of different kinds cannot be merged (calls and seconds with samples, samples in
+    /// seconds with samples without a time, stacks with edges).
+    Incompatible {
+        /// The kind of the profiles merged so far.
+        first: &'static str,
+        /// The kind of the one being added.
+        other: &'static str,
+    },
     /// The output format cannot hold this kind of profile (`pstat::export::write`).
     UnsupportedOutput {
         /// The format asked for.
@@ -55,7 +82,39 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, offset: Option<u64>) -> Error {
-        Error { kind, offset }
+        Error {
+            kind,
+            offset,
+            line: None,
+        }
+    }
+
+    /// An error in a text or JSON input at `offset`, on `line` (1-based) when it is known.
+    pub(crate) fn invalid(
+        format: &'static str,
+        offset: u64,
+        line: Option<u64>,
+        expected: &'static str,
+        found: impl Into<String>,
+    ) -> Error {
+        Error {
+            kind: ErrorKind::Invalid {
+                format,
+                expected,
+                found: found.into(),
+            },
+            offset: Some(offset),
+            line,
+        }
+    }
+
+    /// A limit exceeded at `offset`, on `line` when it is known.
+    pub(crate) fn too_large(what: &'static str, limit: u64, offset: u64, line: Option<u64>) -> Error {
+        Error {
+            kind: ErrorKind::TooLarge { what, limit },
+            offset: Some(offset),
+            line,
+        }
     }
 
     pub(crate) fn wrong_format(expected: InputFormat, found: InputFormat) -> Error {
@@ -80,6 +139,11 @@ impl Error {
     /// The byte offset in the input where the problem was found, if it is about the data.
     pub fn offset(&self) -> Option<u64> {
         self.offset
+    }
+
+    /// The 1-based line of a text input where the problem was found, if known.
+    pub fn line(&self) -> Option<u64> {
+        self.line
     }
 }
 
@@ -115,6 +179,17 @@ impl fmt::Display for ErrorKind {
                 }
                 write!(f, ": this looks like {}", found.description())
             }
+            ErrorKind::Invalid {
+                format,
+                expected,
+                found,
+            } => write!(f, "not valid {format}: expected {expected}, found {found}"),
+            ErrorKind::TooLarge { what, limit } => {
+                write!(f, "{what} is larger than the limit of {limit}")
+            }
+            ErrorKind::Incompatible { first, other } => {
+                write!(f, "cannot merge {other} into {first}")
+            }
             ErrorKind::Io(e) => write!(f, "{e}"),
             ErrorKind::UnsupportedOutput { format, input } => {
                 write!(f, "{input} cannot be written as {format}")
@@ -126,10 +201,12 @@ impl fmt::Display for ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.kind)?;
-        if let Some(offset) = self.offset {
-            write!(f, " (at byte {offset})")?;
+        match (self.line, self.offset) {
+            (Some(line), Some(offset)) => write!(f, " (line {line}, byte {offset})"),
+            (Some(line), None) => write!(f, " (line {line})"),
+            (None, Some(offset)) => write!(f, " (at byte {offset})"),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 }
 

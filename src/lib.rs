@@ -80,7 +80,8 @@ pub use marshal::ErrorKind as MarshalErrorKind;
 // per-string and per-edge figures in arrays, as the built-in ones do.
 pub use model::{
     CallStats, Combiner, EdgeId, FunctionId, FunctionStats, LineFunction, LineProfile, LineTiming,
-    Profile, RecursionGroup, RecursionGroups, SourceFile, StringId, Totals,
+    Measure, Profile, RecursionGroup, RecursionGroups, Sample, SourceFile, StackId, Stacks,
+    StringId, Thread, ThreadId, Totals,
 };
 pub use query::{
     ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,

@@ -541,14 +541,16 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
             for i in order {
                 let result = read(&files[i]);
                 let failed = result.is_err();
-                if sender.send(result).is_err() || failed {
+                if sender.send((i, result)).is_err() || failed {
                     break;
                 }
             }
         });
         let mut combiner = Combiner::default();
-        for profile in receiver {
-            combiner.add(&profile?);
+        for (i, profile) in receiver {
+            combiner
+                .add(&profile?)
+                .with_context(|| format!("merging {}", files[i].display()))?;
         }
         Ok(combiner.finish())
     })

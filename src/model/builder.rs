@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 
 use super::intern::Interner;
 use super::keytable::KeyTable;
-use super::{CallStats, FunctionId, FunctionKey, FunctionStats, Profile, SourceFile, Totals};
+use super::{
+    CallStats, FunctionId, FunctionKey, FunctionStats, Measure, Profile, SourceFile, Totals,
+};
 
 /// The key pstats uses to mark a top-level function; only crafted files carry it.
 pub(crate) const TOP_LEVEL_MARK: (&str, i64, &str) = ("jprofile", 0, "profiler");
@@ -23,6 +25,14 @@ pub(crate) enum Merge {
 /// A distinct function key seen while building, numbered in order of first sight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct KeyId(pub(super) u32);
+
+impl KeyId {
+    /// The id as an index: ids are dense from 0 in order of first sight.
+    #[inline]
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 const NONE: u32 = u32::MAX;
 
@@ -82,6 +92,11 @@ impl Builder {
             self.seen.push((0, 0));
         }
         id
+    }
+
+    /// How many distinct keys have been seen: key ids run from 0 to this.
+    pub(crate) fn key_count(&self) -> usize {
+        self.keys.len()
     }
 
     /// The key an id stands for.
@@ -297,7 +312,8 @@ impl Builder {
 
     /// Lays the entries out as a profile without top-level functions, and says which function
     /// id each key got (NONE for keys that no entry or caller uses).
-    fn into_profile(mut self, totals: Totals, files: Vec<SourceFile>) -> (Profile, Vec<u32>) {
+    pub(super) fn into_profile(
+        mut self, totals: Totals, files: Vec<SourceFile>) -> (Profile, Vec<u32>) {
         let listed = self.entries.len();
         // Not needed from here on; free it before the profile's arrays are allocated.
         drop(std::mem::take(&mut self.key_ids));
@@ -353,6 +369,8 @@ impl Builder {
             totals,
             files,
             top_level: Vec::new(),
+            measure: Measure::Calls,
+            stacks: None,
         };
         (profile, id_of)
     }

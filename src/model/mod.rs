@@ -15,6 +15,7 @@ mod intern;
 mod keytable;
 mod lines;
 mod profile;
+mod stacks;
 mod transform;
 
 pub(crate) use builder::{Builder, KeyId, Merge, TOP_LEVEL_MARK};
@@ -22,6 +23,8 @@ pub use graph::{RecursionGroup, RecursionGroups};
 pub(crate) use intern::Sym;
 pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use profile::Profile;
+pub(crate) use stacks::{Node, SampleBuilder};
+pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
 pub use transform::Combiner;
 
 use std::time::SystemTime;

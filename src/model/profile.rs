@@ -2,12 +2,13 @@
 //! function, the totals and the inputs.
 
 use std::cmp::Ordering;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::graph::CalleeIndex;
 use super::intern::{Interner, Sym};
 use super::{
-    CallStats, EdgeId, FunctionId, FunctionKey, FunctionStats, SourceFile, StringId, Totals,
+    CallStats, EdgeId, FunctionId, FunctionKey, FunctionStats, Measure, SourceFile, Stacks,
+    StringId, Totals,
 };
 
 /// A loaded profile.
@@ -35,6 +36,9 @@ pub struct Profile {
     pub(super) totals: Totals,
     pub(super) files: Vec<SourceFile>,
     pub(super) top_level: Vec<FunctionId>,
+    pub(super) measure: Measure,
+    /// The real stacks, for sampled inputs that have them.
+    pub(super) stacks: Option<Arc<Stacks>>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -44,6 +48,8 @@ impl std::fmt::Debug for Profile {
             .field("edges", &self.edges.len())
             .field("totals", &self.totals)
             .field("files", &self.files)
+            .field("measure", &self.measure)
+            .field("stacks", &self.stacks.as_ref().map(|s| s.samples().len()))
             .finish()
     }
 }

@@ -4,7 +4,11 @@
 use std::sync::OnceLock;
 
 use super::intern::Sym;
-use super::{Builder, FunctionId, FunctionKey, KeyId, Merge, Profile, SourceFile, Totals};
+use super::{
+    Builder, FunctionId, FunctionKey, KeyId, Measure, Merge, Profile, SampleBuilder, SourceFile,
+    Totals,
+};
+use crate::error::{Error, ErrorKind};
 
 impl Profile {
     /// The profile without its edges (and without the functions only they named).
@@ -20,18 +24,27 @@ impl Profile {
     /// then collide are added together (the first one's position is kept). Within one
     /// function's callers, colliding callers are not added: the last one wins, as in pstats.
     /// Totals are kept as they were.
+    ///
+    /// A profile with stacks is rebuilt from them instead, so its figures stay exact: a
+    /// function's inclusive samples count each sample once even when two functions that merge
+    /// were both on its stack, and the totals are recomputed.
     pub fn strip_dirs(&self) -> Profile {
+        if let Some(profile) = self.restack(|file, line, name| {
+            (strip_dir(file).to_string(), line, name.to_string())
+        }) {
+            return profile;
+        }
         let mut builder = Builder::default();
-        let key_of = rekey(&mut builder, self, |file| {
-            file.rsplit('/').next().unwrap_or(file)
-        });
+        let key_of = rekey(&mut builder, self, strip_dir);
         builder.add_profile(self, &key_of, |_| true, Merge::Add);
         let top_level = self.top_level.iter().map(|id| key_of[id.index()]).collect();
         builder.finish_carrying(self.totals, top_level, self.files.clone())
     }
 
     /// A new profile with only the functions `keep` accepts (listed ones with their figures)
-    /// and the edges between them; totals are recomputed from what is kept.
+    /// and the edges between them; totals are recomputed from what is kept. The result has no
+    /// stacks: the figures kept are those of the whole profile, which no subset of its stacks
+    /// would give.
     pub fn retain(&self, keep: impl Fn(FunctionId) -> bool) -> Profile {
         let mut builder = Builder::default();
         let key_of = rekey(&mut builder, self, |file| file);
@@ -41,27 +54,43 @@ impl Profile {
         builder.add_profile(self, &key_of, |id| kept[id.index()], Merge::Replace);
         let mut profile = builder.finish();
         profile.files = self.files.clone();
+        profile.measure = self.measure;
         profile
     }
 
     /// pstats' `Stats(a, b, c, …)`: the first profile, then the others added in *reverse*
     /// order (so files and new functions come as a, c, b), with `add_func_stats`/`add_callers`
-    /// semantics and totals summed in that order.
-    pub fn combine(profiles: Vec<Profile>) -> Profile {
+    /// semantics and totals summed in that order. Profiles with stacks are combined by adding
+    /// their samples (see [`Combiner::add`]); profiles of different kinds are refused.
+    pub fn combine(profiles: Vec<Profile>) -> Result<Profile, Error> {
         let mut profiles = profiles.into_iter();
         let Some(first) = profiles.next() else {
-            return Builder::default().finish();
+            return Ok(Builder::default().finish());
         };
         let mut rest: Vec<Profile> = profiles.collect();
         if rest.is_empty() {
-            return first;
+            return Ok(first);
         }
         rest.reverse();
         let mut combiner = Combiner::default();
         for profile in std::iter::once(first).chain(rest) {
-            combiner.add(&profile);
+            combiner.add(&profile)?;
         }
-        combiner.finish()
+        Ok(combiner.finish())
+    }
+}
+
+/// pstats' `func_strip_path` on a file name.
+fn strip_dir(file: &str) -> &str {
+    file.rsplit('/').next().unwrap_or(file)
+}
+
+/// What a profile is, for deciding whether two can be merged.
+fn kind(profile: &Profile) -> &'static str {
+    match (profile.measure, profile.stacks.is_some()) {
+        (Measure::Samples { timed: true }, true) => "a sampled profile with stacks and times",
+        (Measure::Samples { timed: false }, true) => "a sampled profile with stacks, without times",
+        (measure, _) => measure.description(),
     }
 }
 
@@ -81,6 +110,10 @@ fn rekey(builder: &mut Builder, profile: &Profile, file: impl Fn(&str) -> &str) 
 #[derive(Default)]
 pub struct Combiner {
     builder: Builder,
+    /// For profiles with stacks: their samples, added up.
+    samples: Option<SampleBuilder>,
+    kind: Option<&'static str>,
+    measure: Measure,
     totals: Totals,
     files: Vec<SourceFile>,
     top_level: Vec<KeyId>,
@@ -95,8 +128,33 @@ impl Combiner {
     }
 
     /// Adds one profile: its figures to those of the functions already present, its callers
-    /// merged with `add_callers`, its totals and files after those already added.
-    pub fn add(&mut self, profile: &Profile) {
+    /// merged with `add_callers`, its totals and files after those already added. A profile
+    /// with stacks has its samples added to those already there instead, and the figures are
+    /// derived from all of them at the end.
+    ///
+    /// Profiles of different kinds (see [`crate::Measure`]; with stacks or without) cannot be
+    /// merged: the figures would mean different things. The error says which kinds met.
+    pub fn add(&mut self, profile: &Profile) -> Result<(), Error> {
+        let kind = kind(profile);
+        match self.kind {
+            Some(first) if first != kind => {
+                return Err(Error::new(
+                    ErrorKind::Incompatible { first, other: kind },
+                    None,
+                ));
+            }
+            _ => self.kind = Some(kind),
+        }
+        self.measure = profile.measure;
+        if let (Some(stacks), Measure::Samples { timed }) = (profile.stacks(), profile.measure) {
+            let samples = self.samples.get_or_insert_with(|| SampleBuilder::new(timed));
+            let keys = samples.keys_mut();
+            let key_of = rekey(keys, profile, |file| file);
+            samples.add_stacks(stacks, &key_of);
+            self.files.extend(profile.files.iter().cloned());
+            self.count += 1;
+            return Ok(());
+        }
         let builder = &mut self.builder;
         // Each of the profile's strings is interned once here, not once per key using it.
         let sym_of: Vec<Sym> = profile
@@ -131,12 +189,19 @@ impl Combiner {
             }
         }
         self.count += 1;
+        Ok(())
     }
 
     /// The combined profile.
     pub fn finish(self) -> Profile {
-        self.builder
-            .finish_carrying(self.totals, self.top_level, self.files)
+        if let Some(samples) = self.samples {
+            return samples.finish(false, self.files);
+        }
+        let mut profile = self
+            .builder
+            .finish_carrying(self.totals, self.top_level, self.files);
+        profile.measure = self.measure;
+        profile
     }
 }
 
@@ -225,7 +290,7 @@ mod tests {
             });
             p
         };
-        let p = Profile::combine(vec![mk("a", 0.5), mk("b", 0.25), mk("c", 0.125)]);
+        let p = Profile::combine(vec![mk("a", 0.5), mk("b", 0.25), mk("c", 0.125)]).unwrap();
         let names: Vec<_> = p.functions().map(|id| p.name(id).to_string()).collect();
         assert_eq!(names, ["a", "shared", "c", "b"]);
         let files: Vec<_> = p.files().iter().map(|f| f.path.as_str()).collect();
@@ -241,7 +306,7 @@ mod tests {
         assert_eq!(Combiner::pstats_order(4), [0, 3, 2, 1]);
         let mut combiner = Combiner::default();
         for _ in 0..100 {
-            combiner.add(&sample());
+            combiner.add(&sample()).unwrap();
         }
         let garbage = combiner.builder.caller_slots();
         let p = combiner.finish();

@@ -425,7 +425,7 @@ fn merge_command_writes_the_combined_profile() {
     let profiles = inputs.iter().map(|p| read_fixture(p)).collect();
     let mut expected = Vec::new();
     export::stats::write(
-        &Profile::combine(profiles),
+        &Profile::combine(profiles).expect("one kind"),
         &export::stats::Options::default(),
         &mut expected,
     )

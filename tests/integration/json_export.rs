@@ -231,7 +231,8 @@ fn combined_profiles_list_every_input_in_pstats_order() {
         read("cprofile.stats"),
         read("cprofile_cli.stats"),
         read("profile_api.stats"),
-    ]);
+    ])
+    .expect("one kind");
     let doc = export(&profile, false);
     assert_valid(&validator(), &doc, "combined");
     check_against_profile(&profile, &doc, "combined");

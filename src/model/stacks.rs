@@ -1,0 +1,606 @@
+//! Real stacks, as sampling profilers record them: a table of stacks (a prefix tree of frames)
+//! and the samples taken in each, per thread. A profile read from such an input keeps them
+//! ([`Profile::stacks`]), and its function figures and caller→callee edges are derived from
+//! them (docs/sampled-formats.md, "One mapping for all four"):
+//!
+//! * a function's `primitive_calls` counts the samples in which it is the leaf, `tottime` is
+//!   their time;
+//! * its `calls` counts the samples in which it appears anywhere on the stack, once per sample
+//!   however often it recurses, and `cumtime` is their time;
+//! * an edge caller→callee exists where the two are adjacent frames. Its `calls` counts every
+//!   adjacency (a recursive pair twice in a stack counts twice, as Python 3.15's
+//!   `PstatsCollector` counts), `primitive_calls` the samples containing it at least once,
+//!   `tottime` the time of the samples where the callee is the leaf right under this caller,
+//!   and `cumtime` the time of the samples containing the edge (once per sample).
+
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+
+use super::builder::{Builder, KeyId, Merge};
+use super::{CallStats, FunctionId, FunctionStats, Profile, SourceFile, Totals};
+
+/// What a profile's figures count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Measure {
+    /// Calls and seconds, as cProfile and the `profile` module measure them.
+    #[default]
+    Calls,
+    /// Samples: `calls` and `primitive_calls` count samples (on the stack, as the leaf).
+    Samples {
+        /// Whether `tottime` and `cumtime` are seconds. They are when the input says how long a
+        /// sample is (speedscope weights, Python 3.15's dumps, a rate given by the user);
+        /// otherwise they hold the sample counts again.
+        timed: bool,
+    },
+}
+
+impl Measure {
+    /// Whether the figures are samples.
+    pub fn is_sampled(self) -> bool {
+        matches!(self, Measure::Samples { .. })
+    }
+
+    /// The kind in words, for messages: `calls and seconds`, `samples with times`, …
+    pub fn description(self) -> &'static str {
+        match self {
+            Measure::Calls => "a profile of calls and seconds",
+            Measure::Samples { timed: true } => "a sampled profile with times",
+            Measure::Samples { timed: false } => "a sampled profile without times",
+        }
+    }
+}
+
+/// Identifies one stack within one profile's [`Stacks`]: a frame and the stack it was called
+/// from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackId(pub(crate) u32);
+
+impl StackId {
+    /// The id as an index: stack ids are dense from 0 to [`Stacks::stack_count`], and a stack's
+    /// parent always has a smaller id.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Identifies one thread within one profile's [`Stacks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ThreadId(pub(crate) u32);
+
+impl ThreadId {
+    /// The id as an index into [`Stacks::threads`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A thread the samples were taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    /// The thread's id as the input spells it (an OS thread id for py-spy and Python 3.15, the
+    /// profile's name for speedscope).
+    pub id: String,
+    /// Its name, when the input gives one.
+    pub name: Option<String>,
+}
+
+impl Thread {
+    /// The frame text py-spy writes for the thread: `thread (ID)` or `thread (ID): NAME`.
+    pub fn frame_name(&self) -> String {
+        match &self.name {
+            Some(name) => format!("thread ({}): {name}", self.id),
+            None => format!("thread ({})", self.id),
+        }
+    }
+}
+
+/// Samples taken in one stack and thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// The stack.
+    pub stack: StackId,
+    /// The thread, when the input says.
+    pub thread: Option<ThreadId>,
+    /// How many samples.
+    pub count: u64,
+    /// Their time: seconds when the profile is timed ([`Measure::Samples`]), else the count.
+    pub time: f64,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The stacks and samples of a sampled profile (see the module docs).
+#[derive(Debug, Clone, Default)]
+pub struct Stacks {
+    /// Per stack: its parent stack (or NONE for a root frame) and its frame.
+    nodes: Vec<(u32, FunctionId)>,
+    samples: Vec<Sample>,
+    threads: Vec<Thread>,
+    without_frames: u64,
+}
+
+impl Stacks {
+    /// Every (stack, thread) that was sampled, with its count and time, in the input's order of
+    /// first appearance. A stack appears once per thread.
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
+    /// How many stacks there are: stack ids run from 0 to this. Every prefix of a sampled
+    /// stack is a stack too.
+    pub fn stack_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The innermost frame of a stack.
+    pub fn frame(&self, stack: StackId) -> FunctionId {
+        self.nodes[stack.index()].1
+    }
+
+    /// The stack `stack` was called from, or `None` for a root frame.
+    pub fn parent(&self, stack: StackId) -> Option<StackId> {
+        let parent = self.nodes[stack.index()].0;
+        (parent != NONE).then_some(StackId(parent))
+    }
+
+    /// The frames of a stack, innermost (the leaf) first.
+    pub fn frames(&self, stack: StackId) -> impl Iterator<Item = FunctionId> + '_ {
+        let mut at = stack.0;
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let (parent, function) = self.nodes[at as usize];
+            at = parent;
+            Some(function)
+        })
+    }
+
+    /// Puts the frames of a stack into `out`, root first (the order of folded stacks).
+    pub fn frames_root_first(&self, stack: StackId, out: &mut Vec<FunctionId>) {
+        out.clear();
+        out.extend(self.frames(stack));
+        out.reverse();
+    }
+
+    /// The threads, in order of first appearance.
+    pub fn threads(&self) -> &[Thread] {
+        &self.threads
+    }
+
+    /// Samples the input holds with no frame at all (py-spy writes them for threads caught
+    /// outside Python code); they are in no stack and no function's figures.
+    pub fn samples_without_frames(&self) -> u64 {
+        self.without_frames
+    }
+}
+
+/// Collects stacks and samples while an input is read, then derives the profile's figures
+/// from them ([`SampleBuilder::finish`]).
+pub(crate) struct SampleBuilder {
+    keys: Builder,
+    /// Per node: (parent node or NONE, key).
+    nodes: Vec<(u32, KeyId)>,
+    node_of: HashMap<(u32, KeyId), u32>,
+    samples: Vec<(u32, u32, u64, f64)>,
+    sample_of: HashMap<(u32, u32), u32>,
+    threads: Vec<Thread>,
+    thread_of: HashMap<String, u32>,
+    without_frames: u64,
+    timed: bool,
+}
+
+/// A node of the stack being built: `None` before its first frame.
+pub(crate) type Node = Option<u32>;
+
+impl SampleBuilder {
+    /// A builder for samples whose times are seconds (`timed`) or counts.
+    pub(crate) fn new(timed: bool) -> SampleBuilder {
+        SampleBuilder {
+            keys: Builder::default(),
+            nodes: Vec::new(),
+            node_of: HashMap::new(),
+            samples: Vec::new(),
+            sample_of: HashMap::new(),
+            threads: Vec::new(),
+            thread_of: HashMap::new(),
+            without_frames: 0,
+            timed,
+        }
+    }
+
+    /// The id of the function key (file, line, name).
+    pub(crate) fn key(&mut self, file: &str, line: i64, name: &str) -> KeyId {
+        self.keys.key(file, line, name)
+    }
+
+    /// The thread with this id; a name given now replaces none given before (py-spy names a
+    /// thread on some of its lines only).
+    pub(crate) fn thread(&mut self, id: &str, name: Option<&str>) -> ThreadId {
+        let index = match self.thread_of.get(id) {
+            Some(&index) => index,
+            None => {
+                let index = self.threads.len() as u32;
+                self.threads.push(Thread {
+                    id: id.to_string(),
+                    name: None,
+                });
+                self.thread_of.insert(id.to_string(), index);
+                index
+            }
+        };
+        let thread = &mut self.threads[index as usize];
+        if thread.name.is_none() {
+            thread.name = name.filter(|n| !n.is_empty()).map(str::to_string);
+        }
+        ThreadId(index)
+    }
+
+    /// The stack `parent` + `key`.
+    #[inline]
+    pub(crate) fn push(&mut self, parent: Node, key: KeyId) -> u32 {
+        let parent = parent.unwrap_or(NONE);
+        let next = self.nodes.len() as u32;
+        let node = *self.node_of.entry((parent, key)).or_insert(next);
+        if node == next {
+            self.nodes.push((parent, key));
+        }
+        node
+    }
+
+    /// Adds `count` samples of time `time` in stack `leaf` (`None`: a sample with no frame).
+    pub(crate) fn add(&mut self, leaf: Node, thread: Option<ThreadId>, count: u64, time: f64) {
+        let Some(leaf) = leaf else {
+            self.without_frames = self.without_frames.saturating_add(count);
+            return;
+        };
+        let thread = thread.map_or(NONE, |t| t.0);
+        let next = self.samples.len() as u32;
+        let at = *self.sample_of.entry((leaf, thread)).or_insert(next);
+        if at == next {
+            self.samples.push((leaf, thread, count, time));
+        } else {
+            let sample = &mut self.samples[at as usize];
+            sample.2 = sample.2.saturating_add(count);
+            sample.3 += time;
+        }
+    }
+
+    /// Adds every sample of `profile`'s stacks, each function renamed to `key_of[function]`.
+    pub(crate) fn add_stacks(&mut self, stacks: &Stacks, key_of: &[KeyId]) {
+        let thread_of: Vec<ThreadId> = stacks
+            .threads
+            .iter()
+            .map(|t| self.thread(&t.id, t.name.as_deref()))
+            .collect();
+        // Parents come before their children, so one pass maps every node.
+        let mut node_of = Vec::with_capacity(stacks.nodes.len());
+        for &(parent, function) in &stacks.nodes {
+            let parent = (parent != NONE).then(|| node_of[parent as usize]);
+            node_of.push(self.push(parent, key_of[function.index()]));
+        }
+        for sample in &stacks.samples {
+            let thread = sample.thread.map(|t| thread_of[t.index()]);
+            let leaf = node_of[sample.stack.index()];
+            self.add(Some(leaf), thread, sample.count, sample.time);
+        }
+        self.without_frames = self.without_frames.saturating_add(stacks.without_frames);
+    }
+
+    /// The keys seen so far, for a transform that renames a profile's functions into them.
+    pub(crate) fn keys_mut(&mut self) -> &mut Builder {
+        &mut self.keys
+    }
+
+    /// Derives every function's figures and every edge's from the samples (see the module
+    /// docs) and builds the profile. With `thread_frames`, each stack gets its thread as a root
+    /// frame (`thread (ID): NAME`, file `~`, line 0), as py-spy's `--threads` writes it.
+    pub(crate) fn finish(mut self, thread_frames: bool, files: Vec<SourceFile>) -> Profile {
+        if thread_frames {
+            self.add_thread_frames();
+        }
+        let keys = self.keys.key_count();
+        let mut figures = vec![FunctionStats::default(); keys];
+        let mut first_seen: Vec<KeyId> = Vec::new();
+        let mut stamp = vec![u32::MAX; keys];
+        // Edges as (caller, callee) in order of first appearance, with their figures.
+        let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
+        let mut edges: Vec<(KeyId, KeyId, EdgeFigures)> = Vec::new();
+        let mut edge_stamp: Vec<u32> = Vec::new();
+        let mut frames: Vec<KeyId> = Vec::new();
+        let mut totals = Totals::default();
+        for (i, &(leaf, _, count, time)) in self.samples.iter().enumerate() {
+            let i = i as u32;
+            let count = count.min(i64::MAX as u64) as i64;
+            frames.clear();
+            let mut at = leaf;
+            while at != NONE {
+                let (parent, key) = self.nodes[at as usize];
+                frames.push(key);
+                at = parent;
+            }
+            // frames[0] is the leaf.
+            let leaf_key = frames[0];
+            let f = &mut figures[leaf_key.index()];
+            f.primitive_calls = f.primitive_calls.saturating_add(count);
+            f.tottime += time;
+            totals.primitive_calls = totals.primitive_calls.saturating_add(count);
+            totals.tottime += time;
+            for (depth, &key) in frames.iter().enumerate().rev() {
+                if stamp[key.index()] == NONE {
+                    first_seen.push(key);
+                }
+                if stamp[key.index()] != i {
+                    stamp[key.index()] = i;
+                    let f = &mut figures[key.index()];
+                    f.calls = f.calls.saturating_add(count);
+                    f.cumtime += time;
+                    totals.calls = totals.calls.saturating_add(count);
+                }
+                let Some(&callee) = depth.checked_sub(1).and_then(|d| frames.get(d)) else {
+                    continue;
+                };
+                let next = edges.len() as u32;
+                let edge = *edge_of.entry((key, callee)).or_insert(next);
+                if edge == next {
+                    edges.push((key, callee, EdgeFigures::default()));
+                    edge_stamp.push(NONE);
+                }
+                let figures = &mut edges[edge as usize].2;
+                figures.calls = figures.calls.saturating_add(count);
+                if depth == 1 {
+                    figures.tottime += time;
+                }
+                if edge_stamp[edge as usize] != i {
+                    edge_stamp[edge as usize] = i;
+                    figures.primitive_calls = figures.primitive_calls.saturating_add(count);
+                    figures.cumtime += time;
+                }
+            }
+        }
+        // Callers grouped by callee, each group in order of first appearance.
+        let mut callers_of: Vec<Vec<u32>> = vec![Vec::new(); keys];
+        for (i, (_, callee, _)) in edges.iter().enumerate() {
+            callers_of[callee.index()].push(i as u32);
+        }
+        for &key in &first_seen {
+            let callers = callers_of[key.index()].iter().map(|&e| {
+                let (caller, _, f) = edges[e as usize];
+                (
+                    caller,
+                    CallStats::Timed {
+                        calls: f.calls,
+                        primitive_calls: f.primitive_calls,
+                        tottime: f.tottime,
+                        cumtime: f.cumtime,
+                    },
+                )
+            });
+            self.keys
+                .add_entry(key, figures[key.index()], callers, Merge::Replace);
+        }
+        let threads = std::mem::take(&mut self.threads);
+        let (mut profile, id_of) = self.keys.into_profile(totals, files);
+        let stacks = Stacks {
+            nodes: self
+                .nodes
+                .iter()
+                .map(|&(parent, key)| (parent, FunctionId(id_of[key.index()])))
+                .collect(),
+            samples: self
+                .samples
+                .iter()
+                .map(|&(leaf, thread, count, time)| Sample {
+                    stack: StackId(leaf),
+                    thread: (thread != NONE).then_some(ThreadId(thread)),
+                    count,
+                    time,
+                })
+                .collect(),
+            threads,
+            without_frames: self.without_frames,
+        };
+        profile.measure = Measure::Samples { timed: self.timed };
+        profile.stacks = Some(Arc::new(stacks));
+        profile
+    }
+
+    /// Rebuilds the stack table with each sample's thread as its root frame.
+    fn add_thread_frames(&mut self) {
+        let thread_keys: Vec<KeyId> = (0..self.threads.len())
+            .map(|t| {
+                let name = self.threads[t].frame_name();
+                self.keys.key("~", 0, &name)
+            })
+            .collect();
+        let old = std::mem::take(&mut self.nodes);
+        self.node_of.clear();
+        let samples = std::mem::take(&mut self.samples);
+        self.sample_of.clear();
+        let mut copied: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut path = Vec::new();
+        for (leaf, thread, count, time) in samples {
+            path.clear();
+            let mut at = leaf;
+            while at != NONE {
+                path.push(at);
+                at = old[at as usize].0;
+            }
+            let mut node: Node = (thread != NONE).then(|| self.push(None, thread_keys[thread as usize]));
+            for &old_node in path.iter().rev() {
+                node = Some(match copied.get(&(thread, old_node)) {
+                    Some(&n) => n,
+                    None => {
+                        let n = self.push(node, old[old_node as usize].1);
+                        copied.insert((thread, old_node), n);
+                        n
+                    }
+                });
+            }
+            let thread = (thread != NONE).then_some(ThreadId(thread));
+            self.add(node, thread, count, time);
+        }
+    }
+}
+
+/// An edge's figures while they are summed.
+#[derive(Default, Clone, Copy)]
+struct EdgeFigures {
+    calls: i64,
+    primitive_calls: i64,
+    tottime: f64,
+    cumtime: f64,
+}
+
+impl Profile {
+    /// What the figures count: calls and seconds, or samples.
+    pub fn measure(&self) -> Measure {
+        self.measure
+    }
+
+    /// The real stacks, when the input has them (sampling profilers; see [`Stacks`]). cProfile
+    /// data has none: its flame graphs are estimated from call edges
+    /// ([`crate::query::stacks`]).
+    pub fn stacks(&self) -> Option<&Stacks> {
+        self.stacks.as_deref()
+    }
+
+    /// The profile rebuilt from its stacks with each function renamed by `rename` (which gives
+    /// the key's file, line and name): functions that get one key are merged, with figures
+    /// derived anew from the stacks, so they stay exact. `None` for a profile without stacks.
+    pub(crate) fn restack(
+        &self,
+        rename: impl Fn(&str, i64, &str) -> (String, i64, String),
+    ) -> Option<Profile> {
+        let stacks = self.stacks()?;
+        let Measure::Samples { timed } = self.measure else {
+            return None;
+        };
+        let mut builder = SampleBuilder::new(timed);
+        let key_of: Vec<KeyId> = self
+            .all_functions()
+            .map(|id| {
+                let (file, line, name) = rename(self.file(id), self.line(id), self.name(id));
+                builder.key(&file, line, &name)
+            })
+            .collect();
+        builder.add_stacks(stacks, &key_of);
+        Some(builder.finish(false, self.files.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a profile from folded-style stacks of names (root first) with counts.
+    fn profile(stacks: &[(&[&str], u64)]) -> Profile {
+        let mut b = SampleBuilder::new(false);
+        for (frames, count) in stacks {
+            let mut node = None;
+            for name in *frames {
+                let key = b.key("m.py", 1, name);
+                node = Some(b.push(node, key));
+            }
+            b.add(node, None, *count, *count as f64);
+        }
+        b.finish(false, Vec::new())
+    }
+
+    fn id(p: &Profile, name: &str) -> FunctionId {
+        p.functions().find(|&f| p.name(f) == name).unwrap()
+    }
+
+    #[test]
+    fn figures_derive_from_stacks() {
+        let p = profile(&[(&["main", "f", "g"], 3), (&["main", "f"], 2), (&["main", "g"], 1)]);
+        let (main, f, g) = (id(&p, "main"), id(&p, "f"), id(&p, "g"));
+        let s = |id| {
+            let s = p.stats(id);
+            (s.primitive_calls, s.calls)
+        };
+        assert_eq!(s(main), (0, 6));
+        assert_eq!(s(f), (2, 5));
+        assert_eq!(s(g), (4, 4));
+        assert_eq!(p.totals().primitive_calls, 6);
+        let callers: Vec<_> = p.callers(g).map(|(c, s)| (c, s)).collect();
+        assert_eq!(callers.len(), 2);
+        assert_eq!(
+            callers[0],
+            (
+                f,
+                CallStats::Timed {
+                    calls: 3,
+                    primitive_calls: 3,
+                    tottime: 3.0,
+                    cumtime: 3.0
+                }
+            )
+        );
+        assert_eq!(p.measure(), Measure::Samples { timed: false });
+        assert_eq!(p.stacks().unwrap().samples().len(), 3);
+    }
+
+    #[test]
+    fn recursion_counts_once_per_sample_and_every_adjacency_on_edges() {
+        let p = profile(&[(&["main", "fib", "fib", "fib"], 4)]);
+        let fib = id(&p, "fib");
+        assert_eq!(p.stats(fib).calls, 4);
+        assert_eq!(p.stats(fib).primitive_calls, 4);
+        let to_self = p.callers(fib).find(|(c, _)| *c == fib).unwrap().1;
+        assert_eq!(
+            to_self,
+            CallStats::Timed {
+                calls: 8,
+                primitive_calls: 4,
+                tottime: 4.0,
+                cumtime: 4.0
+            }
+        );
+    }
+
+    #[test]
+    fn equal_stacks_merge_and_prefixes_are_shared() {
+        let p = profile(&[(&["a", "b"], 1), (&["a", "b"], 2), (&["a"], 1)]);
+        let stacks = p.stacks().unwrap();
+        assert_eq!(stacks.stack_count(), 2);
+        assert_eq!(stacks.samples().len(), 2);
+        assert_eq!(stacks.samples()[0].count, 3);
+        let mut frames = Vec::new();
+        stacks.frames_root_first(stacks.samples()[0].stack, &mut frames);
+        let names: Vec<_> = frames.iter().map(|&f| p.name(f)).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn thread_frames_become_roots() {
+        let mut b = SampleBuilder::new(false);
+        let t = b.thread("7", None);
+        b.thread("7", Some("MainThread"));
+        let key = b.key("m.py", 1, "main");
+        let node = Some(b.push(None, key));
+        b.add(node, Some(t), 2, 2.0);
+        b.add(None, Some(t), 1, 1.0);
+        let p = b.finish(true, Vec::new());
+        let names: Vec<_> = p.functions().map(|f| p.display_name(f)).collect();
+        assert_eq!(names, ["thread (7): MainThread", "m.py:1(main)"]);
+        assert_eq!(p.stacks().unwrap().samples_without_frames(), 1);
+    }
+
+    #[test]
+    fn restack_merges_renamed_functions_exactly() {
+        let p = profile(&[(&["main", "f", "g"], 1)]);
+        let merged = p
+            .restack(|file, _, name| {
+                let name = if name == "g" { "f" } else { name };
+                (file.to_string(), 1, name.to_string())
+            })
+            .unwrap();
+        let f = id(&merged, "f");
+        assert_eq!(merged.stats(f).calls, 1);
+        assert_eq!(merged.stats(f).primitive_calls, 1);
+        assert_eq!(merged.function_count(), 2);
+    }
+}

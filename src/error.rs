@@ -89,10 +89,10 @@ impl Error {
         }
     }
 
-    /// An error in a text or JSON input at `offset`, on `line` (1-based) when it is known.
+    /// An error in a text or JSON input at `offset` and on `line` (1-based), when they are known.
     pub(crate) fn invalid(
         format: &'static str,
-        offset: u64,
+        offset: Option<u64>,
         line: Option<u64>,
         expected: &'static str,
         found: impl Into<String>,
@@ -103,7 +103,7 @@ impl Error {
                 expected,
                 found: found.into(),
             },
-            offset: Some(offset),
+            offset,
             line,
         }
     }

@@ -109,7 +109,12 @@ impl Error {
     }
 
     /// A limit exceeded at `offset`, on `line` when it is known.
-    pub(crate) fn too_large(what: &'static str, limit: u64, offset: u64, line: Option<u64>) -> Error {
+    pub(crate) fn too_large(
+        what: &'static str,
+        limit: u64,
+        offset: u64,
+        line: Option<u64>,
+    ) -> Error {
         Error {
             kind: ErrorKind::TooLarge { what, limit },
             offset: Some(offset),
@@ -175,7 +180,9 @@ impl fmt::Display for ErrorKind {
                     InputFormat::Pickle => {
                         f.write_str("not a line_profiler .lprof file (a pickle)")?
                     }
-                    _ => f.write_str("not a cProfile/profile stats dump (a marshalled dict)")?,
+                    _ => f.write_str(
+                        "not a profile pstat reads (a cProfile/profile stats dump, folded stacks or speedscope JSON)",
+                    )?,
                 }
                 write!(f, ": this looks like {}", found.description())
             }

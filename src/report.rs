@@ -6,7 +6,7 @@ pub mod lines;
 
 use std::io;
 
-use crate::model::{CallStats, FunctionId, Profile};
+use crate::model::{CallStats, FunctionId, Measure, Profile};
 use crate::pyfmt::{self, f3, f8, ljust, pad, rjust};
 use crate::query::{self, ListOptions, Listing};
 
@@ -37,6 +37,26 @@ fn write_notes(out: &mut String, listing: &Listing) {
     out.push('\n');
 }
 
+/// The totals line of a sampled profile, in place of pstats' "N function calls in T seconds":
+/// every sample has one leaf, so the samples are the sum of the leaf counts.
+fn sampled_totals(out: &mut String, profile: &Profile, timed: bool) {
+    let totals = profile.totals();
+    let without = profile.stacks().map_or(0, |s| s.samples_without_frames());
+    let samples = (totals.primitive_calls.max(0) as u64).saturating_add(without);
+    out.push_str(&format!("         {samples} samples "));
+    if timed {
+        out.push_str("in ");
+        f3(out, totals.tottime);
+        out.push_str(" seconds\n");
+    } else {
+        out.push_str("(times are sample counts: the input gives no sampling rate)\n");
+    }
+    if without > 0 {
+        out.push_str(&format!("         {without} of them with no frame\n"));
+    }
+    out.push_str("         ncalls: samples on the stack/as the leaf\n\n");
+}
+
 /// `Stats(...).print_stats(*restrictions)` after the sort options.
 pub fn write_stats<W: io::Write>(
     profile: &Profile,
@@ -61,13 +81,18 @@ pub fn write_stats<W: io::Write>(
         out.push('\n');
     }
     let totals = profile.totals();
-    out.push_str(&format!("         {} function calls ", totals.calls));
-    if totals.calls != totals.primitive_calls {
-        out.push_str(&format!("({} primitive calls) ", totals.primitive_calls));
+    match profile.measure() {
+        Measure::Samples { timed } => sampled_totals(&mut out, profile, timed),
+        _ => {
+            out.push_str(&format!("         {} function calls ", totals.calls));
+            if totals.calls != totals.primitive_calls {
+                out.push_str(&format!("({} primitive calls) ", totals.primitive_calls));
+            }
+            out.push_str("in ");
+            f3(&mut out, totals.tottime);
+            out.push_str(" seconds\n\n");
+        }
     }
-    out.push_str("in ");
-    f3(&mut out, totals.tottime);
-    out.push_str(" seconds\n\n");
 
     let listing = query::list(profile, options);
     if !listing.functions.is_empty() {

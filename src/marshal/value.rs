@@ -118,6 +118,15 @@ impl<'d, 'a> Value<'d, 'a> {
         (self.node.tag == Tag::Int).then(|| self.node.wide() as i64)
     }
 
+    /// The value of `True` or `False`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.node.tag {
+            Tag::True => Some(true),
+            Tag::False => Some(false),
+            _ => None,
+        }
+    }
+
     /// The value of a float.
     pub fn as_float(&self) -> Option<f64> {
         (self.node.tag == Tag::Float).then(|| f64::from_bits(self.node.wide()))

@@ -313,7 +313,10 @@ impl Builder {
     /// Lays the entries out as a profile without top-level functions, and says which function
     /// id each key got (NONE for keys that no entry or caller uses).
     pub(super) fn into_profile(
-        mut self, totals: Totals, files: Vec<SourceFile>) -> (Profile, Vec<u32>) {
+        mut self,
+        totals: Totals,
+        files: Vec<SourceFile>,
+    ) -> (Profile, Vec<u32>) {
         let listed = self.entries.len();
         // Not needed from here on; free it before the profile's arrays are allocated.
         drop(std::mem::take(&mut self.key_ids));

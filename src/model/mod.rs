@@ -23,8 +23,8 @@ pub use graph::{RecursionGroup, RecursionGroups};
 pub(crate) use intern::Sym;
 pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use profile::Profile;
-pub(crate) use stacks::{Node, SampleBuilder};
 pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
+pub(crate) use stacks::{Node, SampleBuilder};
 pub use transform::Combiner;
 
 use std::time::SystemTime;

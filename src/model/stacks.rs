@@ -428,7 +428,8 @@ impl SampleBuilder {
                 path.push(at);
                 at = old[at as usize].0;
             }
-            let mut node: Node = (thread != NONE).then(|| self.push(None, thread_keys[thread as usize]));
+            let mut node: Node =
+                (thread != NONE).then(|| self.push(None, thread_keys[thread as usize]));
             for &old_node in path.iter().rev() {
                 node = Some(match copied.get(&(thread, old_node)) {
                     Some(&n) => n,
@@ -458,6 +459,12 @@ impl Profile {
     /// What the figures count: calls and seconds, or samples.
     pub fn measure(&self) -> Measure {
         self.measure
+    }
+
+    /// Records what the figures count (a reader that learns it from a marker, as in Python
+    /// 3.15's sampled dumps).
+    pub(crate) fn set_measure(&mut self, measure: Measure) {
+        self.measure = measure;
     }
 
     /// The real stacks, when the input has them (sampling profilers; see [`Stacks`]). cProfile
@@ -515,7 +522,11 @@ mod tests {
 
     #[test]
     fn figures_derive_from_stacks() {
-        let p = profile(&[(&["main", "f", "g"], 3), (&["main", "f"], 2), (&["main", "g"], 1)]);
+        let p = profile(&[
+            (&["main", "f", "g"], 3),
+            (&["main", "f"], 2),
+            (&["main", "g"], 1),
+        ]);
         let (main, f, g) = (id(&p, "main"), id(&p, "f"), id(&p, "g"));
         let s = |id| {
             let s = p.stats(id);
@@ -525,7 +536,7 @@ mod tests {
         assert_eq!(s(f), (2, 5));
         assert_eq!(s(g), (4, 4));
         assert_eq!(p.totals().primitive_calls, 6);
-        let callers: Vec<_> = p.callers(g).map(|(c, s)| (c, s)).collect();
+        let callers: Vec<_> = p.callers(g).collect();
         assert_eq!(callers.len(), 2);
         assert_eq!(
             callers[0],

@@ -29,9 +29,9 @@ impl Profile {
     /// function's inclusive samples count each sample once even when two functions that merge
     /// were both on its stack, and the totals are recomputed.
     pub fn strip_dirs(&self) -> Profile {
-        if let Some(profile) = self.restack(|file, line, name| {
-            (strip_dir(file).to_string(), line, name.to_string())
-        }) {
+        if let Some(profile) =
+            self.restack(|file, line, name| (strip_dir(file).to_string(), line, name.to_string()))
+        {
             return profile;
         }
         let mut builder = Builder::default();
@@ -147,7 +147,9 @@ impl Combiner {
         }
         self.measure = profile.measure;
         if let (Some(stacks), Measure::Samples { timed }) = (profile.stacks(), profile.measure) {
-            let samples = self.samples.get_or_insert_with(|| SampleBuilder::new(timed));
+            let samples = self
+                .samples
+                .get_or_insert_with(|| SampleBuilder::new(timed));
             let keys = samples.keys_mut();
             let key_of = rekey(keys, profile, |file| file);
             samples.add_stacks(stacks, &key_of);

@@ -10,7 +10,9 @@
 
 use crate::error::Error;
 use crate::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
-use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
+use crate::model::{
+    Builder, CallStats, FunctionKey, FunctionStats, KeyId, Measure, Merge, Profile, Sym,
+};
 use crate::read::ReadOptions;
 
 mod fast;
@@ -40,7 +42,12 @@ fn read_general(input: &[u8]) -> Result<Profile, Error> {
         strings: SlotCache::default(),
     };
     let mut callers = Vec::new();
+    let mut sampled = false;
     let is_dict = decoder.read_dict_entries(|key, value| -> Result<(), Error> {
+        if is_sampled_marker(&key, &value) {
+            sampled = true;
+            return Ok(());
+        }
         let key = keys.function_key(key)?;
         let (stats, callers_dict) = function_value(value)?;
         callers.clear();
@@ -60,7 +67,22 @@ fn read_general(input: &[u8]) -> Result<Profile, Error> {
     }
     // The caches are not needed any more: free them before the profile is built.
     let KeyCache { builder, .. } = keys;
-    Ok(builder.finish())
+    let mut profile = builder.finish();
+    if sampled {
+        profile.set_measure(Measure::Samples { timed: true });
+    }
+    Ok(profile)
+}
+
+/// Python 3.15's sampling profiler marks its dumps with one extra entry,
+/// `("__sampled__",): True` (docs/sampled-formats.md); it is no function.
+fn is_sampled_marker(key: &Value<'_, '_>, value: &Value<'_, '_>) -> bool {
+    let marker = key
+        .as_tuple()
+        .filter(|t| t.len() == 1)
+        .and_then(|t| t.get(0));
+    marker.is_some_and(|m| m.as_text().as_deref() == Some("__sampled__"))
+        && value.as_bool() == Some(true)
 }
 
 fn describe(value: &Value<'_, '_>) -> String {
@@ -478,7 +500,10 @@ mod tests {
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
             .collect();
         let full = read(&bytes).unwrap();
-        let options = ReadOptions { callers: false };
+        let options = ReadOptions {
+            callers: false,
+            ..ReadOptions::default()
+        };
         let without = read_with(&bytes, &options).unwrap();
         assert_eq!(full.top_level(), [FunctionId(0)]);
         assert_eq!(without.top_level(), [FunctionId(0)]);

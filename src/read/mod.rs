@@ -2,6 +2,7 @@
 //! wrapper that also records the path and modification time for the report header.
 
 pub mod cprofile;
+pub mod folded;
 pub mod lprof;
 #[cfg(not(fuzzing))]
 pub(crate) mod pickle;
@@ -23,6 +24,11 @@ pub enum InputFormat {
     Stats,
     /// A pickle, as line_profiler's `.lprof` files are.
     Pickle,
+    /// Folded stacks, one `frame;frame;… COUNT` line per stack (py-spy, Python 3.15,
+    /// flamegraph.pl and inferno).
+    Folded,
+    /// A JSON object, such as a speedscope file.
+    Json,
     /// gzip-compressed data.
     Gzip,
     /// Text.
@@ -38,11 +44,15 @@ impl InputFormat {
     pub fn detect(input: &[u8]) -> InputFormat {
         match input {
             [] => InputFormat::Empty,
+            // A JSON object: '{', maybe whitespace, then a key. No marshal type code is
+            // whitespace or '"', so a stats dump never starts this way.
+            [b'{', rest @ ..] if is_json_object(rest) => InputFormat::Json,
             // '{' with or without FLAG_REF: every stats dump starts with its dict.
             [b'{' | 0xfb, ..] => InputFormat::Stats,
             // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
             [0x80, 2..=5, ..] => InputFormat::Pickle,
             [0x1f, 0x8b, ..] => InputFormat::Gzip,
+            _ if looks_like_text(input) && looks_folded(input) => InputFormat::Folded,
             _ if looks_like_text(input) => InputFormat::Text,
             _ => InputFormat::Unknown,
         }
@@ -54,11 +64,34 @@ impl InputFormat {
         match self {
             InputFormat::Stats => "a cProfile/profile stats dump",
             InputFormat::Pickle => "a Python pickle, such as a line_profiler .lprof file",
+            InputFormat::Folded => "folded stacks (py-spy, Python 3.15 --collapsed, flamegraph.pl)",
+            InputFormat::Json => "JSON (pstat reads speedscope JSON files)",
             InputFormat::Gzip => "gzip-compressed data (decompress it first)",
             InputFormat::Text => "text (perhaps a printed report rather than a dump)",
             InputFormat::Empty => "an empty file",
             InputFormat::Unknown => "binary data of an unknown kind",
         }
+    }
+}
+
+fn is_json_object(rest: &[u8]) -> bool {
+    let rest = rest.trim_ascii_start();
+    matches!(rest.first(), Some(b'"' | b'}'))
+}
+
+/// Whether the first line that is not blank ends with a space and a count.
+fn looks_folded(input: &[u8]) -> bool {
+    let head = &input[..input.len().min(1 << 16)];
+    let Some(line) = head
+        .split(|&b| b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty())
+    else {
+        return false;
+    };
+    let line = line.trim_ascii_end();
+    match line.iter().rposition(|&b| b == b' ' || b == b'\t') {
+        Some(at) => line[at + 1..].iter().all(u8::is_ascii_digit) && at + 1 < line.len(),
+        None => false,
     }
 }
 
@@ -76,7 +109,7 @@ fn looks_like_text(input: &[u8]) -> bool {
 }
 
 /// What to read of a profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReadOptions {
     /// Read the caller→callee edges. Default: true. Without them the profile has its
@@ -84,11 +117,21 @@ pub struct ReadOptions {
     /// every callers dict were empty): all that a function listing (`pstat show`) needs, read
     /// in about half the time of a big profile.
     pub callers: bool,
+    /// Sampled inputs with threads (py-spy `--threads`, Python 3.15, speedscope): give each
+    /// stack its thread as a root frame instead of merging the threads. Default: false.
+    pub thread_frames: bool,
+    /// Folded stacks: the time one sample stands for, in seconds (1/rate). Without it their
+    /// times are sample counts. Default: none.
+    pub sample_interval: Option<f64>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { callers: true }
+        ReadOptions {
+            callers: true,
+            thread_frames: false,
+            sample_interval: None,
+        }
     }
 }
 
@@ -101,6 +144,13 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
 pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> {
     match InputFormat::detect(input) {
         InputFormat::Stats => cprofile::read_with(input, options),
+        InputFormat::Folded => {
+            let folded = folded::Options {
+                thread_frames: options.thread_frames,
+                interval: options.sample_interval,
+            };
+            folded::read(input, &folded)
+        }
         found => Err(Error::wrong_format(InputFormat::Stats, found)),
     }
 }
@@ -152,6 +202,11 @@ mod tests {
             InputFormat::Text
         );
         assert_eq!(InputFormat::detect(b""), InputFormat::Empty);
+        assert_eq!(InputFormat::detect(b"main;f 12\n"), InputFormat::Folded);
+        assert_eq!(InputFormat::detect(b"\n 2\n"), InputFormat::Folded);
+        assert_eq!(InputFormat::detect(b"main;f 1x\n"), InputFormat::Text);
+        assert_eq!(InputFormat::detect(b"{\n  \"$schema\""), InputFormat::Json);
+        assert_eq!(InputFormat::detect(b"{}"), InputFormat::Json);
         assert_eq!(InputFormat::detect(b"\x00\x01\x02"), InputFormat::Unknown);
     }
 

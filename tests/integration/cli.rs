@@ -40,9 +40,8 @@ fn inputs_that_are_not_stats_say_what_they_look_like() {
         let r = run(dir.path(), ["show", name]);
         assert_eq!(r.code(), Some(1), "{name}");
         assert!(
-            r.stderr().starts_with(&format!(
-                "pstat: reading {name}: not a cProfile/profile stats dump"
-            )),
+            r.stderr()
+                .starts_with(&format!("pstat: reading {name}: not a profile pstat reads")),
             "{name}: {}",
             r.stderr()
         );

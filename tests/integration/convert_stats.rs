@@ -329,7 +329,8 @@ fn combined_profiles_match_pstats_add() {
     let mut cases = Vec::new();
     for (i, group) in groups.iter().enumerate() {
         let inputs: Vec<PathBuf> = group.iter().map(|name| stats_path(name)).collect();
-        let combined = Profile::combine(inputs.iter().map(|p| read(p)).collect()).expect("one kind");
+        let combined =
+            Profile::combine(inputs.iter().map(|p| read(p)).collect()).expect("one kind");
         let ours = write_stats(&combined, dir.path(), &format!("combined_{i}.stats"));
         let theirs = dir.path().join(format!("pstats_add_{i}.stats"));
         let inputs: Vec<String> = inputs.iter().map(|p| path_key(p)).collect();

@@ -1,0 +1,376 @@
+//! Folded ("collapsed") stacks: one line per stack, `frame;frame;… COUNT`, root first, as
+//! flamegraph.pl and inferno read them, in the three dialects docs/sampled-formats.md describes:
+//!
+//! * **py-spy** `record --format raw`: frames `name (file:line)`; with `--threads`, a first frame
+//!   `thread (TID)` or `thread (TID): NAME`, which becomes the sample's thread;
+//! * **Python 3.15** `profiling.sampling --collapsed`: a first field `tid:N` (the thread), then
+//!   frames `file:qualname:line`, and special frames such as `<GC>` bare;
+//! * **plain**: frames are names with no location.
+//!
+//! The dialect is recognised from the first line that has a frame. A frame that does not parse
+//! in its dialect is kept whole as a name, with pstats' builtin key shape (file `~`, line 0).
+//! Counts are samples; with [`Options::interval`] they also get a time.
+
+use std::borrow::Cow;
+
+use hashbrown::HashMap;
+
+use crate::error::Error;
+use crate::model::{KeyId, Node, Profile, SampleBuilder};
+
+/// The format's name in error messages.
+const FORMAT: &str = "folded stacks";
+
+/// The longest line read: longer ones are refused before any work is done on them.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// Options for reading folded stacks.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Give each stack its thread as a root frame (`thread (TID): NAME`), as py-spy's
+    /// `--threads` writes them, instead of merging the threads' stacks. Default: false.
+    pub thread_frames: bool,
+    /// The time one sample stands for, in seconds (1/rate): with it the profile's times are
+    /// seconds; without, they are sample counts. Default: none (no folded file says).
+    pub interval: Option<f64>,
+}
+
+/// Which dialect a file is written in (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// py-spy's raw output: `name (file:line)`, optional `thread (TID)` first frame.
+    PySpy,
+    /// Python 3.15's collapsed output: `tid:N` first, frames `file:qualname:line`.
+    Tachyon,
+    /// Bare frame names.
+    Plain,
+}
+
+impl Dialect {
+    /// Recognises the dialect from the first line with a frame.
+    pub fn detect(input: &[u8]) -> Dialect {
+        let Some((stack, _)) = lines(input)
+            .filter_map(|(_, line)| split_count(line))
+            .find(|(stack, _)| !stack.is_empty())
+        else {
+            return Dialect::Plain;
+        };
+        let first = stack.split(|&b| b == b';').next().unwrap_or_default();
+        if first.strip_prefix(b"tid:").is_some_and(is_digits) {
+            return Dialect::Tachyon;
+        }
+        let is_py_spy = |frame: &[u8]| {
+            let frame = String::from_utf8_lossy(frame);
+            thread_frame(&frame).is_some() || py_spy_frame(&frame).is_some()
+        };
+        if stack.split(|&b| b == b';').any(is_py_spy) {
+            Dialect::PySpy
+        } else {
+            Dialect::Plain
+        }
+    }
+}
+
+/// Reads folded stacks.
+pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
+    let dialect = Dialect::detect(input);
+    let mut builder = SampleBuilder::new(options.interval.is_some());
+    // Each distinct frame text is parsed and interned once.
+    let mut key_of: HashMap<&[u8], KeyId> = HashMap::new();
+    // The previous line's frames and their stack nodes: sorted files share long prefixes.
+    let mut previous: Vec<(&[u8], u32)> = Vec::new();
+    for (number, (offset, line)) in lines(input).enumerate() {
+        let number = number as u64 + 1;
+        if line.len() > MAX_LINE {
+            return Err(Error::too_large(
+                "a folded-stack line",
+                MAX_LINE as u64,
+                offset as u64,
+                Some(number),
+            ));
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Some((stack, count)) = split_count(line) else {
+            return Err(Error::invalid(
+                FORMAT,
+                Some(offset as u64),
+                Some(number),
+                "a line `frame;frame;… COUNT`",
+                quote(line),
+            ));
+        };
+        let count = parse_count(count).ok_or_else(|| {
+            Error::invalid(
+                FORMAT,
+                Some((offset + stack.len() + 1) as u64),
+                Some(number),
+                "a sample count from 0 to 18446744073709551615",
+                quote(count),
+            )
+        })?;
+        if count == 0 {
+            continue;
+        }
+        let mut frames = stack.split(|&b| b == b';').peekable();
+        if stack.is_empty() {
+            frames.next();
+        }
+        let thread = match (dialect, frames.peek()) {
+            (Dialect::Tachyon, Some(first)) => first.strip_prefix(b"tid:").map(|tid| {
+                let tid = String::from_utf8_lossy(tid);
+                frames.next();
+                builder.thread(&tid, None)
+            }),
+            (Dialect::PySpy, Some(first)) => {
+                let text = String::from_utf8_lossy(first);
+                let thread = thread_frame(&text).map(|(tid, name)| builder.thread(tid, name));
+                if thread.is_some() {
+                    frames.next();
+                }
+                thread
+            }
+            _ => None,
+        };
+        let mut node: Node = None;
+        let mut shared = true;
+        for (depth, frame) in frames.enumerate() {
+            if shared
+                && let Some(&(text, at)) = previous.get(depth)
+                && text == frame
+            {
+                node = Some(at);
+                continue;
+            }
+            if shared {
+                previous.truncate(depth);
+                shared = false;
+            }
+            let key = match key_of.get(frame) {
+                Some(&key) => key,
+                None => {
+                    let text = String::from_utf8_lossy(frame);
+                    let (file, line, name) = parse_frame(dialect, &text);
+                    let key = builder.key(file, line, name);
+                    key_of.insert(frame, key);
+                    key
+                }
+            };
+            let at = builder.push(node, key);
+            node = Some(at);
+            previous.push((frame, at));
+        }
+        let time = match options.interval {
+            Some(interval) => count as f64 * interval,
+            None => count as f64,
+        };
+        builder.add(node, thread, count, time);
+    }
+    Ok(builder.finish(options.thread_frames, Vec::new()))
+}
+
+/// The lines of the input with their byte offsets, without their `\n` or `\r\n`.
+fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut offset = 0;
+    input.split(|&b| b == b'\n').filter_map(move |line| {
+        let at = offset;
+        offset += line.len() + 1;
+        if at >= input.len() {
+            return None;
+        }
+        Some((at, line.strip_suffix(b"\r").unwrap_or(line)))
+    })
+}
+
+/// Splits `stack COUNT` at the last space (or tab); `None` if there is no separator.
+fn split_count(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let line = line.trim_ascii_end();
+    let at = line.iter().rposition(|&b| b == b' ' || b == b'\t')?;
+    Some((&line[..at], &line[at + 1..]))
+}
+
+fn is_digits(text: &[u8]) -> bool {
+    !text.is_empty() && text.iter().all(u8::is_ascii_digit)
+}
+
+/// A count: decimal digits that fit in a u64.
+fn parse_count(text: &[u8]) -> Option<u64> {
+    if !is_digits(text) {
+        return None;
+    }
+    text.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
+/// py-spy's thread frame: `thread (TID)` or `thread (TID): NAME`, as (TID, NAME).
+fn thread_frame(frame: &str) -> Option<(&str, Option<&str>)> {
+    let rest = frame.strip_prefix("thread (")?;
+    let close = rest.find(')')?;
+    let tid = &rest[..close];
+    if !is_digits(tid.as_bytes()) && !tid.starts_with("0x") {
+        return None;
+    }
+    match &rest[close + 1..] {
+        "" => Some((tid, None)),
+        name => Some((tid, Some(name.strip_prefix(": ")?))),
+    }
+}
+
+/// py-spy's frame `name (file:line)` (or `name (file)` with `--nolineno`), as (file, line, name).
+fn py_spy_frame(frame: &str) -> Option<(&str, i64, &str)> {
+    let inner = frame.strip_suffix(')')?;
+    let open = inner.rfind(" (")?;
+    let (name, location) = (&inner[..open], &inner[open + 2..]);
+    match location.rsplit_once(':') {
+        Some((file, line)) if is_digits(line.as_bytes()) => Some((file, line.parse().ok()?, name)),
+        _ => Some((location, 0, name)),
+    }
+}
+
+/// Python 3.15's frame `file:qualname:line`, as (file, line, name).
+fn tachyon_frame(frame: &str) -> Option<(&str, i64, &str)> {
+    let (file, rest) = frame.split_once(':')?;
+    let (name, line) = rest.rsplit_once(':')?;
+    if !is_digits(line.as_bytes()) {
+        return None;
+    }
+    Some((file, line.parse().ok()?, name))
+}
+
+/// A frame's key (file, line, name) in `dialect`; kept whole as a builtin-shaped key when it
+/// does not parse.
+fn parse_frame(dialect: Dialect, frame: &str) -> (&str, i64, &str) {
+    let parsed = match dialect {
+        Dialect::PySpy => py_spy_frame(frame),
+        Dialect::Tachyon => tachyon_frame(frame),
+        Dialect::Plain => None,
+    };
+    parsed.unwrap_or(("~", 0, frame))
+}
+
+/// Input text for an error message: at most 60 characters, control characters escaped.
+fn quote(text: &[u8]) -> String {
+    let text: Cow<str> = String::from_utf8_lossy(text);
+    let mut out = String::from("`");
+    for (i, c) in text.chars().enumerate() {
+        if i == 60 {
+            out.push('…');
+            break;
+        }
+        out.extend(c.escape_debug());
+    }
+    out.push('`');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::model::{FunctionId, Measure};
+
+    fn read_text(text: &str) -> Profile {
+        read(text.as_bytes(), &Options::default()).expect("reads")
+    }
+
+    fn find(p: &Profile, name: &str) -> FunctionId {
+        p.functions().find(|&f| p.name(f) == name).expect(name)
+    }
+
+    #[test]
+    fn dialects_are_recognised() {
+        assert_eq!(Dialect::detect(b"tid:5;a.py:f:3 1\n"), Dialect::Tachyon);
+        assert_eq!(
+            Dialect::detect(b"f (a.py:3);g (a.py:9) 2\n"),
+            Dialect::PySpy
+        );
+        assert_eq!(Dialect::detect(b"thread (12);g 2\n"), Dialect::PySpy);
+        assert_eq!(Dialect::detect(b" 2\nmain;f 3\n"), Dialect::Plain);
+        assert_eq!(Dialect::detect(b""), Dialect::Plain);
+    }
+
+    #[test]
+    fn py_spy_frames_and_threads() {
+        let p = read_text(
+            "thread (7): MainThread;<module> (m.py:9);f (m.py:3) 2\n\
+             thread (7);<module> (m.py:9) 1\nthread (8) 4\n",
+        );
+        let f = find(&p, "f");
+        assert_eq!((p.file(f), p.line(f)), ("m.py", 3));
+        let module = find(&p, "<module>");
+        assert_eq!(p.stats(module).calls, 3);
+        assert_eq!(p.stats(module).primitive_calls, 1);
+        let stacks = p.stacks().expect("stacks");
+        assert_eq!(stacks.threads().len(), 2);
+        assert_eq!(stacks.threads()[0].name.as_deref(), Some("MainThread"));
+        assert_eq!(stacks.samples_without_frames(), 4);
+        assert_eq!(p.measure(), Measure::Samples { timed: false });
+    }
+
+    #[test]
+    fn thread_frames_can_be_kept() {
+        let options = Options {
+            thread_frames: true,
+            interval: Some(0.01),
+        };
+        let p = read(b"thread (7);f (m.py:3) 2\n", &options).expect("reads");
+        let thread = find(&p, "thread (7)");
+        assert_eq!(p.stats(thread).calls, 2);
+        assert_eq!(p.stats(thread).cumtime, 0.02);
+        assert_eq!(p.measure(), Measure::Samples { timed: true });
+    }
+
+    #[test]
+    fn tachyon_frames_and_special_frames() {
+        let p = read_text("tid:3;a.py:Outer.f:12;<GC> 5\ntid:3;a.py:Outer.f:12 1\n");
+        let f = find(&p, "Outer.f");
+        assert_eq!((p.file(f), p.line(f)), ("a.py", 12));
+        let gc = find(&p, "<GC>");
+        assert_eq!(p.display_name(gc), "{GC}");
+        assert_eq!(p.stats(f).calls, 6);
+        assert_eq!(p.stats(f).primitive_calls, 1);
+    }
+
+    #[test]
+    fn plain_frames_are_names() {
+        let p = read_text("main;f;g 3\r\nmain;f 1\n\nmain;f;g 2\n");
+        let g = find(&p, "g");
+        assert_eq!(p.display_name(g), "g");
+        assert_eq!(p.stats(g).primitive_calls, 5);
+        assert_eq!(p.stacks().expect("stacks").samples().len(), 2);
+    }
+
+    #[test]
+    fn bad_lines_name_the_line_and_offset() {
+        let e = read(b"main;f 1\nmain;f\n", &Options::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Invalid { .. }), "{e}");
+        assert_eq!((e.line(), e.offset()), (Some(2), Some(9)));
+        assert!(e.to_string().contains("`main;f`"), "{e}");
+        let e = read(b"f 18446744073709551616\n", &Options::default()).unwrap_err();
+        assert_eq!((e.line(), e.offset()), (Some(1), Some(2)));
+        assert!(read(b"f 18446744073709551615\n", &Options::default()).is_ok());
+        let e = read(b"f -1\n", &Options::default()).unwrap_err();
+        assert!(e.to_string().contains("`-1`"), "{e}");
+    }
+
+    #[test]
+    fn odd_bytes_are_data() {
+        let p = read(b"ma\xffin;f\0g 1\n", &Options::default()).expect("reads");
+        assert!(p.functions().any(|f| p.name(f) == "f\0g"));
+        assert!(p.functions().any(|f| p.name(f) == "ma\u{fffd}in"));
+    }
+
+    #[test]
+    fn deep_stacks_are_bounded_by_the_line() {
+        let mut line = vec!["f"; 100_000].join(";");
+        line.push_str(" 1\n");
+        let p = read(line.as_bytes(), &Options::default()).expect("reads");
+        let f = find(&p, "f");
+        assert_eq!(p.stats(f).calls, 1);
+        assert_eq!(p.stacks().expect("stacks").stack_count(), 100_000);
+    }
+}

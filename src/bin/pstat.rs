@@ -45,9 +45,13 @@ enum Command {
 
 #[derive(Args)]
 struct ConvertArgs {
-    /// Profile dumps (.stats/.prof from cProfile or profile)
+    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
 
     /// Output file, written whole or not at all; - for standard output
     #[arg(short = 'o', long = "output", value_name = "OUT")]
@@ -97,6 +101,29 @@ struct LinesArgs {
     sort: bool,
 }
 
+/// How sampled inputs are read.
+#[derive(Args)]
+struct SampledArgs {
+    /// Folded stacks: the sampling rate in Hz (py-spy's --rate, 100 by default; Python 3.15's
+    /// -r, 1000 by default), so that times are seconds; without it they are sample counts
+    #[arg(long, value_name = "HZ", value_parser = positive_float)]
+    rate: Option<f64>,
+
+    /// Sampled profiles with threads: keep each thread as a root frame, `thread (TID): NAME`,
+    /// instead of merging the threads' stacks
+    #[arg(long)]
+    thread_frames: bool,
+}
+
+impl SampledArgs {
+    fn read_options(&self) -> ReadOptions {
+        let mut options = ReadOptions::default();
+        options.sample_interval = self.rate.map(|hz| 1.0 / hz);
+        options.thread_frames = self.thread_frames;
+        options
+    }
+}
+
 /// line_profiler's `positive_float`: anything Python's float() reads, above zero.
 fn positive_float(text: &str) -> Result<f64, String> {
     let cleaned = text.trim().replace('_', "");
@@ -108,10 +135,14 @@ fn positive_float(text: &str) -> Result<f64, String> {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// Profile dumps (.stats/.prof from cProfile or profile); several are added together as
-    /// pstats.Stats(a, b, ...) adds them
+    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; several are added
+    /// together as pstats.Stats(a, b, ...) adds them
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
 
     /// Sort by KEY: calls, cumulative, filename, line, name, nfl, pcalls, stdname, time (and
     /// pstats' aliases and unambiguous abbreviations); repeat or separate with commas for
@@ -232,7 +263,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Lines(args) => return lines(args),
     };
     // A function listing needs no edges: reading without them takes about half the time.
-    let mut read_options = ReadOptions::default();
+    let mut read_options = args.sampled.read_options();
     read_options.callers = !show;
     let mut profile = load(&args.files, &read_options)?;
     if args.strip_dirs {
@@ -313,7 +344,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
         return convert_lines(&args, format, &options);
     }
 
-    let mut profile = load(&args.files, &ReadOptions::default())?;
+    let mut profile = load(&args.files, &args.sampled.read_options())?;
     if args.strip_dirs {
         profile = profile.strip_dirs();
     }

@@ -14,13 +14,19 @@
 //!
 //! The pure-Python `profile` module records no time per edge; then an edge's time is estimated
 //! as the callee's cumtime shared in proportion to call counts, and the file says so.
+//!
+//! A sampled profile with real stacks needs no estimate: each sample is charged, for every
+//! function on its stack, to the one call into that function's outermost frame. So the calls
+//! into a function (what callgrind_annotate `--inclusive=yes` adds up) cost exactly the
+//! samples it is on, each once, recursion or not. Costs are sample counts when the profile's
+//! times are counts.
 
 use hashbrown::HashMap;
 use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
-use crate::model::{CallStats, FunctionId, Profile, StringId};
+use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
 
 /// Options for callgrind output.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +50,28 @@ impl Default for Options {
 /// Writes the profile in callgrind format.
 pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::Result<()> {
     let unit = options.unit;
-    let cost = |seconds: f64| -> u64 {
-        let v = unit.from_seconds(seconds).round();
+    let samples = matches!(profile.measure(), Measure::Samples { timed: false });
+    let (event, long_name) = match samples {
+        true => ("samples", "samples"),
+        false => (unit.name(), unit.long_name()),
+    };
+    let cost = |time: f64| -> u64 {
+        let v = if samples {
+            time
+        } else {
+            unit.from_seconds(time)
+        }
+        .round();
         if v.is_finite() && v > 0.0 {
             v as u64
         } else {
             0
         }
     };
-    let edge_seconds = EdgeCosts::new(profile);
+    let edge_seconds = match profile.stacks() {
+        Some(stacks) => EdgeCosts::from_stacks(profile, stacks),
+        None => EdgeCosts::new(profile),
+    };
     let self_costs: Vec<u64> = profile
         .functions()
         .map(|id| cost(profile.stats(id).tottime))
@@ -67,20 +86,38 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
         paths.join(" ")
     });
     writeln!(out, "cmd: {}", single_line(&command))?;
-    writeln!(
-        out,
-        "# Python profile converted by pstat. Costs are {} of time:",
-        unit.long_name()
-    )?;
-    for comment in [
-        "# self cost = tottime, at the function's first line; a call's inclusive cost is",
-        "# the edge's cumtime, except for calls from inside a recursion cycle, which share",
-        "# what is left of the callee's cumtime: the calls into a function add up to its",
-        "# cumtime, and no time is counted twice.",
-    ] {
+    let comments: &[&str] = match profile.stacks() {
+        Some(_) => &[
+            "# self cost = the samples in which the function is the leaf (their time); each",
+            "# sample is charged, for every function on its stack, to the call into that",
+            "# function's outermost frame: the calls into a function cost the samples it is",
+            "# on, each counted once, recursion or not.",
+        ],
+        None => &[
+            "# self cost = tottime, at the function's first line; a call's inclusive cost is",
+            "# the edge's cumtime, except for calls from inside a recursion cycle, which share",
+            "# what is left of the callee's cumtime: the calls into a function add up to its",
+            "# cumtime, and no time is counted twice.",
+        ],
+    };
+    match samples {
+        true => writeln!(
+            out,
+            "# Python profile converted by pstat. Costs are samples:"
+        )?,
+        false => writeln!(
+            out,
+            "# Python profile converted by pstat. Costs are {} of time:",
+            unit.long_name()
+        )?,
+    }
+    for comment in comments {
         writeln!(out, "{comment}")?;
     }
-    if !profile.has_timed_edges() && profile.functions().any(|id| profile.callers(id).len() > 0) {
+    if !profile.has_timed_edges()
+        && profile.stacks().is_none()
+        && profile.functions().any(|id| profile.callers(id).len() > 0)
+    {
         writeln!(
             out,
             "# This profile comes from the pure-Python profile module, which records no time"
@@ -92,8 +129,8 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
         writeln!(out, "# proportion to call counts.")?;
     }
     writeln!(out, "positions: line")?;
-    writeln!(out, "event: {} : {}", unit.name(), unit.long_name())?;
-    writeln!(out, "events: {}", unit.name())?;
+    writeln!(out, "event: {event} : {long_name}")?;
+    writeln!(out, "events: {event}")?;
     writeln!(out, "summary: {total}")?;
 
     let names = FunctionNames::new(profile);
@@ -316,6 +353,40 @@ impl EdgeCosts {
                         1.0 / within as f64
                     };
                     seconds[edge.index()] = left * share;
+                }
+            }
+        }
+        EdgeCosts { seconds }
+    }
+
+    /// Each edge's cost from the real stacks (see the module docs): a sample's time goes, for
+    /// every function on its stack but the root, to the call into that function's outermost
+    /// frame.
+    fn from_stacks(profile: &Profile, stacks: &Stacks) -> EdgeCosts {
+        let mut edge_of: HashMap<(FunctionId, FunctionId), EdgeId> = HashMap::new();
+        for callee in profile.functions() {
+            for (edge, caller, _) in profile.caller_edges(callee) {
+                edge_of.insert((caller, callee), edge);
+            }
+        }
+        let mut seconds = vec![0.0; profile.edge_count()];
+        let mut seen = vec![usize::MAX; profile.all_functions().len()];
+        let mut frames = Vec::new();
+        for (i, sample) in stacks.samples().iter().enumerate() {
+            frames.clear();
+            frames.extend(stacks.frames(sample.stack));
+            // frames[0] is the leaf: from the root down, the first sight of a function is its
+            // outermost frame, and the call into that frame is charged.
+            for depth in (0..frames.len()).rev() {
+                let id = frames[depth];
+                if seen[id.index()] == i {
+                    continue;
+                }
+                seen[id.index()] = i;
+                if let Some(&caller) = frames.get(depth + 1)
+                    && let Some(edge) = edge_of.get(&(caller, id))
+                {
+                    seconds[edge.index()] += sample.time;
                 }
             }
         }

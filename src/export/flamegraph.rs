@@ -1,12 +1,13 @@
-//! SVG flame graphs, rendered by inferno from the folded stacks that [`super::folded`] writes
-//! (reconstructed by [`crate::query::stacks`]).
+//! SVG flame graphs, rendered by inferno from the folded stacks that [`super::folded`] writes:
+//! a sampled profile's real stacks, or stacks reconstructed by [`crate::query::stacks`] (and
+//! then labelled as estimated).
 
 use std::io;
 
-use crate::Profile;
 use crate::export::TimeUnit;
 use crate::export::folded::Folded;
 use crate::query::stacks::StackOptions;
+use crate::{Measure, Profile};
 
 /// Options for SVG flame graphs.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,14 +36,24 @@ impl Default for Options {
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
     // inferno takes `stack count` lines: one buffer of them, the folded stacks freed first.
     let mut lines = Vec::new();
-    Folded::new(profile, &options.stacks, options.unit).write_lines(&mut lines)?;
+    let folded = Folded::new(profile, &options.stacks, options.unit);
+    folded.write_lines(&mut lines)?;
+    let exact = folded.exact;
+    drop(folded);
     let text = String::from_utf8(lines).map_err(io::Error::other)?;
     let mut inferno_options = inferno::flamegraph::Options::default();
-    inferno_options.title = format!(
-        "{} ({}; stacks estimated from call edges)",
-        options.title, options.unit
-    );
-    inferno_options.count_name = options.unit.name().to_string();
+    let counts = match profile.measure() {
+        Measure::Samples { timed: false } => "samples",
+        _ => options.unit.name(),
+    };
+    inferno_options.title = match exact {
+        true => format!("{} ({counts})", options.title),
+        false => format!(
+            "{} ({}; stacks estimated from call edges)",
+            options.title, options.unit
+        ),
+    };
+    inferno_options.count_name = counts.to_string();
     // Colours from the frame names, so the same profile renders the same SVG.
     inferno_options.hash = true;
     inferno_options.deterministic = true;

@@ -1,12 +1,13 @@
-//! Folded stacks (`root;caller;callee count`), as inferno and flamegraph.pl read them, from
-//! stacks reconstructed out of caller→callee edges (see [`crate::query::stacks`] and
-//! docs/stacks.md).
+//! Folded stacks (`root;caller;callee count`), as inferno and flamegraph.pl read them: the real
+//! stacks of a sampled profile that has them, otherwise stacks reconstructed out of
+//! caller→callee edges (see [`crate::query::stacks`] and docs/stacks.md).
 
 use std::io::{self, Write};
 
 use crate::Profile;
 use crate::export::TimeUnit;
-use crate::query::stacks::{Frame, StackOptions, stack_counts, stacks};
+use crate::model::StackId;
+use crate::query::stacks::{Frame, StackOptions, sampled_counts, stack_counts, stacks};
 
 /// Options for folded stacks.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +31,10 @@ impl Default for Options {
 /// Writes one line per stack, sorted, with integer counts in `options.unit`. The counts add up
 /// to the profile's total own time rounded to the unit, and each function's counts to its own
 /// time within one unit; stacks whose count rounds to zero are left out.
+///
+/// A profile with real stacks has them written as they are, threads merged: the counts are its
+/// samples when its times are sample counts, else its times in `options.unit` (see
+/// [`crate::query::stacks::sampled_counts`]). Samples with no frame are left out.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut writer: W) -> io::Result<()> {
     Folded::new(profile, &options.stacks, options.unit).write_lines(&mut writer)
 }
@@ -40,10 +45,48 @@ pub(crate) struct Folded {
     text: String,
     /// (start, length) in `text`, and count; in output order.
     stacks: Vec<(usize, usize, u64)>,
+    /// Whether these are the profile's real stacks, not estimated ones.
+    pub(crate) exact: bool,
 }
 
 impl Folded {
     pub(crate) fn new(profile: &Profile, options: &StackOptions, unit: TimeUnit) -> Folded {
+        match sampled_counts(profile, unit) {
+            Some(counts) => Folded::sampled(profile, &counts),
+            None => Folded::estimated(profile, options, unit),
+        }
+    }
+
+    /// The real stacks, each written by walking from its leaf to the root.
+    fn sampled(profile: &Profile, counts: &[(StackId, u64)]) -> Folded {
+        let mut lines = Vec::with_capacity(counts.len());
+        let mut text = String::new();
+        let Some(stacks) = profile.stacks() else {
+            return Folded::sorted(text, lines, true);
+        };
+        let mut names: Vec<Option<String>> = vec![None; profile.all_functions().len()];
+        let mut frames = Vec::new();
+        for &(stack, count) in counts.iter().filter(|(_, count)| *count > 0) {
+            stacks.frames_root_first(stack, &mut frames);
+            let start = text.len();
+            for (i, &id) in frames.iter().enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                let name = names[id.index()].get_or_insert_with(|| {
+                    let mut name = String::new();
+                    frame_name(profile, Frame::Function(id), &mut name);
+                    name
+                });
+                text.push_str(name);
+            }
+            lines.push((start, text.len() - start, count));
+        }
+        Folded::sorted(text, lines, true)
+    }
+
+    /// Stacks reconstructed from the call edges.
+    fn estimated(profile: &Profile, options: &StackOptions, unit: TimeUnit) -> Folded {
         let stacks = stacks(profile, options);
         let counts = stack_counts(&stacks, unit);
         let mut names: Vec<Option<String>> = vec![None; profile.all_functions().len()];
@@ -71,11 +114,17 @@ impl Folded {
             }
             lines.push((start, stack_text.len() - start, count));
         }
-        let stack_of = |&(start, len, _): &(usize, usize, u64)| &stack_text[start..start + len];
+        Folded::sorted(stack_text, lines, false)
+    }
+
+    /// The lines sorted by stack text (then count).
+    fn sorted(text: String, mut lines: Vec<(usize, usize, u64)>, exact: bool) -> Folded {
+        let stack_of = |&(start, len, _): &(usize, usize, u64)| &text[start..start + len];
         lines.sort_unstable_by(|a, b| stack_of(a).cmp(stack_of(b)).then(a.2.cmp(&b.2)));
         Folded {
-            text: stack_text,
+            text,
             stacks: lines,
+            exact,
         }
     }
 
@@ -102,6 +151,10 @@ fn frame_name(profile: &Profile, frame: Frame, out: &mut String) {
         }))
     };
     match frame {
+        // Builtins and frames with no location (pstats' `~`, line 0) are their name alone.
+        Frame::Function(id) if profile.file(id) == "~" && profile.line(id) == 0 => {
+            clean(profile.name(id), out);
+        }
         Frame::Function(id) => {
             clean(profile.name(id), out);
             out.push_str(" (");

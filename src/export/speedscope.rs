@@ -1,6 +1,7 @@
-//! speedscope's file format (`https://www.speedscope.app/file-format-schema.json`): one
-//! "sampled" profile whose samples are the stacks reconstructed from caller→callee edges
-//! (see [`crate::query::stacks`]), weighted by the time each carries.
+//! speedscope's file format (`https://www.speedscope.app/file-format-schema.json`): for a
+//! sampled profile with real stacks, one "sampled" profile per thread with its stacks as they
+//! are; otherwise one whose samples are the stacks reconstructed from caller→callee edges (see
+//! [`crate::query::stacks`]), weighted by the time each carries.
 
 use std::io;
 
@@ -9,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::Profile;
 use crate::export::TimeUnit;
-use crate::query::stacks::{self, Frame, StackOptions, stack_counts};
+use crate::model::{FunctionId, Measure, Sample, Stacks};
+use crate::query::stacks::{self, Frame, StackOptions, round_preserving_sum, stack_counts};
 
 /// Options for speedscope output.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +40,14 @@ impl Default for Options {
 ///
 /// The document is written as it goes, not built first: one pass over the stacks numbers the
 /// frames, a second writes each sample; memory beyond the stacks themselves is the frame table.
+///
+/// A profile with real stacks gets one sampled profile per thread (one in all when the input
+/// names no thread), each sample a stack as it was recorded: weights are sample counts (unit
+/// `none`) when the profile's times are counts, else times in `options.unit`.
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> io::Result<()> {
+    if let Some(stacks) = profile.stacks() {
+        return write_sampled(profile, stacks, options, out);
+    }
     let stacks = stacks::stacks(profile, &options.stacks);
     let weights = stack_counts(&stacks, options.unit);
     let kept = || {
@@ -100,6 +109,102 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
             out.write_all(b",")?;
         }
         serde_json::to_writer(&mut out, &frame_json(profile, frame))?;
+    }
+    out.write_all(b"]}}\n")
+}
+
+/// The real stacks, one speedscope profile per thread.
+fn write_sampled<W: io::Write>(
+    profile: &Profile,
+    stacks: &Stacks,
+    options: &Options,
+    mut out: W,
+) -> io::Result<()> {
+    let timed = matches!(profile.measure(), Measure::Samples { timed: true });
+    // Samples by thread; samples with no thread form one profile of their own.
+    let threads = stacks.threads();
+    let mut groups: Vec<Vec<&Sample>> = vec![Vec::new(); threads.len() + 1];
+    for sample in stacks.samples() {
+        groups[sample.thread.map_or(threads.len(), |t| t.index())].push(sample);
+    }
+    let mut frame_index: Vec<u32> = vec![u32::MAX; profile.all_functions().len()];
+    let mut frames: Vec<FunctionId> = Vec::new();
+    let mut path = Vec::new();
+    for sample in stacks.samples() {
+        stacks.frames_root_first(sample.stack, &mut path);
+        for &id in &path {
+            if frame_index[id.index()] == u32::MAX {
+                frame_index[id.index()] = frames.len() as u32;
+                frames.push(id);
+            }
+        }
+    }
+    let string = |out: &mut W, text: &str| serde_json::to_writer(out, text);
+    out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
+    out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
+    string(&mut out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
+    out.write_all(b",\"name\":")?;
+    string(&mut out, &options.name)?;
+    out.write_all(b",\"profiles\":[")?;
+    let mut number = itoa::Buffer::new();
+    let mut first = true;
+    for (group, samples) in groups.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+        let weights: Vec<u64> = match timed {
+            true => round_preserving_sum(
+                &samples
+                    .iter()
+                    .map(|s| options.unit.from_seconds(s.time))
+                    .collect::<Vec<_>>(),
+            ),
+            false => samples.iter().map(|s| s.count).collect(),
+        };
+        let total: u64 = weights.iter().fold(0, |a, &w| a.saturating_add(w));
+        out.write_all(if first { b"{" } else { b",{" })?;
+        first = false;
+        out.write_all(b"\"endValue\":")?;
+        out.write_all(number.format(total).as_bytes())?;
+        out.write_all(b",\"name\":")?;
+        let name = match threads.get(group) {
+            Some(thread) => thread.frame_name(),
+            None => options.name.clone(),
+        };
+        string(&mut out, &name)?;
+        out.write_all(b",\"samples\":[")?;
+        for (i, sample) in samples.iter().enumerate() {
+            out.write_all(if i == 0 { b"[" } else { b",[" })?;
+            stacks.frames_root_first(sample.stack, &mut path);
+            for (j, id) in path.iter().enumerate() {
+                if j > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(number.format(frame_index[id.index()]).as_bytes())?;
+            }
+            out.write_all(b"]")?;
+        }
+        out.write_all(b"],\"startValue\":0,\"type\":\"sampled\",\"unit\":")?;
+        string(
+            &mut out,
+            if timed {
+                unit_name(options.unit)
+            } else {
+                "none"
+            },
+        )?;
+        out.write_all(b",\"weights\":[")?;
+        for (i, weight) in weights.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(number.format(*weight).as_bytes())?;
+        }
+        out.write_all(b"]}")?;
+    }
+    out.write_all(b"],\"shared\":{\"frames\":[")?;
+    for (i, &id) in frames.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &frame_json(profile, Frame::Function(id)))?;
     }
     out.write_all(b"]}}\n")
 }

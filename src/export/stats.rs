@@ -45,8 +45,13 @@ const CHUNK: usize = 64 * 1024;
 ///
 /// The output goes out in pieces of about 64 KiB, so `writer` need not be buffered. Fails only
 /// if `writer` does, or for a name longer than marshal's 2 GiB limit.
+///
+/// A sampled profile is written in Python 3.15's sampled layout (docs/sampled-formats.md):
+/// callers values are plain sample counts (each edge's `calls`), and the dict ends with the
+/// marker entry `("__sampled__",): True`.
 pub fn write<W: Write>(profile: &Profile, options: &Options, mut writer: W) -> io::Result<()> {
     let Options {} = options;
+    let sampled = profile.measure().is_sampled();
     let mut keys = KeyWriter::new(profile);
     let mut enc = Encoder::default();
     enc.dict(false);
@@ -63,6 +68,10 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut writer: W) -> i
         for (caller, call) in profile.callers(id) {
             keys.write(&mut enc, caller)?;
             match call {
+                // Python 3.15's sampling profiler writes sample counts.
+                _ if sampled => {
+                    enc.int(call.calls(), false);
+                }
                 // ... but cProfile's callers values are (nc, cc, tt, ct).
                 CallStats::Timed {
                     calls,
@@ -86,6 +95,11 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut writer: W) -> i
             writer.write_all(enc.bytes())?;
             enc.clear();
         }
+    }
+    if sampled {
+        enc.tuple(1, false)?;
+        enc.str("__sampled__", false)?;
+        enc.bool(true);
     }
     enc.end_dict();
     writer.write_all(enc.bytes())

@@ -105,6 +105,11 @@ impl Encoder {
         slot
     }
 
+    /// `True` or `False`: singletons, never given a reference slot, as Python writes them.
+    pub fn bool(&mut self, v: bool) {
+        self.out.push(if v { code::TRUE } else { code::FALSE });
+    }
+
     /// A float, as `g`: the IEEE-754 bits, little-endian.
     pub fn float(&mut self, v: f64, share: bool) -> Option<Slot> {
         let slot = self.type_byte(code::BINARY_FLOAT, share);

@@ -20,10 +20,13 @@
 //!
 //! [`stack_counts`] turns the stacks' times into the integer counts that folded stacks, SVG
 //! flame graphs and speedscope write, rounded so that no time is lost or gained.
+//!
+//! A sampled profile with real stacks ([`Profile::stacks`]) needs none of this:
+//! [`sampled_counts`] gives each sampled stack its count, exactly.
 
 use hashbrown::HashMap;
 
-use crate::model::{CallStats, FunctionId, Profile};
+use crate::model::{CallStats, FunctionId, Measure, Profile, StackId};
 use crate::query::units::TimeUnit;
 
 /// One frame of a reconstructed stack.
@@ -279,6 +282,34 @@ pub fn stack_counts(stacks: &[Stack], unit: TimeUnit) -> Vec<u64> {
     counts
 }
 
+/// The sampled stacks of a profile with real stacks, threads merged, each with its integer
+/// count: the samples themselves when the profile's times are sample counts, otherwise their
+/// time in `unit`, rounded so that the counts add up to the rounded total. In order of first
+/// appearance; `None` for a profile without stacks.
+pub fn sampled_counts(profile: &Profile, unit: TimeUnit) -> Option<Vec<(StackId, u64)>> {
+    let stacks = profile.stacks()?;
+    let mut at: Vec<u32> = vec![u32::MAX; stacks.stack_count()];
+    let mut merged: Vec<(StackId, u64, f64)> = Vec::new();
+    for sample in stacks.samples() {
+        let slot = &mut at[sample.stack.index()];
+        if *slot == u32::MAX {
+            *slot = merged.len() as u32;
+            merged.push((sample.stack, 0, 0.0));
+        }
+        let entry = &mut merged[*slot as usize];
+        entry.1 = entry.1.saturating_add(sample.count);
+        entry.2 += sample.time;
+    }
+    let counts = match profile.measure() {
+        Measure::Samples { timed: true } => {
+            let amounts: Vec<f64> = merged.iter().map(|m| unit.from_seconds(m.2)).collect();
+            round_preserving_sum(&amounts)
+        }
+        _ => merged.iter().map(|m| m.1).collect(),
+    };
+    Some(merged.iter().map(|m| m.0).zip(counts).collect())
+}
+
 /// Splits the integer `count` among `amounts` in proportion, by largest remainders.
 fn share_count(count: u64, amounts: &[f64]) -> Vec<u64> {
     let total: f64 = amounts.iter().sum();
@@ -297,7 +328,7 @@ fn share_count(count: u64, amounts: &[f64]) -> Vec<u64> {
 
 /// Rounds each amount to an integer so that the integers add up to the rounded sum of the
 /// amounts (largest remainders get the leftover units; ties go to the earlier amount).
-fn round_preserving_sum(amounts: &[f64]) -> Vec<u64> {
+pub(crate) fn round_preserving_sum(amounts: &[f64]) -> Vec<u64> {
     let total: f64 = amounts.iter().sum();
     let mut counts: Vec<u64> = amounts.iter().map(|a| a.max(0.0).floor() as u64).collect();
     let assigned: u64 = counts.iter().sum();

@@ -27,7 +27,7 @@
 use std::io::{self, Write};
 use std::time::SystemTime;
 
-use crate::model::{CallStats, FunctionId, Profile};
+use crate::model::{CallStats, FunctionId, Measure, Profile, StackId, Stacks};
 
 /// The value of the document's `format` field.
 pub const FORMAT: &str = "pstat-profile";
@@ -56,7 +56,15 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     out.key("version")?;
     out.u64(VERSION.into())?;
     out.key("time_unit")?;
-    out.str("s")?;
+    out.str(match profile.measure() {
+        Measure::Samples { timed: false } => "samples",
+        _ => "s",
+    })?;
+    out.key("measure")?;
+    out.str(match profile.measure() {
+        Measure::Samples { .. } => "samples",
+        _ => "calls",
+    })?;
 
     out.key("inputs")?;
     out.open(b'[')?;
@@ -161,9 +169,70 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, writer: W) -> io::R
     }
     out.close(b']')?;
 
+    if let Some(stacks) = profile.stacks() {
+        write_stacks(&mut out, stacks)?;
+    }
+
     out.close(b'}')?;
     out.newline()?;
     Ok(())
+}
+
+/// The real stacks of a sampled profile: its threads, its stack table (each stack a frame and
+/// the stack it was called from) and its samples.
+fn write_stacks<W: Write>(out: &mut Emitter<W>, stacks: &Stacks) -> io::Result<()> {
+    out.key("threads")?;
+    out.open(b'[')?;
+    for thread in stacks.threads() {
+        out.item()?;
+        out.open(b'{')?;
+        out.key("id")?;
+        out.str(&thread.id)?;
+        out.key("name")?;
+        match &thread.name {
+            Some(name) => out.str(name)?,
+            None => out.null()?,
+        }
+        out.close(b'}')?;
+    }
+    out.close(b']')?;
+    out.key("stacks")?;
+    out.open(b'[')?;
+    for i in 0..stacks.stack_count() {
+        let stack = StackId(i as u32);
+        out.item()?;
+        out.open(b'{')?;
+        out.key("parent")?;
+        match stacks.parent(stack) {
+            Some(parent) => out.u64(parent.index() as u64)?,
+            None => out.null()?,
+        }
+        out.key("function")?;
+        out.id(stacks.frame(stack))?;
+        out.close(b'}')?;
+    }
+    out.close(b']')?;
+    out.key("samples")?;
+    out.open(b'[')?;
+    for sample in stacks.samples() {
+        out.item()?;
+        out.open(b'{')?;
+        out.key("stack")?;
+        out.u64(sample.stack.index() as u64)?;
+        out.key("thread")?;
+        match sample.thread {
+            Some(thread) => out.u64(thread.index() as u64)?,
+            None => out.null()?,
+        }
+        out.key("count")?;
+        out.u64(sample.count)?;
+        out.key("time")?;
+        out.f64(sample.time)?;
+        out.close(b'}')?;
+    }
+    out.close(b']')?;
+    out.key("samples_without_frames")?;
+    out.u64(stacks.samples_without_frames())
 }
 
 /// The JSON document in memory.

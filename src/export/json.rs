@@ -533,6 +533,7 @@ mod tests {
   "format": "pstat-profile",
   "version": 1,
   "time_unit": "s",
+  "measure": "calls",
   "inputs": [
     {"path":"run.stats","mtime":"2023-11-14T22:13:20Z"}
   ],

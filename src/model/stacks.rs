@@ -58,6 +58,11 @@ impl Measure {
 pub struct StackId(pub(crate) u32);
 
 impl StackId {
+    /// The stack with this index (below [`Stacks::stack_count`]).
+    pub fn from_index(index: usize) -> StackId {
+        StackId(index as u32)
+    }
+
     /// The id as an index: stack ids are dense from 0 to [`Stacks::stack_count`], and a stack's
     /// parent always has a smaller id.
     pub fn index(self) -> usize {
@@ -119,9 +124,16 @@ pub struct Stacks {
     samples: Vec<Sample>,
     threads: Vec<Thread>,
     without_frames: u64,
+    interval: Option<f64>,
 }
 
 impl Stacks {
+    /// The time of one sample in seconds, when the input says and every sample has the same
+    /// (folded stacks read with a rate).
+    pub fn interval(&self) -> Option<f64> {
+        self.interval
+    }
+
     /// Every (stack, thread) that was sampled, with its count and time, in the input's order of
     /// first appearance. A stack appears once per thread.
     pub fn samples(&self) -> &[Sample] {
@@ -190,6 +202,8 @@ pub(crate) struct SampleBuilder {
     thread_of: HashMap<String, u32>,
     without_frames: u64,
     timed: bool,
+    /// The time of one sample, when every sample has the same.
+    interval: Option<f64>,
 }
 
 /// A node of the stack being built: `None` before its first frame.
@@ -208,7 +222,15 @@ impl SampleBuilder {
             thread_of: HashMap::new(),
             without_frames: 0,
             timed,
+            interval: None,
         }
+    }
+
+    /// Says that every sample lasts `interval` seconds: the figures' times are then computed as
+    /// Python 3.15 computes them, samples × interval, rather than summed sample by sample
+    /// (which rounds differently).
+    pub(crate) fn set_interval(&mut self, interval: f64) {
+        self.interval = Some(interval);
     }
 
     /// The id of the function key (file, line, name).
@@ -270,6 +292,11 @@ impl SampleBuilder {
 
     /// Adds every sample of `profile`'s stacks, each function renamed to `key_of[function]`.
     pub(crate) fn add_stacks(&mut self, stacks: &Stacks, key_of: &[KeyId]) {
+        // One interval for all only if every profile added has the same.
+        self.interval = match self.samples.is_empty() && self.without_frames == 0 {
+            true => stacks.interval,
+            false => self.interval.filter(|&i| Some(i) == stacks.interval),
+        };
         let thread_of: Vec<ThreadId> = stacks
             .threads
             .iter()
@@ -352,6 +379,7 @@ impl SampleBuilder {
                 figures.calls = figures.calls.saturating_add(count);
                 if depth == 1 {
                     figures.tottime += time;
+                    figures.leaf = figures.leaf.saturating_add(count);
                 }
                 if edge_stamp[edge as usize] != i {
                     edge_stamp[edge as usize] = i;
@@ -359,6 +387,18 @@ impl SampleBuilder {
                     figures.cumtime += time;
                 }
             }
+        }
+        if let Some(interval) = self.interval {
+            let time = |count: i64| count as f64 * interval;
+            for f in &mut figures {
+                f.tottime = time(f.primitive_calls);
+                f.cumtime = time(f.calls);
+            }
+            for (_, _, f) in &mut edges {
+                f.tottime = time(f.leaf);
+                f.cumtime = time(f.primitive_calls);
+            }
+            totals.tottime = time(totals.primitive_calls);
         }
         // Callers grouped by callee, each group in order of first appearance.
         let mut callers_of: Vec<Vec<u32>> = vec![Vec::new(); keys];
@@ -401,6 +441,7 @@ impl SampleBuilder {
                 .collect(),
             threads,
             without_frames: self.without_frames,
+            interval: self.interval,
         };
         profile.measure = Measure::Samples { timed: self.timed };
         profile.stacks = Some(Arc::new(stacks));
@@ -450,6 +491,8 @@ impl SampleBuilder {
 #[derive(Default, Clone, Copy)]
 struct EdgeFigures {
     calls: i64,
+    /// Samples in which the callee is the leaf under this caller.
+    leaf: i64,
     primitive_calls: i64,
     tottime: f64,
     cumtime: f64,

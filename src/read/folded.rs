@@ -77,6 +77,9 @@ impl Dialect {
 pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
     let dialect = Dialect::detect(input);
     let mut builder = SampleBuilder::new(options.interval.is_some());
+    if let Some(interval) = options.interval {
+        builder.set_interval(interval);
+    }
     // Each distinct frame text is parsed and interned once.
     let mut key_of: HashMap<&[u8], KeyId> = HashMap::new();
     // The previous line's frames and their stack nodes: sorted files share long prefixes.

@@ -79,10 +79,10 @@ fn is_json_object(rest: &[u8]) -> bool {
     matches!(rest.first(), Some(b'"' | b'}'))
 }
 
-/// Whether the first line that is not blank ends with a space and a count.
+/// Whether the first line that is not blank ends with a space and a count. The line may be
+/// long (a deep stack): it is found, not parsed, so this costs one pass over it.
 fn looks_folded(input: &[u8]) -> bool {
-    let head = &input[..input.len().min(1 << 16)];
-    let Some(line) = head
+    let Some(line) = input
         .split(|&b| b == b'\n')
         .find(|line| !line.trim_ascii().is_empty())
     else {

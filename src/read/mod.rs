@@ -3,6 +3,7 @@
 
 pub mod cprofile;
 pub mod lprof;
+pub mod speedscope;
 #[cfg(not(fuzzing))]
 pub(crate) mod pickle;
 /// The pickle machine, public only for the fuzz targets.

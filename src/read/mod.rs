@@ -3,13 +3,13 @@
 
 pub mod cprofile;
 pub mod lprof;
-pub mod speedscope;
 #[cfg(not(fuzzing))]
 pub(crate) mod pickle;
 /// The pickle machine, public only for the fuzz targets.
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod pickle;
+pub mod speedscope;
 
 use std::path::Path;
 

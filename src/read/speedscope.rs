@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{KeyId, Profile, SampleBuilder, ThreadId};
+use crate::model::{KeyId, Node, Profile, SampleBuilder, ThreadId};
 
 const FORMAT: &str = "speedscope JSON";
 
@@ -312,7 +312,7 @@ impl Reader<'_, '_> {
             if count == 0 {
                 continue;
             }
-            let mut node = None;
+            let mut node: Node = None;
             let mut sample_thread = thread;
             for (depth, &index) in samples.get(s).iter().enumerate() {
                 let index = self.check_frame(u64::from(index), at)?;
@@ -432,7 +432,10 @@ fn timed(profiles: &[SpeedscopeProfile<'_>]) -> Result<bool, Error> {
             Some(t) if t != this => {
                 return Err(invalid(
                     "profiles that all measure time or all measure no time",
-                    format!("profile {p}: unit {} among the others", quote(&profile.unit)),
+                    format!(
+                        "profile {p}: unit {} among the others",
+                        quote(&profile.unit)
+                    ),
                 ));
             }
             _ => timed = Some(this),
@@ -530,7 +533,10 @@ fn json_error(input: &[u8], e: &serde_json::Error) -> Error {
     };
     let message = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let found = message.strip_suffix(&suffix).unwrap_or(&message).to_string();
+    let found = message
+        .strip_suffix(&suffix)
+        .unwrap_or(&message)
+        .to_string();
     if e.line() == 0 {
         return Error::invalid(FORMAT, None, None, expected, found);
     }
@@ -642,7 +648,10 @@ mod tests {
         assert_eq!((f.0, f.1), (1, 3));
         assert_eq!((g.0, g.1), (3, 3));
         assert_eq!((len.0, len.1), (1, 1));
-        assert!(close(main.3, 0.018) && close(f.2, 0.004) && close(f.3, 0.012), "{f:?}");
+        assert!(
+            close(main.3, 0.018) && close(f.2, 0.004) && close(f.3, 0.012),
+            "{f:?}"
+        );
         assert!(close(g.2, 0.012) && close(len.2, 0.002));
         assert_eq!(p.totals().primitive_calls, 5);
         assert_eq!(p.measure(), crate::Measure::Samples { timed: true });
@@ -653,7 +662,10 @@ mod tests {
         assert_eq!((p.file(g), p.line(g)), ("m.py", 0));
         let threads = p.stacks().unwrap().threads();
         assert_eq!(threads.len(), 1);
-        assert_eq!((threads[0].id.as_str(), threads[0].name.as_deref()), ("7", None));
+        assert_eq!(
+            (threads[0].id.as_str(), threads[0].name.as_deref()),
+            ("7", None)
+        );
     }
 
     #[test]
@@ -677,8 +689,9 @@ mod tests {
         assert_eq!(stacks.threads()[0].name.as_deref(), Some("MainThread"));
         assert_eq!(figures_of(&p, "main").1, 2);
         // With thread frames, every stack gets one back.
-        let mut options = Options::default();
-        options.thread_frames = true;
+        let options = Options {
+            thread_frames: true,
+        };
         let p = read(text.as_bytes(), &options).unwrap();
         let thread = id(&p, "thread (7): MainThread");
         assert_eq!(p.stats(thread).calls, 2);
@@ -767,7 +780,9 @@ mod tests {
         assert!(expected.starts_with("a speedscope file"));
         assert!(found.contains("missing field `shared`"), "{found}");
         assert_eq!(e.line(), Some(1));
-        let e = read_str(&file(r#"{"type": "sampled", "samples": [], "weights": []}"#));
+        let e = read_str(&file(
+            r#"{"type": "sampled", "samples": [], "weights": []}"#,
+        ));
         assert!(e.unwrap_err().to_string().contains("missing field `unit`"));
     }
 
@@ -829,7 +844,9 @@ mod tests {
     fn samples_and_weights_must_match() {
         let e = read_str(&sampled("seconds", "[[0], [0]]", "[1]")).unwrap_err();
         assert_eq!(found(&e).1, "profile 0: 2 samples and 1 weights");
-        let e = read_str(&file(r#"{"type": "sampled", "unit": "none", "samples": []}"#));
+        let e = read_str(&file(
+            r#"{"type": "sampled", "unit": "none", "samples": []}"#,
+        ));
         assert_eq!(found(&e.unwrap_err()).1, "profile 0: no weights");
         let e = read_str(&file(r#"{"type": "evented", "unit": "none"}"#));
         assert_eq!(found(&e.unwrap_err()).1, "profile 0: no events");
@@ -837,7 +854,10 @@ mod tests {
 
     #[test]
     fn unbalanced_events() {
-        let e = read_str(&evented("seconds", &[("O", 0, 0.0), ("O", 1, 1.0), ("C", 0, 2.0)]));
+        let e = read_str(&evented(
+            "seconds",
+            &[("O", 0, 0.0), ("O", 1, 1.0), ("C", 0, 2.0)],
+        ));
         assert_eq!(
             found(&e.unwrap_err()).1,
             "profile 0, event 2: closes frame 0 while frame 1 is open"
@@ -863,7 +883,10 @@ mod tests {
         let e = read_str(&evented("seconds", &[("O", 0, 2.0), ("C", 0, 1.0)]));
         assert_eq!(found(&e.unwrap_err()).1, "profile 0, event 1: at 1 after 2");
         let e = read_str(&evented("none", &[("O", 0, 0.0), ("C", 0, 0.5)]));
-        assert_eq!(found(&e.unwrap_err()).1, "profile 0, event 1: a span of 0.5");
+        assert_eq!(
+            found(&e.unwrap_err()).1,
+            "profile 0, event 1: a span of 0.5"
+        );
     }
 
     #[test]
@@ -891,7 +914,11 @@ mod tests {
             events.push(format!(r#"{{"type": "O", "frame": {}, "at": {i}}}"#, i % 2));
         }
         for i in (0..depth).rev() {
-            events.push(format!(r#"{{"type": "C", "frame": {}, "at": {}}}"#, i % 2, 2 * depth - i));
+            events.push(format!(
+                r#"{{"type": "C", "frame": {}, "at": {}}}"#,
+                i % 2,
+                2 * depth - i
+            ));
         }
         let text = file(&format!(
             r#"{{"type": "evented", "unit": "none", "events": [{}]}}"#,
@@ -903,7 +930,10 @@ mod tests {
 
     #[test]
     fn thread_names() {
-        assert_eq!(py_spy_profile_thread("Thread 19133 \"\""), Some(("19133", "")));
+        assert_eq!(
+            py_spy_profile_thread("Thread 19133 \"\""),
+            Some(("19133", ""))
+        );
         assert_eq!(
             py_spy_profile_thread("Thread 0x1f \"a \"b\"\""),
             Some(("0x1f", "a \"b\""))

@@ -10,4 +10,5 @@ mod json_export;
 mod lines;
 mod pstats_fixtures;
 mod robustness;
+mod speedscope;
 mod support;

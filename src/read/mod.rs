@@ -10,6 +10,7 @@ pub(crate) mod pickle;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod pickle;
+pub mod speedscope;
 
 use std::path::Path;
 
@@ -150,6 +151,12 @@ pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> 
                 interval: options.sample_interval,
             };
             folded::read(input, &folded)
+        }
+        InputFormat::Json => {
+            let speedscope = speedscope::Options {
+                thread_frames: options.thread_frames,
+            };
+            speedscope::read(input, &speedscope)
         }
         found => Err(Error::wrong_format(InputFormat::Stats, found)),
     }

@@ -11,4 +11,5 @@ mod lines;
 mod pstats_fixtures;
 mod robustness;
 mod sampled;
+mod speedscope;
 mod support;

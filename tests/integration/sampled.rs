@@ -498,3 +498,42 @@ fn sampled_report_snapshot() {
         .collect();
     insta::assert_snapshot!(text);
 }
+
+/// Every truncation of a folded file, and single-byte corruptions across it, read without a
+/// panic, and what reads goes through every report and exporter.
+#[test]
+fn damaged_folded_files_never_panic() {
+    let bytes = std::fs::read(sampled().join("py-spy/recursive.folded")).expect("fixture");
+    let mut inputs: Vec<Vec<u8>> = (0..bytes.len())
+        .step_by(7)
+        .map(|n| bytes[..n].to_vec())
+        .collect();
+    for (i, replacement) in (0..bytes.len()).step_by(13).zip(
+        [b';', b' ', b'\n', b'9', 0, 0xff, b'(', b':']
+            .iter()
+            .cycle(),
+    ) {
+        let mut damaged = bytes.clone();
+        damaged[i] = *replacement;
+        inputs.push(damaged);
+    }
+    let list = pstat::ListOptions::default();
+    for input in &inputs {
+        let Ok(profile) = pstat::read(input) else {
+            continue;
+        };
+        pstat::report::write_callers(&profile, &list, std::io::sink()).expect("report");
+        for format in [
+            pstat::OutputFormat::Callgrind,
+            pstat::OutputFormat::Folded,
+            pstat::OutputFormat::Speedscope,
+            pstat::OutputFormat::Json,
+            pstat::OutputFormat::Stats,
+        ] {
+            let input = pstat::export::Input::Calls(&profile);
+            pstat::export::write(format, input, &Default::default(), std::io::sink())
+                .expect("export");
+        }
+    }
+    assert!(inputs.len() > 300, "{}", inputs.len());
+}

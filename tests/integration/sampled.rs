@@ -244,7 +244,7 @@ fn callgrind_annotate_gives_inclusive_samples() {
             let samples: i64 = figures.values().map(|f| f.0).sum();
             let stacks = profile.stacks().expect("stacks");
             let roots: std::collections::HashSet<pstat::FunctionId> = (0..stacks.stack_count())
-                .map(|i| pstat::StackId::from_index(i))
+                .map(pstat::StackId::from_index)
                 .filter(|&s| stacks.parent(s).is_none())
                 .map(|s| stacks.frame(s))
                 .collect();

@@ -368,6 +368,20 @@ mod tests {
     }
 
     #[test]
+    fn huge_names_are_data_and_huge_lines_are_refused() {
+        let name = "x".repeat(1 << 20);
+        let p = read(format!("main;{name} 2\n").as_bytes(), &Options::default()).expect("reads");
+        assert!(p.functions().any(|f| p.name(f).len() == 1 << 20));
+        let mut line = vec![b'f'; MAX_LINE + 1];
+        line.extend_from_slice(b" 1\n");
+        let mut input = b"main 1\n".to_vec();
+        input.extend_from_slice(&line);
+        let e = read(&input, &Options::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+        assert_eq!((e.line(), e.offset()), (Some(2), Some(7)));
+    }
+
+    #[test]
     fn deep_stacks_are_bounded_by_the_line() {
         let mut line = vec!["f"; 100_000].join(";");
         line.push_str(" 1\n");

@@ -537,3 +537,30 @@ fn damaged_folded_files_never_panic() {
     }
     assert!(inputs.len() > 300, "{}", inputs.len());
 }
+
+/// The README's sampled example is what pstat prints, not a hand-written approximation.
+#[test]
+fn readme_example_is_the_reports_output() {
+    let readme = std::fs::read_to_string(crate::support::repo_file("README.md")).expect("README");
+    let marker = "--rate 250 --sort tottime -n 5 --strip-dirs`):\n\n```\n";
+    let start = readme.find(marker).expect("the example's marker") + marker.len();
+    let len = readme[start..].find("```").expect("the example's end");
+    let output = run(
+        &crate::support::repo_file("."),
+        [
+            "show",
+            "tests/fixtures/sampled/py-spy/mix.folded",
+            "--rate",
+            "250",
+            "--sort",
+            "tottime",
+            "-n",
+            "5",
+            "--strip-dirs",
+        ],
+    );
+    assert!(output.success(), "{}", output.stderr());
+    // The report's first two lines are the file's mtime and path, and a blank line.
+    let report: String = output.stdout().lines().skip(2).map(|l| format!("{l}\n")).collect();
+    assert_eq!(&readme[start..start + len], report.trim_end_matches('\n').to_string() + "\n");
+}

@@ -54,6 +54,9 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> i
         ),
     };
     inferno_options.count_name = counts.to_string();
+    // Labels are function first (`name (file:line)`): cut what does not fit on the right, so
+    // the function's name is what stays (inferno cuts on the left by default).
+    inferno_options.text_truncate_direction = inferno::flamegraph::TextTruncateDirection::Right;
     // Colours from the frame names, so the same profile renders the same SVG.
     inferno_options.hash = true;
     inferno_options.deterministic = true;

@@ -2,6 +2,7 @@
 //! exports (stats dumps read back by Python, callgrind read by callgrind_annotate, JSON against
 //! its schema, snapshots of every format), and the command line's behaviour.
 
+mod browser;
 mod cli;
 mod convert;
 mod convert_stats;

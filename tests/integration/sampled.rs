@@ -561,6 +561,14 @@ fn readme_example_is_the_reports_output() {
     );
     assert!(output.success(), "{}", output.stderr());
     // The report's first two lines are the file's mtime and path, and a blank line.
-    let report: String = output.stdout().lines().skip(2).map(|l| format!("{l}\n")).collect();
-    assert_eq!(&readme[start..start + len], report.trim_end_matches('\n').to_string() + "\n");
+    let report: String = output
+        .stdout()
+        .lines()
+        .skip(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        &readme[start..start + len],
+        report.trim_end_matches('\n').to_string() + "\n"
+    );
 }

@@ -1,7 +1,8 @@
 //! pstat reads Python profiler dumps — the `.stats`/`.prof` files that `cProfile` and `profile`
-//! write, and line_profiler's `.lprof` files — fast and exactly; prints the reports Python's
-//! `pstats` and `python -m line_profiler` print, byte for byte; and converts profiles to
-//! callgrind, folded stacks, SVG flame graphs, speedscope, JSON and `.stats`.
+//! write, line_profiler's `.lprof` files, and the stacks of sampling profilers (py-spy, Python
+//! 3.15's `profiling.sampling`, folded stacks, speedscope) — fast and exactly; prints the
+//! reports Python's `pstats` and `python -m line_profiler` print, byte for byte; and converts
+//! profiles to callgrind, folded stacks, SVG flame graphs, speedscope, JSON and `.stats`.
 //!
 //! # Layers
 //!
@@ -10,7 +11,7 @@
 //! | layer | what | start with |
 //! |---|---|---|
 //! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`InputFormat::detect`] |
-//! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids | [`Profile`], [`FunctionId`], [`LineProfile`] |
+//! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids; for sampled inputs, the real stacks they were derived from | [`Profile`], [`FunctionId`], [`Profile::stacks`], [`LineProfile`] |
 //! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks | [`query::list`], [`NameFilter`], [`query::stacks`] |
 //! | report | the text reports, as pstats and line_profiler print them | [`report::write_stats`], [`report::write_callers`], [`report::lines::write`] |
 //! | export | files for other tools, each format a module, all behind one entry point | [`export::write`], [`OutputFormat`] |
@@ -51,6 +52,20 @@
 //! // Export: what `pstat convert f -o callgrind.out` writes.
 //! let callgrind = export::to_vec(OutputFormat::Callgrind, (&profile).into(), &Default::default())?;
 //! assert!(callgrind.starts_with(b"# callgrind format"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A py-spy recording reads the same way; its figures are samples, derived from the stacks it
+//! keeps:
+//!
+//! ```
+//! let mut options = pstat::ReadOptions::default();
+//! options.sample_interval = Some(1.0 / 250.0); // recorded with `py-spy record --rate 250`
+//! let profile = pstat::read_path_with("tests/fixtures/sampled/py-spy/mix.folded", &options)?;
+//! assert_eq!(profile.measure(), pstat::Measure::Samples { timed: true });
+//! let stacks = profile.stacks().expect("py-spy records stacks");
+//! let samples: u64 = stacks.samples().iter().map(|s| s.count).sum();
+//! assert_eq!(samples, 338);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]

@@ -572,3 +572,30 @@ fn readme_example_is_the_reports_output() {
         report.trim_end_matches('\n').to_string() + "\n"
     );
 }
+
+/// Several sampled inputs are merged by adding their samples: a recording merged with itself
+/// has every figure doubled, and with `--strip-dirs` the same figures under stripped names.
+#[test]
+fn sampled_inputs_merge_by_adding_samples() {
+    let file = sampled().join("py-spy/mix.folded");
+    let once = exported_figures(&json_export(&file, &[]));
+    for extra in [&[][..], &["--strip-dirs"][..]] {
+        let mut args = vec![file.display().to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let merged = exported_figures(&json_export(
+            &file,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+        let want: BTreeMap<Key, (i64, i64)> = once
+            .iter()
+            .map(|((f, l, n), (leaf, on))| {
+                let f = match extra.is_empty() {
+                    true => f.clone(),
+                    false => f.rsplit('/').next().expect("name").to_string(),
+                };
+                ((f, *l, n.clone()), (2 * leaf, 2 * on))
+            })
+            .collect();
+        assert_eq!(merged, want, "{extra:?}");
+    }
+}

@@ -26,7 +26,7 @@ use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
-use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
+use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, StackId, Stacks, StringId};
 
 /// Options for callgrind output.
 #[derive(Debug, Clone, PartialEq)]
@@ -371,21 +371,29 @@ impl EdgeCosts {
         }
         let mut seconds = vec![0.0; profile.edge_count()];
         let mut seen = vec![usize::MAX; profile.all_functions().len()];
-        let mut frames = Vec::new();
+        // The edge into each stack (from its parent's frame), looked up once per stack.
+        let mut edge_into: Vec<Option<Option<EdgeId>>> = vec![None; stacks.stack_count()];
+        let mut path: Vec<StackId> = Vec::new();
         for (i, sample) in stacks.samples().iter().enumerate() {
-            frames.clear();
-            frames.extend(stacks.frames(sample.stack));
-            // frames[0] is the leaf: from the root down, the first sight of a function is its
-            // outermost frame, and the call into that frame is charged.
-            for depth in (0..frames.len()).rev() {
-                let id = frames[depth];
+            path.clear();
+            let mut at = Some(sample.stack);
+            while let Some(stack) = at {
+                path.push(stack);
+                at = stacks.parent(stack);
+            }
+            // From the root down, the first sight of a function is its outermost frame, and
+            // the call into that frame is charged.
+            for &stack in path.iter().rev() {
+                let id = stacks.frame(stack);
                 if seen[id.index()] == i {
                     continue;
                 }
                 seen[id.index()] = i;
-                if let Some(&caller) = frames.get(depth + 1)
-                    && let Some(edge) = edge_of.get(&(caller, id))
-                {
+                let edge = *edge_into[stack.index()].get_or_insert_with(|| {
+                    let caller = stacks.frame(stacks.parent(stack)?);
+                    edge_of.get(&(caller, id)).copied()
+                });
+                if let Some(edge) = edge {
                     seconds[edge.index()] += sample.time;
                 }
             }

@@ -336,7 +336,8 @@ impl SampleBuilder {
         let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
         let mut edges: Vec<(KeyId, KeyId, EdgeFigures)> = Vec::new();
         let mut edge_stamp: Vec<u32> = Vec::new();
-        let mut frames: Vec<KeyId> = Vec::new();
+        let mut frames: Vec<u32> = Vec::new();
+        let mut node_edge: Vec<u32> = vec![NONE; self.nodes.len()];
         let mut totals = Totals::default();
         for (i, &(leaf, _, count, time)) in self.samples.iter().enumerate() {
             let i = i as u32;
@@ -344,18 +345,18 @@ impl SampleBuilder {
             frames.clear();
             let mut at = leaf;
             while at != NONE {
-                let (parent, key) = self.nodes[at as usize];
-                frames.push(key);
-                at = parent;
+                frames.push(at);
+                at = self.nodes[at as usize].0;
             }
-            // frames[0] is the leaf.
-            let leaf_key = frames[0];
+            // frames[0] is the leaf's node.
+            let leaf_key = self.nodes[leaf as usize].1;
             let f = &mut figures[leaf_key.index()];
             f.primitive_calls = f.primitive_calls.saturating_add(count);
             f.tottime += time;
             totals.primitive_calls = totals.primitive_calls.saturating_add(count);
             totals.tottime += time;
-            for (depth, &key) in frames.iter().enumerate().rev() {
+            for (depth, &node) in frames.iter().enumerate().rev() {
+                let key = self.nodes[node as usize].1;
                 if stamp[key.index()] == NONE {
                     first_seen.push(key);
                 }
@@ -369,11 +370,17 @@ impl SampleBuilder {
                 let Some(&callee) = depth.checked_sub(1).and_then(|d| frames.get(d)) else {
                     continue;
                 };
-                let next = edges.len() as u32;
-                let edge = *edge_of.entry((key, callee)).or_insert(next);
-                if edge == next {
-                    edges.push((key, callee, EdgeFigures::default()));
-                    edge_stamp.push(NONE);
+                // The edge into a node is the same for every sample through it: looked up once.
+                let mut edge = node_edge[callee as usize];
+                if edge == NONE {
+                    let callee_key = self.nodes[callee as usize].1;
+                    let next = edges.len() as u32;
+                    edge = *edge_of.entry((key, callee_key)).or_insert(next);
+                    if edge == next {
+                        edges.push((key, callee_key, EdgeFigures::default()));
+                        edge_stamp.push(NONE);
+                    }
+                    node_edge[callee as usize] = edge;
                 }
                 let figures = &mut edges[edge as usize].2;
                 figures.calls = figures.calls.saturating_add(count);

@@ -70,11 +70,7 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
     let total: u64 = kept().map(|(_, weight)| weight).sum();
 
     let string = |out: &mut W, text: &str| serde_json::to_writer(out, text);
-    out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
-    out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
-    string(&mut out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
-    out.write_all(b",\"name\":")?;
-    string(&mut out, &options.name)?;
+    write_header(&mut out, options)?;
     out.write_all(b",\"profiles\":[{\"endValue\":")?;
     write!(out, "{total}")?;
     out.write_all(b",\"name\":")?;
@@ -140,11 +136,7 @@ fn write_sampled<W: io::Write>(
         }
     }
     let string = |out: &mut W, text: &str| serde_json::to_writer(out, text);
-    out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
-    out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
-    string(&mut out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
-    out.write_all(b",\"name\":")?;
-    string(&mut out, &options.name)?;
+    write_header(&mut out, options)?;
     out.write_all(b",\"profiles\":[")?;
     let mut number = itoa::Buffer::new();
     let mut first = true;
@@ -207,6 +199,16 @@ fn write_sampled<W: io::Write>(
         serde_json::to_writer(&mut out, &frame_json(profile, Frame::Function(id)))?;
     }
     out.write_all(b"]}}\n")
+}
+
+/// The document's opening fields, up to its list of profiles.
+fn write_header<W: io::Write>(out: &mut W, options: &Options) -> io::Result<()> {
+    out.write_all(b"{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",")?;
+    out.write_all(b"\"activeProfileIndex\":0,\"exporter\":")?;
+    serde_json::to_writer(&mut *out, &format!("pstat {}", env!("CARGO_PKG_VERSION")))?;
+    out.write_all(b",\"name\":")?;
+    serde_json::to_writer(&mut *out, &options.name)?;
+    Ok(())
 }
 
 fn frame_json(profile: &Profile, frame: Frame) -> Value {

@@ -188,6 +188,11 @@ fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
+/// Whether a line is `stack COUNT` (the stack may be empty): what detection looks for.
+pub(crate) fn is_stack_line(line: &[u8]) -> bool {
+    split_count(line).is_some_and(|(_, count)| is_digits(count))
+}
+
 /// Splits `stack COUNT` at the last space (or tab); `None` if there is no separator.
 fn split_count(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let line = line.trim_ascii_end();

@@ -89,11 +89,7 @@ fn looks_folded(input: &[u8]) -> bool {
     else {
         return false;
     };
-    let line = line.trim_ascii_end();
-    match line.iter().rposition(|&b| b == b' ' || b == b'\t') {
-        Some(at) => line[at + 1..].iter().all(u8::is_ascii_digit) && at + 1 < line.len(),
-        None => false,
-    }
+    folded::is_stack_line(line)
 }
 
 fn looks_like_text(input: &[u8]) -> bool {

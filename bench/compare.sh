@@ -6,16 +6,22 @@
 #   bench/compare.sh --quick          # 10,000 functions, fewer runs, a smaller merge
 #   bench/compare.sh --functions N    # another size
 #   bench/compare.sh --scaling        # pstat alone at 10k, 100k and 300k functions
+#   bench/compare.sh --folded-only    # only the folded-stacks table (1,000,000 lines)
 #
 # Needs what the README's set-up needs (a Rust toolchain) plus python3 with venv and pip; the
 # Python tools (pyprof2calltree, flameprof) are installed into target/bench-venv. Uses
 # hyperfine when present (installed with apt-get when running as root), else /usr/bin/time.
 # Generated profiles and outputs go to target/bench-data/.
+#
+# A second table reads folded stacks from bench/gen_folded.py (--folded-lines N, 0 skips it)
+# and sets pstat's SVG beside inferno's, taken from $INFERNO_FLAMEGRAPH (default
+# /work/tools/inferno/bin/inferno-flamegraph; `cargo install inferno --root DIR` makes one).
 set -euo pipefail
 
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     echo "options: --functions N  --runs N  --merge-files N (0 skips the merge)  --quick  --scaling"
+    echo "         --folded-lines N (0 skips the folded table)  --folded-only"
 }
 
 FUNCTIONS=300000
@@ -25,13 +31,17 @@ MERGE_FUNCTIONS=10000
 MERGE_SEEDS=4
 SCALING=0
 QUICK=0
+FOLDED_LINES=1000000
+FOLDED_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --functions) FUNCTIONS=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --merge-files) MERGE_FILES=$2; shift 2 ;;
-        --quick) QUICK=1; FUNCTIONS=10000; RUNS=2; MERGE_FILES=50; shift ;;
+        --quick) QUICK=1; FUNCTIONS=10000; RUNS=2; MERGE_FILES=50; FOLDED_LINES=100000; shift ;;
         --scaling) SCALING=1; shift ;;
+        --folded-lines) FOLDED_LINES=$2; shift 2 ;;
+        --folded-only) FOLDED_ONLY=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -43,11 +53,12 @@ DATA=$ROOT/target/bench-data
 OUT=$DATA/out
 VENV=$ROOT/target/bench-venv
 PYTHON=${PYTHON:-python3}
+INFERNO_FLAMEGRAPH=${INFERNO_FLAMEGRAPH:-/work/tools/inferno/bin/inferno-flamegraph}
 mkdir -p "$DATA" "$OUT"
 log() { echo "== $*" >&2; }
 
 # (a) The Python tools, in a venv of their own.
-if [ ! -x "$VENV/bin/pyprof2calltree" ] || [ ! -x "$VENV/bin/flameprof" ]; then
+if [ "$FOLDED_ONLY" = 0 ] && { [ ! -x "$VENV/bin/pyprof2calltree" ] || [ ! -x "$VENV/bin/flameprof" ]; }; then
     log "installing pyprof2calltree and flameprof into $VENV"
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install --quiet pyprof2calltree flameprof
@@ -83,6 +94,14 @@ profile() { # functions seed -> path
     fi
     echo "$path"
 }
+folded() { # lines seed -> path
+    local path=$DATA/gen-$1-$2.folded
+    if [ ! -s "$path" ]; then
+        log "generating $1 lines of folded stacks (seed $2)"
+        "$PYTHON" "$ROOT/bench/gen_folded.py" --lines "$1" --seed "$2" --out "$path" >&2
+    fi
+    echo "$path"
+}
 
 # flameprof's launcher is "exec python -m flameprof", which finds whatever python is on PATH,
 # not the venv's; so it is run as `$VPY -m flameprof` below.
@@ -111,15 +130,17 @@ measure() { # task label runs command
     echo -e "$task\t$label\t$mean\t$rss" >> "$RESULTS"
 }
 
-# (f) The table: speed-up = the Python tool's time / pstat's time for the same task.
-table() {
-    "$PYTHON" - "$RESULTS" <<'EOF'
+# (f) The table: speed-up = the other tool's time / pstat's time for the same task; the
+# argument names the other side in the last column's header.
+table() { # other
+    "$PYTHON" - "$RESULTS" "$1" <<'EOF'
 import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+other = sys.argv[2]
 is_pstat = lambda label: label.split()[0] == "pstat"
 pstat = {task: float(mean) for task, label, mean, rss in rows
          if is_pstat(label) and mean != "failed"}
-print("| task | command | mean time | peak memory | Python / pstat |")
+print("| task | command | mean time | peak memory | %s / pstat |" % other)
 print("|---|---|---:|---:|---:|")
 for task, label, mean, rss in rows:
     if mean == "failed":
@@ -164,6 +185,8 @@ EOF
     exit 0
 fi
 
+# The cProfile table (not with --folded-only).
+if [ "$FOLDED_ONLY" = 0 ]; then
 F=$(profile "$FUNCTIONS" 1)
 log "profile: $F ($(stat -c %s "$F") bytes)"
 cat "$F" > /dev/null  # into the page cache before anything is timed
@@ -217,7 +240,40 @@ echo
 echo "profile: $(basename "$F"), $(stat -c %s "$F") bytes; $RUNS runs each (merge: fewer)"
 echo "pstat $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $("$VPY" --version 2>&1), $(nproc) cores"
 echo
-table
+table Python
 echo
 echo "Parsing alone, one core (examples/parse_rate.rs: the file read once, then parsed 9 times):"
 "$PARSE_RATE" "$F" 9
+fi
+
+# Folded stacks (py-spy's shape, unordered lines): pstat beside inferno's flame graph writer.
+# There is no reference tool for folded → callgrind or for the listing: pstat's time alone.
+if [ "$FOLDED_LINES" -gt 0 ]; then
+    F=$(folded "$FOLDED_LINES" 1)
+    log "folded stacks: $F ($(stat -c %s "$F") bytes)"
+    cat "$F" > /dev/null
+    RESULTS=$OUT/results-folded.tsv
+    : > "$RESULTS"
+    measure "folded→svg" "pstat convert F -o x.svg" "$RUNS" "$PSTAT convert $F -o $OUT/folded.svg"
+    if [ -x "$INFERNO_FLAMEGRAPH" ]; then
+        measure "folded→svg" "inferno-flamegraph F > x.svg" "$RUNS" \
+            "$INFERNO_FLAMEGRAPH $F > $OUT/inferno.svg"
+        # It has no --version; cargo install records the version beside bin/.
+        INFERNO_VERSION=$(grep -o 'inferno [0-9.]*' "$(dirname "$INFERNO_FLAMEGRAPH")/../.crates.toml" \
+            2>/dev/null || echo "inferno (version unknown)")
+    else
+        log "no inferno-flamegraph at $INFERNO_FLAMEGRAPH (set INFERNO_FLAMEGRAPH): pstat alone"
+        INFERNO_VERSION="not found"
+    fi
+    measure "folded→callgrind" "pstat convert F -o x.callgrind" "$RUNS" \
+        "$PSTAT convert $F -o $OUT/folded.callgrind"
+    measure show "pstat show F -n 20" "$RUNS" "$PSTAT show $F -n 20 > /dev/null"
+    echo
+    echo "folded stacks: $(basename "$F"), $(wc -l < "$F") lines, $(stat -c %s "$F") bytes; $RUNS runs each"
+    echo "pstat $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $INFERNO_VERSION, $(nproc) cores"
+    echo
+    table inferno
+    echo
+    echo "Reading alone, one core (examples/parse_rate.rs: the file read once, then parsed 9 times):"
+    "$PARSE_RATE" "$F" 9
+fi

@@ -7,8 +7,12 @@
 //! cargo bench --bench pstat -- small        # only the small fixture
 //! ```
 //!
-//! The generated profile is written to `target/bench-data/` on first use; without python3 the
-//! benches fall back to a committed fixture and say so.
+//! The `folded` group reads folded stacks (`pstat::read::folded::read`) from two files made by
+//! `bench/gen_folded.py`, about 20 MB each: one in py-spy's unordered line order and one sorted
+//! as inferno's collapsers write it.
+//!
+//! The generated inputs are written to `target/bench-data/` on first use; without python3 the
+//! benches fall back to committed fixtures and say so.
 
 use std::hint::black_box;
 use std::io;
@@ -22,6 +26,11 @@ use pstat::{ListOptions, Profile, Restriction, SortKey, export};
 /// Functions in the generated profile, and its structure seed.
 const FUNCTIONS: u32 = 10_000;
 const SEED: u32 = 1;
+
+/// Lines in each generated folded file (about 300 bytes a line: about 21 MB), and its seed.
+const FOLDED_LINES: u32 = 70_000;
+/// What is read when python3 is missing: a committed py-spy capture.
+const FOLDED_FALLBACK: &str = "tests/fixtures/sampled/py-spy/mix.folded";
 
 /// The small committed fixture.
 const SMALL: &str = "tests/fixtures/stats/py313/cprofile.stats";
@@ -59,6 +68,32 @@ fn generated_profile() -> (String, PathBuf) {
         );
         ("fallback".to_string(), root.join(FALLBACK))
     }
+}
+
+/// A folded file from `bench/gen_folded.py` (`sorted` or in py-spy's order), generating it if
+/// needed; `None` when python3 could not make it.
+fn generated_folded(sorted: bool) -> Option<PathBuf> {
+    let root = manifest_dir();
+    let data = root.join("target").join("bench-data");
+    let suffix = if sorted { "-sorted" } else { "" };
+    let path = data.join(format!("gen-{FOLDED_LINES}-{SEED}{suffix}.folded"));
+    if path.exists() {
+        return Some(path);
+    }
+    let mut command = Command::new("python3");
+    command
+        .arg(root.join("bench").join("gen_folded.py"))
+        .args(["--lines", &FOLDED_LINES.to_string()])
+        .args(["--seed", &SEED.to_string()])
+        .arg("--out")
+        .arg(&path)
+        .arg("--quiet");
+    if sorted {
+        command.arg("--sorted");
+    }
+    let generated = std::fs::create_dir_all(&data).is_ok()
+        && command.status().is_ok_and(|status| status.success());
+    generated.then_some(path)
 }
 
 fn tottime_top20() -> ListOptions {
@@ -182,6 +217,28 @@ fn benches(c: &mut Criterion) {
     group.bench_function("parse", |b| {
         b.iter(|| pstat::read_lines(black_box(&bytes)).expect("parses"))
     });
+    group.finish();
+
+    // Folded stacks: bytes per second of reading, in both line orders.
+    let mut group = c.benchmark_group("folded");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    let options = pstat::read::folded::Options::default();
+    for (name, sorted) in [("read", false), ("read sorted", true)] {
+        let path = generated_folded(sorted).unwrap_or_else(|| {
+            eprintln!(
+                "could not run python3 bench/gen_folded.py; reading the committed fixture \
+                 {FOLDED_FALLBACK} instead of {FOLDED_LINES} generated lines"
+            );
+            manifest_dir().join(FOLDED_FALLBACK)
+        });
+        let bytes = std::fs::read(&path).expect("reading the folded file");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| pstat::read::folded::read(black_box(&bytes), &options).expect("parses"))
+        });
+    }
     group.finish();
 }
 

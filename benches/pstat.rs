@@ -223,7 +223,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("folded");
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(3));
+    group.measurement_time(Duration::from_secs(4));
     let options = pstat::read::folded::Options::default();
     for (name, sorted) in [("read", false), ("read sorted", true)] {
         let path = generated_folded(sorted).unwrap_or_else(|| {

@@ -58,7 +58,7 @@ impl Folded {
     }
 
     /// The real stacks, each written by walking from its leaf to the root.
-    fn sampled(profile: &Profile, counts: &[(StackId, u64)]) -> Folded {
+    pub(crate) fn sampled(profile: &Profile, counts: &[(StackId, u64)]) -> Folded {
         let mut lines = Vec::with_capacity(counts.len());
         let mut text = String::new();
         let Some(stacks) = profile.stacks() else {

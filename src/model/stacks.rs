@@ -233,6 +233,12 @@ impl SampleBuilder {
         self.interval = Some(interval);
     }
 
+    /// Makes room for about `stacks` stacks.
+    pub(crate) fn reserve(&mut self, stacks: usize) {
+        self.nodes.reserve(stacks);
+        self.node_of.reserve(stacks);
+    }
+
     /// The id of the function key (file, line, name).
     pub(crate) fn key(&mut self, file: &str, line: i64, name: &str) -> KeyId {
         self.keys.key(file, line, name)
@@ -328,73 +334,8 @@ impl SampleBuilder {
         if thread_frames {
             self.add_thread_frames();
         }
+        let (mut figures, mut edges, mut totals, order) = self.derive();
         let keys = self.keys.key_count();
-        let mut figures = vec![FunctionStats::default(); keys];
-        let mut first_seen: Vec<KeyId> = Vec::new();
-        let mut stamp = vec![u32::MAX; keys];
-        // Edges as (caller, callee) in order of first appearance, with their figures.
-        let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
-        let mut edges: Vec<(KeyId, KeyId, EdgeFigures)> = Vec::new();
-        let mut edge_stamp: Vec<u32> = Vec::new();
-        let mut frames: Vec<u32> = Vec::new();
-        let mut node_edge: Vec<u32> = vec![NONE; self.nodes.len()];
-        let mut totals = Totals::default();
-        for (i, &(leaf, _, count, time)) in self.samples.iter().enumerate() {
-            let i = i as u32;
-            let count = count.min(i64::MAX as u64) as i64;
-            frames.clear();
-            let mut at = leaf;
-            while at != NONE {
-                frames.push(at);
-                at = self.nodes[at as usize].0;
-            }
-            // frames[0] is the leaf's node.
-            let leaf_key = self.nodes[leaf as usize].1;
-            let f = &mut figures[leaf_key.index()];
-            f.primitive_calls = f.primitive_calls.saturating_add(count);
-            f.tottime += time;
-            totals.primitive_calls = totals.primitive_calls.saturating_add(count);
-            totals.tottime += time;
-            for (depth, &node) in frames.iter().enumerate().rev() {
-                let key = self.nodes[node as usize].1;
-                if stamp[key.index()] == NONE {
-                    first_seen.push(key);
-                }
-                if stamp[key.index()] != i {
-                    stamp[key.index()] = i;
-                    let f = &mut figures[key.index()];
-                    f.calls = f.calls.saturating_add(count);
-                    f.cumtime += time;
-                    totals.calls = totals.calls.saturating_add(count);
-                }
-                let Some(&callee) = depth.checked_sub(1).and_then(|d| frames.get(d)) else {
-                    continue;
-                };
-                // The edge into a node is the same for every sample through it: looked up once.
-                let mut edge = node_edge[callee as usize];
-                if edge == NONE {
-                    let callee_key = self.nodes[callee as usize].1;
-                    let next = edges.len() as u32;
-                    edge = *edge_of.entry((key, callee_key)).or_insert(next);
-                    if edge == next {
-                        edges.push((key, callee_key, EdgeFigures::default()));
-                        edge_stamp.push(NONE);
-                    }
-                    node_edge[callee as usize] = edge;
-                }
-                let figures = &mut edges[edge as usize].2;
-                figures.calls = figures.calls.saturating_add(count);
-                if depth == 1 {
-                    figures.tottime += time;
-                    figures.leaf = figures.leaf.saturating_add(count);
-                }
-                if edge_stamp[edge as usize] != i {
-                    edge_stamp[edge as usize] = i;
-                    figures.primitive_calls = figures.primitive_calls.saturating_add(count);
-                    figures.cumtime += time;
-                }
-            }
-        }
         if let Some(interval) = self.interval {
             let time = |count: i64| count as f64 * interval;
             for f in &mut figures {
@@ -412,7 +353,7 @@ impl SampleBuilder {
         for (i, (_, callee, _)) in edges.iter().enumerate() {
             callers_of[callee.index()].push(i as u32);
         }
-        for &key in &first_seen {
+        for &key in &order {
             let callers = callers_of[key.index()].iter().map(|&e| {
                 let (caller, _, f) = edges[e as usize];
                 (
@@ -453,6 +394,129 @@ impl SampleBuilder {
         profile.measure = Measure::Samples { timed: self.timed };
         profile.stacks = Some(Arc::new(stacks));
         profile
+    }
+
+    /// Every function's figures, every edge's (caller, callee, figures) in order of first
+    /// appearance, and the totals, in one depth-first pass over the stack table: a sample is
+    /// counted at each stack on its path, so a stack's figures are those of the samples in it
+    /// and below it (its subtree). A function's inclusive figures are the subtrees of its
+    /// outermost frames (no ancestor with the same function), so a sample counts once however
+    /// often the function recurses; likewise an edge's primitive calls and cumtime.
+    ///
+    /// Also returns the functions in the order the pass first meets them (roots first), leaving
+    /// out stacks with no sample in them or below (an evented span of no length).
+    #[allow(clippy::type_complexity)]
+    fn derive(
+        &self,
+    ) -> (
+        Vec<FunctionStats>,
+        Vec<(KeyId, KeyId, EdgeFigures)>,
+        Totals,
+        Vec<KeyId>,
+    ) {
+        let nodes = self.nodes.len();
+        // The samples in each stack (threads merged), then in each subtree: a parent has a
+        // smaller index than its children.
+        let mut own = vec![(0i64, 0.0f64); nodes];
+        for &(leaf, _, count, time) in &self.samples {
+            let slot = &mut own[leaf as usize];
+            slot.0 = slot.0.saturating_add(count.min(i64::MAX as u64) as i64);
+            slot.1 += time;
+        }
+        let mut subtree = own.clone();
+        let mut children_start = vec![0u32; nodes + 1];
+        for i in (0..nodes).rev() {
+            let parent = self.nodes[i].0;
+            if parent != NONE {
+                let (count, time) = subtree[i];
+                let slot = &mut subtree[parent as usize];
+                slot.0 = slot.0.saturating_add(count);
+                slot.1 += time;
+                children_start[parent as usize + 1] += 1;
+            }
+        }
+        for i in 0..nodes {
+            children_start[i + 1] += children_start[i];
+        }
+        let mut next = children_start.clone();
+        let mut children = vec![0u32; children_start[nodes] as usize];
+        let mut roots = Vec::new();
+        for (i, &(parent, _)) in self.nodes.iter().enumerate() {
+            if parent == NONE {
+                roots.push(i as u32);
+            } else {
+                children[next[parent as usize] as usize] = i as u32;
+                next[parent as usize] += 1;
+            }
+        }
+        let keys = self.keys.key_count();
+        let mut figures = vec![FunctionStats::default(); keys];
+        let mut totals = Totals::default();
+        let mut on_path = vec![0u32; keys];
+        let mut met = vec![false; keys];
+        let mut order = Vec::new();
+        let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
+        let mut edges: Vec<(KeyId, KeyId, EdgeFigures)> = Vec::new();
+        let mut edge_on_path: Vec<u32> = Vec::new();
+        // The edge into each node, for the way back up.
+        let mut edge_into = vec![NONE; nodes];
+        // Depth-first: (node, entering). Entering counts the node; leaving undoes its marks.
+        let mut work: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
+        while let Some((node, entering)) = work.pop() {
+            let (parent, key) = self.nodes[node as usize];
+            let edge = edge_into[node as usize];
+            if !entering {
+                on_path[key.index()] -= 1;
+                if edge != NONE {
+                    edge_on_path[edge as usize] -= 1;
+                }
+                continue;
+            }
+            let (own_count, own_time) = own[node as usize];
+            let (count, time) = subtree[node as usize];
+            if count == 0 && time == 0.0 {
+                continue;
+            }
+            if !met[key.index()] {
+                met[key.index()] = true;
+                order.push(key);
+            }
+            let f = &mut figures[key.index()];
+            f.primitive_calls = f.primitive_calls.saturating_add(own_count);
+            f.tottime += own_time;
+            totals.primitive_calls = totals.primitive_calls.saturating_add(own_count);
+            totals.tottime += own_time;
+            if on_path[key.index()] == 0 {
+                f.calls = f.calls.saturating_add(count);
+                f.cumtime += time;
+                totals.calls = totals.calls.saturating_add(count);
+            }
+            on_path[key.index()] += 1;
+            if parent != NONE {
+                let caller = self.nodes[parent as usize].1;
+                let next = edges.len() as u32;
+                let edge = *edge_of.entry((caller, key)).or_insert(next);
+                if edge == next {
+                    edges.push((caller, key, EdgeFigures::default()));
+                    edge_on_path.push(0);
+                }
+                edge_into[node as usize] = edge;
+                let e = &mut edges[edge as usize].2;
+                e.calls = e.calls.saturating_add(count);
+                e.tottime += own_time;
+                e.leaf = e.leaf.saturating_add(own_count);
+                if edge_on_path[edge as usize] == 0 {
+                    e.primitive_calls = e.primitive_calls.saturating_add(count);
+                    e.cumtime += time;
+                }
+                edge_on_path[edge as usize] += 1;
+            }
+            work.push((node, false));
+            let range =
+                children_start[node as usize] as usize..children_start[node as usize + 1] as usize;
+            work.extend(children[range].iter().rev().map(|&c| (c, true)));
+        }
+        (figures, edges, totals, order)
     }
 
     /// Rebuilds the stack table with each sample's thread as its root frame.

@@ -82,6 +82,9 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
     }
     // Each distinct frame text is parsed and interned once.
     let mut key_of: HashMap<&[u8], KeyId> = HashMap::new();
+    // About one new stack per 100 bytes of a py-spy recording: growing the table as it fills
+    // would rehash it a dozen times.
+    builder.reserve(input.len() / 100);
     // The previous line's frames and their stack nodes: sorted files share long prefixes.
     let mut previous: Vec<(&[u8], u32)> = Vec::new();
     for (number, (offset, line)) in lines(input).enumerate() {
@@ -94,10 +97,10 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
                 Some(number),
             ));
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
         let Some((stack, count)) = split_count(line) else {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
             return Err(Error::invalid(
                 FORMAT,
                 Some(offset as u64),
@@ -118,17 +121,14 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
         if count == 0 {
             continue;
         }
-        let mut frames = stack.split(|&b| b == b';').peekable();
-        if stack.is_empty() {
-            frames.next();
-        }
+        let mut frames = Frames::new(stack);
         let thread = match (dialect, frames.peek()) {
             (Dialect::Tachyon, Some(first)) => first.strip_prefix(b"tid:").map(|tid| {
                 let tid = String::from_utf8_lossy(tid);
                 frames.next();
                 builder.thread(&tid, None)
             }),
-            (Dialect::PySpy, Some(first)) => {
+            (Dialect::PySpy, Some(first)) if first.starts_with(b"thread (") => {
                 let text = String::from_utf8_lossy(first);
                 let thread = thread_frame(&text).map(|(tid, name)| builder.thread(tid, name));
                 if thread.is_some() {
@@ -177,15 +177,53 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
 
 /// The lines of the input with their byte offsets, without their `\n` or `\r\n`.
 fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut offset = 0;
-    input.split(|&b| b == b'\n').filter_map(move |line| {
-        let at = offset;
-        offset += line.len() + 1;
+    let mut at = 0;
+    std::iter::from_fn(move || {
         if at >= input.len() {
             return None;
         }
-        Some((at, line.strip_suffix(b"\r").unwrap_or(line)))
+        let start = at;
+        let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |n| start + n);
+        at = end + 1;
+        let line = &input[start..end];
+        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
     })
+}
+
+/// The frames of a stack, split at `;` (none for an empty stack).
+struct Frames<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Frames<'a> {
+    fn new(stack: &'a [u8]) -> Frames<'a> {
+        Frames {
+            rest: (!stack.is_empty()).then_some(stack),
+        }
+    }
+
+    fn peek(&self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        Some(memchr::memchr(b';', rest).map_or(rest, |n| &rest[..n]))
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        match memchr::memchr(b';', rest) {
+            Some(n) => {
+                self.rest = Some(&rest[n + 1..]);
+                Some(&rest[..n])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// Whether a line is `stack COUNT` (the stack may be empty): what detection looks for.

@@ -197,7 +197,10 @@ pub(crate) struct SampleBuilder {
     nodes: Vec<(u32, KeyId)>,
     node_of: HashMap<(u32, KeyId), u32>,
     samples: Vec<(u32, u32, u64, f64)>,
-    sample_of: HashMap<(u32, u32), u32>,
+    /// Per stack node, its most recent sample, and per sample the one before it in the same
+    /// node (another thread's): equal (stack, thread) samples are found without hashing.
+    sample_at: Vec<u32>,
+    sample_next: Vec<u32>,
     threads: Vec<Thread>,
     thread_of: HashMap<String, u32>,
     without_frames: u64,
@@ -217,7 +220,8 @@ impl SampleBuilder {
             nodes: Vec::new(),
             node_of: HashMap::new(),
             samples: Vec::new(),
-            sample_of: HashMap::new(),
+            sample_at: Vec::new(),
+            sample_next: Vec::new(),
             threads: Vec::new(),
             thread_of: HashMap::new(),
             without_frames: 0,
@@ -234,9 +238,11 @@ impl SampleBuilder {
     }
 
     /// Makes room for about `stacks` stacks.
-    pub(crate) fn reserve(&mut self, stacks: usize) {
+    pub(crate) fn reserve(&mut self, stacks: usize, samples: usize) {
         self.nodes.reserve(stacks);
         self.node_of.reserve(stacks);
+        self.samples.reserve(samples);
+        self.sample_next.reserve(samples);
     }
 
     /// The id of the function key (file, line, name).
@@ -285,15 +291,23 @@ impl SampleBuilder {
             return;
         };
         let thread = thread.map_or(NONE, |t| t.0);
-        let next = self.samples.len() as u32;
-        let at = *self.sample_of.entry((leaf, thread)).or_insert(next);
-        if at == next {
-            self.samples.push((leaf, thread, count, time));
-        } else {
-            let sample = &mut self.samples[at as usize];
-            sample.2 = sample.2.saturating_add(count);
-            sample.3 += time;
+        if self.sample_at.len() <= leaf as usize {
+            self.sample_at
+                .resize(self.nodes.len().max(leaf as usize + 1), NONE);
         }
+        let mut at = self.sample_at[leaf as usize];
+        while at != NONE {
+            let sample = &mut self.samples[at as usize];
+            if sample.1 == thread {
+                sample.2 = sample.2.saturating_add(count);
+                sample.3 += time;
+                return;
+            }
+            at = self.sample_next[at as usize];
+        }
+        self.sample_next.push(self.sample_at[leaf as usize]);
+        self.sample_at[leaf as usize] = self.samples.len() as u32;
+        self.samples.push((leaf, thread, count, time));
     }
 
     /// Adds every sample of `profile`'s stacks, each function renamed to `key_of[function]`.
@@ -530,7 +544,8 @@ impl SampleBuilder {
         let old = std::mem::take(&mut self.nodes);
         self.node_of.clear();
         let samples = std::mem::take(&mut self.samples);
-        self.sample_of.clear();
+        self.sample_at.clear();
+        self.sample_next.clear();
         let mut copied: HashMap<(u32, u32), u32> = HashMap::new();
         let mut path = Vec::new();
         for (leaf, thread, count, time) in samples {

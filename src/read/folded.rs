@@ -13,7 +13,9 @@
 
 use std::borrow::Cow;
 
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::error::Error;
 use crate::model::{KeyId, Node, Profile, SampleBuilder};
@@ -75,16 +77,25 @@ impl Dialect {
 
 /// Reads folded stacks.
 pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
+    // Stacks, samples and frame texts are numbered with 32 bits.
+    if input.len() > u32::MAX as usize {
+        return Err(Error::too_large(
+            "a folded-stack file",
+            u32::MAX as u64,
+            0,
+            None,
+        ));
+    }
     let dialect = Dialect::detect(input);
     let mut builder = SampleBuilder::new(options.interval.is_some());
     if let Some(interval) = options.interval {
         builder.set_interval(interval);
     }
     // Each distinct frame text is parsed and interned once.
-    let mut key_of: HashMap<&[u8], KeyId> = HashMap::new();
-    // About one new stack per 100 bytes of a py-spy recording: growing the table as it fills
-    // would rehash it a dozen times.
-    builder.reserve(input.len() / 100);
+    let mut key_of = FrameKeys::default();
+    // About one new stack per 100 bytes and one line per 300 in a py-spy recording: growing
+    // the tables as they fill would rehash and copy them a dozen times.
+    builder.reserve(input.len() / 100, input.len() / 300);
     // The previous line's frames and their stack nodes: sorted files share long prefixes.
     let mut previous: Vec<(&[u8], u32)> = Vec::new();
     for (number, (offset, line)) in lines(input).enumerate() {
@@ -152,16 +163,11 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
                 previous.truncate(depth);
                 shared = false;
             }
-            let key = match key_of.get(frame) {
-                Some(&key) => key,
-                None => {
-                    let text = String::from_utf8_lossy(frame);
-                    let (file, line, name) = parse_frame(dialect, &text);
-                    let key = builder.key(file, line, name);
-                    key_of.insert(frame, key);
-                    key
-                }
-            };
+            let key = key_of.get_or_insert(frame, || {
+                let text = String::from_utf8_lossy(frame);
+                let (file, line, name) = parse_frame(dialect, &text);
+                builder.key(file, line, name)
+            });
             let at = builder.push(node, key);
             node = Some(at);
             previous.push((frame, at));
@@ -173,6 +179,38 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
         builder.add(node, thread, count, time);
     }
     Ok(builder.finish(options.thread_frames, Vec::new()))
+}
+
+/// Frame texts and their keys. The texts are copied into one buffer: compared in place, they
+/// would be read from wherever in the input each was first seen, a cache miss per frame.
+#[derive(Default)]
+struct FrameKeys {
+    text: Vec<u8>,
+    table: HashTable<(u32, u32, KeyId)>,
+    hasher: DefaultHashBuilder,
+}
+
+impl FrameKeys {
+    fn get_or_insert(&mut self, frame: &[u8], key: impl FnOnce() -> KeyId) -> KeyId {
+        let hash = self.hasher.hash_one(frame);
+        let text = &self.text;
+        let found = self.table.find(hash, |&(start, len, _)| {
+            &text[start as usize..(start + len) as usize] == frame
+        });
+        if let Some(&(_, _, key)) = found {
+            return key;
+        }
+        let key = key();
+        let start = self.text.len() as u32;
+        self.text.extend_from_slice(frame);
+        let (text, hasher) = (&self.text, &self.hasher);
+        self.table.insert_unique(
+            hash,
+            (start, frame.len() as u32, key),
+            |&(start, len, _)| hasher.hash_one(&text[start as usize..(start + len) as usize]),
+        );
+        key
+    }
 }
 
 /// The lines of the input with their byte offsets, without their `\n` or `\r\n`.

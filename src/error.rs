@@ -108,16 +108,16 @@ impl Error {
         }
     }
 
-    /// A limit exceeded at `offset`, on `line` when it is known.
+    /// A limit exceeded at `offset` and on `line`, when they are known.
     pub(crate) fn too_large(
         what: &'static str,
         limit: u64,
-        offset: u64,
+        offset: Option<u64>,
         line: Option<u64>,
     ) -> Error {
         Error {
             kind: ErrorKind::TooLarge { what, limit },
-            offset: Some(offset),
+            offset,
             line,
         }
     }

@@ -82,7 +82,7 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
         return Err(Error::too_large(
             "a folded-stack file",
             u32::MAX as u64,
-            0,
+            Some(0),
             None,
         ));
     }
@@ -104,7 +104,7 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
             return Err(Error::too_large(
                 "a folded-stack line",
                 MAX_LINE as u64,
-                offset as u64,
+                Some(offset as u64),
                 Some(number),
             ));
         }

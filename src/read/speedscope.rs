@@ -19,7 +19,7 @@ use hashbrown::HashSet;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::model::{KeyId, Node, Profile, SampleBuilder, ThreadId};
 
 const FORMAT: &str = "speedscope JSON";
@@ -367,11 +367,10 @@ impl Reader<'_, '_> {
                     if seen.insert(leaf) {
                         self.evented_frames += open.len() as u64;
                         if self.evented_frames > EVENTED_FRAMES_LIMIT {
-                            return Err(Error::new(
-                                ErrorKind::TooLarge {
-                                    what: "the frames of the distinct stacks of evented profiles",
-                                    limit: EVENTED_FRAMES_LIMIT,
-                                },
+                            return Err(Error::too_large(
+                                "the frames of the distinct stacks of evented profiles",
+                                EVENTED_FRAMES_LIMIT,
+                                None,
                                 None,
                             ));
                         }
@@ -564,6 +563,7 @@ fn json_error(input: &[u8], e: &serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::model::FunctionId;
 
     fn read_str(text: &str) -> Result<Profile, Error> {

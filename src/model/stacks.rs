@@ -602,29 +602,6 @@ impl Profile {
     pub fn stacks(&self) -> Option<&Stacks> {
         self.stacks.as_deref()
     }
-
-    /// The profile rebuilt from its stacks with each function renamed by `rename` (which gives
-    /// the key's file, line and name): functions that get one key are merged, with figures
-    /// derived anew from the stacks, so they stay exact. `None` for a profile without stacks.
-    pub(crate) fn restack(
-        &self,
-        rename: impl Fn(&str, i64, &str) -> (String, i64, String),
-    ) -> Option<Profile> {
-        let stacks = self.stacks()?;
-        let Measure::Samples { timed } = self.measure else {
-            return None;
-        };
-        let mut builder = SampleBuilder::new(timed);
-        let key_of: Vec<KeyId> = self
-            .all_functions()
-            .map(|id| {
-                let (file, line, name) = rename(self.file(id), self.line(id), self.name(id));
-                builder.key(&file, line, &name)
-            })
-            .collect();
-        builder.add_stacks(stacks, &key_of);
-        Some(builder.finish(false, self.files.clone()))
-    }
 }
 
 #[cfg(test)]
@@ -730,14 +707,15 @@ mod tests {
     }
 
     #[test]
-    fn restack_merges_renamed_functions_exactly() {
-        let p = profile(&[(&["main", "f", "g"], 1)]);
-        let merged = p
-            .restack(|file, _, name| {
-                let name = if name == "g" { "f" } else { name };
-                (file.to_string(), 1, name.to_string())
-            })
-            .unwrap();
+    fn strip_dirs_merges_functions_exactly() {
+        let mut b = SampleBuilder::new(false);
+        let mut node = None;
+        for (file, name) in [("/a/m.py", "main"), ("/a/m.py", "f"), ("/b/m.py", "f")] {
+            let key = b.key(file, 1, name);
+            node = Some(b.push(node, key));
+        }
+        b.add(node, None, 1, 1.0);
+        let merged = b.finish(false, Vec::new()).strip_dirs();
         let f = id(&merged, "f");
         assert_eq!(merged.stats(f).calls, 1);
         assert_eq!(merged.stats(f).primitive_calls, 1);

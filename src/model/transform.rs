@@ -29,10 +29,11 @@ impl Profile {
     /// function's inclusive samples count each sample once even when two functions that merge
     /// were both on its stack, and the totals are recomputed.
     pub fn strip_dirs(&self) -> Profile {
-        if let Some(profile) =
-            self.restack(|file, line, name| (strip_dir(file).to_string(), line, name.to_string()))
-        {
-            return profile;
+        if let (Some(stacks), Measure::Samples { timed }) = (self.stacks(), self.measure) {
+            let mut samples = SampleBuilder::new(timed);
+            let key_of = rekey(samples.keys_mut(), self, strip_dir);
+            samples.add_stacks(stacks, &key_of);
+            return samples.finish(false, self.files.clone());
         }
         let mut builder = Builder::default();
         let key_of = rekey(&mut builder, self, strip_dir);

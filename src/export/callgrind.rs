@@ -26,7 +26,7 @@ use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
-use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, StackId, Stacks, StringId};
+use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
 
 /// Options for callgrind output.
 #[derive(Debug, Clone, PartialEq)]
@@ -359,45 +359,12 @@ impl EdgeCosts {
         EdgeCosts { seconds }
     }
 
-    /// Each edge's cost from the real stacks (see the module docs): a sample's time goes, for
-    /// every function on its stack but the root, to the call into that function's outermost
-    /// frame.
+    /// Each edge's cost from the real stacks (see the module docs): the time of the samples in
+    /// which it enters its callee's outermost frame, summed when the figures were derived.
     fn from_stacks(profile: &Profile, stacks: &Stacks) -> EdgeCosts {
-        let mut edge_of: HashMap<(FunctionId, FunctionId), EdgeId> = HashMap::new();
-        for callee in profile.functions() {
-            for (edge, caller, _) in profile.caller_edges(callee) {
-                edge_of.insert((caller, callee), edge);
-            }
-        }
-        let mut seconds = vec![0.0; profile.edge_count()];
-        let mut seen = vec![usize::MAX; profile.all_functions().len()];
-        // The edge into each stack (from its parent's frame), looked up once per stack.
-        let mut edge_into: Vec<Option<Option<EdgeId>>> = vec![None; stacks.stack_count()];
-        let mut path: Vec<StackId> = Vec::new();
-        for (i, sample) in stacks.samples().iter().enumerate() {
-            path.clear();
-            let mut at = Some(sample.stack);
-            while let Some(stack) = at {
-                path.push(stack);
-                at = stacks.parent(stack);
-            }
-            // From the root down, the first sight of a function is its outermost frame, and
-            // the call into that frame is charged.
-            for &stack in path.iter().rev() {
-                let id = stacks.frame(stack);
-                if seen[id.index()] == i {
-                    continue;
-                }
-                seen[id.index()] = i;
-                let edge = *edge_into[stack.index()].get_or_insert_with(|| {
-                    let caller = stacks.frame(stacks.parent(stack)?);
-                    edge_of.get(&(caller, id)).copied()
-                });
-                if let Some(edge) = edge {
-                    seconds[edge.index()] += sample.time;
-                }
-            }
-        }
+        let seconds = (0..profile.edge_count())
+            .map(|e| stacks.entering_time(EdgeId(e as u32)))
+            .collect();
         EdgeCosts { seconds }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use hashbrown::HashMap;
 
 use super::builder::{Builder, KeyId, Merge};
-use super::{CallStats, FunctionId, FunctionStats, Profile, SourceFile, Totals};
+use super::{CallStats, EdgeId, FunctionId, FunctionStats, Profile, SourceFile, Totals};
 
 /// What a profile's figures count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,9 +125,19 @@ pub struct Stacks {
     threads: Vec<Thread>,
     without_frames: u64,
     interval: Option<f64>,
+    /// Per edge (by [`EdgeId`]): the time of the samples in which the edge enters the callee's
+    /// outermost frame.
+    entering_time: Vec<f64>,
 }
 
 impl Stacks {
+    /// The time of the samples in which `edge` enters its callee's outermost frame (no frame
+    /// of the callee above it): charged to each call, these make the calls into a function
+    /// add up to the samples it is on, each once (callgrind's inclusive cost).
+    pub(crate) fn entering_time(&self, edge: EdgeId) -> f64 {
+        self.entering_time.get(edge.index()).copied().unwrap_or(0.0)
+    }
+
     /// The time of one sample in seconds, when the input says and every sample has the same
     /// (folded stacks read with a rate).
     pub fn interval(&self) -> Option<f64> {
@@ -359,6 +369,7 @@ impl SampleBuilder {
             for (_, _, f) in &mut edges {
                 f.tottime = time(f.leaf);
                 f.cumtime = time(f.primitive_calls);
+                f.entering_time = time(f.entering);
             }
             totals.tottime = time(totals.primitive_calls);
         }
@@ -383,6 +394,16 @@ impl SampleBuilder {
             self.keys
                 .add_entry(key, figures[key.index()], callers, Merge::Replace);
         }
+        // The profile numbers its edges by callee in function order, each callee's callers in
+        // the order given: the order just used.
+        let mut entering_time = vec![0.0; edges.len()];
+        let mut next = 0;
+        for &key in &order {
+            for &e in &callers_of[key.index()] {
+                entering_time[next] = edges[e as usize].2.entering_time;
+                next += 1;
+            }
+        }
         let threads = std::mem::take(&mut self.threads);
         let (mut profile, id_of) = self.keys.into_profile(totals, files);
         let stacks = Stacks {
@@ -404,6 +425,7 @@ impl SampleBuilder {
             threads,
             without_frames: self.without_frames,
             interval: self.interval,
+            entering_time,
         };
         profile.measure = Measure::Samples { timed: self.timed };
         profile.stacks = Some(Arc::new(stacks));
@@ -500,7 +522,8 @@ impl SampleBuilder {
             f.tottime += own_time;
             totals.primitive_calls = totals.primitive_calls.saturating_add(own_count);
             totals.tottime += own_time;
-            if on_path[key.index()] == 0 {
+            let outermost = on_path[key.index()] == 0;
+            if outermost {
                 f.calls = f.calls.saturating_add(count);
                 f.cumtime += time;
                 totals.calls = totals.calls.saturating_add(count);
@@ -522,6 +545,10 @@ impl SampleBuilder {
                 if edge_on_path[edge as usize] == 0 {
                     e.primitive_calls = e.primitive_calls.saturating_add(count);
                     e.cumtime += time;
+                }
+                if outermost {
+                    e.entering = e.entering.saturating_add(count);
+                    e.entering_time += time;
                 }
                 edge_on_path[edge as usize] += 1;
             }
@@ -579,6 +606,9 @@ struct EdgeFigures {
     calls: i64,
     /// Samples in which the callee is the leaf under this caller.
     leaf: i64,
+    /// Samples in which this edge enters the callee's outermost frame, and their time.
+    entering: i64,
+    entering_time: f64,
     primitive_calls: i64,
     tottime: f64,
     cumtime: f64,

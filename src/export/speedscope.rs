@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::Profile;
 use crate::export::TimeUnit;
 use crate::model::{FunctionId, Measure, Sample, Stacks};
-use crate::query::stacks::{self, Frame, StackOptions, round_preserving_sum, stack_counts};
+use crate::query::stacks::{self, Frame, StackOptions, sample_weights, stack_counts};
 
 /// Options for speedscope output.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,15 +141,11 @@ fn write_sampled<W: io::Write>(
     let mut number = itoa::Buffer::new();
     let mut first = true;
     for (group, samples) in groups.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-        let weights: Vec<u64> = match timed {
-            true => round_preserving_sum(
-                &samples
-                    .iter()
-                    .map(|s| options.unit.from_seconds(s.time))
-                    .collect::<Vec<_>>(),
-            ),
-            false => samples.iter().map(|s| s.count).collect(),
-        };
+        let weights = sample_weights(
+            profile,
+            options.unit,
+            samples.iter().map(|s| (s.count, s.time)),
+        );
         let total: u64 = weights.iter().fold(0, |a, &w| a.saturating_add(w));
         out.write_all(if first { b"{" } else { b",{" })?;
         first = false;

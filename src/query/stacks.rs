@@ -300,14 +300,25 @@ pub fn sampled_counts(profile: &Profile, unit: TimeUnit) -> Option<Vec<(StackId,
         entry.1 = entry.1.saturating_add(sample.count);
         entry.2 += sample.time;
     }
-    let counts = match profile.measure() {
+    let counts = sample_weights(profile, unit, merged.iter().map(|m| (m.1, m.2)));
+    Some(merged.iter().map(|m| m.0).zip(counts).collect())
+}
+
+/// Integer weights for samples given as (count, time): their counts when the profile's times
+/// are sample counts, else their times in `unit`, rounded so that they add up to the rounded
+/// total.
+pub(crate) fn sample_weights(
+    profile: &Profile,
+    unit: TimeUnit,
+    samples: impl Iterator<Item = (u64, f64)>,
+) -> Vec<u64> {
+    match profile.measure() {
         Measure::Samples { timed: true } => {
-            let amounts: Vec<f64> = merged.iter().map(|m| unit.from_seconds(m.2)).collect();
+            let amounts: Vec<f64> = samples.map(|(_, time)| unit.from_seconds(time)).collect();
             round_preserving_sum(&amounts)
         }
-        _ => merged.iter().map(|m| m.1).collect(),
-    };
-    Some(merged.iter().map(|m| m.0).zip(counts).collect())
+        _ => samples.map(|(count, _)| count).collect(),
+    }
 }
 
 /// Splits the integer `count` among `amounts` in proportion, by largest remainders.

@@ -15,6 +15,13 @@ use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
 
+#[path = "pstat/input.rs"]
+mod input;
+#[path = "pstat/output.rs"]
+mod output;
+
+use output::emit;
+
 #[derive(Parser)]
 #[command(
     name = "pstat",
@@ -41,6 +48,18 @@ enum Command {
     /// Write the profile as callgrind, folded stacks, an SVG flame graph, JSON, speedscope or
     /// a .stats dump (several inputs are added together first, as pstats adds them)
     Convert(ConvertArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell or elvish)
+    Completions {
+        /// The shell
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages, pstat.1 and one per command (pstat-show.1, …), into a directory
+    Man {
+        /// Where to write them (created if missing)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -215,15 +234,21 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes, each after a colon as anyhow's `{:#}` prints them, with advice
-/// where the library's error says that an input is of another kind than the command reads.
+/// where the library's error says that an input is of another kind than the command reads. A
+/// cause whose text the one before it already ends with (an I/O error that `pstat::Error`
+/// shows and also gives as its source) is printed once.
 fn describe(e: &anyhow::Error) -> String {
-    let causes: Vec<String> = e
-        .chain()
-        .map(|cause| match cause.downcast_ref::<pstat::Error>() {
+    let mut causes: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = match cause.downcast_ref::<pstat::Error>() {
             Some(error) => with_advice(error),
             None => cause.to_string(),
-        })
-        .collect();
+        };
+        if causes.last().is_some_and(|last| last.ends_with(&text)) {
+            continue;
+        }
+        causes.push(text);
+    }
     causes.join(": ")
 }
 
@@ -261,6 +286,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
         Command::Convert(args) => return convert(args),
         Command::Lines(args) => return lines(args),
+        Command::Completions { shell } => return completions(shell),
+        Command::Man { dir } => return man_pages(&dir),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();
@@ -301,11 +328,10 @@ fn report_output() -> io::BufWriter<EscapeControls<io::StdoutLock<'static>>> {
 }
 
 fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
+    input::check(files)?;
     let profiles = files
         .iter()
-        .map(|path| {
-            pstat::read_lines_path(path).with_context(|| format!("reading {}", path.display()))
-        })
+        .map(|path| input::read_lines(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(LineProfile::combine(profiles))
 }
@@ -356,13 +382,10 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Whether a file is a pickle, as line_profiler's `.lprof` files are.
+/// Whether an input is a pickle, as line_profiler's `.lprof` files are.
 fn is_line_profile(path: &Path) -> bool {
-    let mut head = [0u8; 2];
-    std::fs::File::open(path)
-        .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
-        .is_ok()
-        && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
+    let head = input::head(path);
+    head.len() >= 2 && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
 }
 
 fn convert_lines(
@@ -419,55 +442,12 @@ impl std::error::Error for WriteError {
     }
 }
 
-/// Where a conversion goes: a buffer in front of standard output or the output file. The
-/// exporters write in small pieces into the buffer, which reaches the file in large ones.
-type Output<'a> = io::BufWriter<&'a mut dyn Write>;
-
-/// Writes a conversion to standard output (`-`) or, atomically, to the output file.
-fn emit(
-    output: &Path,
-    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
-) -> anyhow::Result<()> {
-    if output.as_os_str() == "-" {
-        let mut stdout = io::stdout().lock();
-        let mut out: Output<'_> = io::BufWriter::new(&mut stdout);
-        write(&mut out).context("writing to standard output")?;
-        out.flush().context("writing to standard output")?;
-    } else {
-        write_atomically(output, write).with_context(|| format!("writing {}", output.display()))?;
-    }
-    Ok(())
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`: a reader never sees
-/// a partial file, and a failed conversion leaves nothing behind.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
-) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".pstat-")
-        .tempfile_in(dir)?;
-    {
-        let mut out: Output<'_> = io::BufWriter::new(temp.as_file_mut());
-        write(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// An output that is one of the inputs (by any name) would destroy it.
 fn refuse_input_as_output(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()> {
     let Ok(out) = std::fs::metadata(output) else {
         return Ok(());
     };
-    for input in inputs {
+    for input in inputs.iter().filter(|path| !input::is_stdin(path)) {
         if let Ok(meta) = std::fs::metadata(input)
             && same_file(&meta, &out)
         {
@@ -490,6 +470,32 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
+}
+
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "pstat", &mut out);
+    out.flush().context("writing to standard output")
+}
+
+/// One man page for `pstat` and one per subcommand (`pstat-show.1`, …), as git names its own.
+fn man_pages(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let command = Cli::command();
+    let mut pages = vec![("pstat".to_string(), command.clone())];
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("pstat-{}", sub.get_name());
+        let bin_name = format!("pstat {}", sub.get_name());
+        pages.push((
+            name.clone(),
+            sub.clone().display_name(name).bin_name(bin_name),
+        ));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        emit(&path, |out| clap_mangen::Man::new(page).render(out))?;
+    }
+    Ok(())
 }
 
 fn usage_error(message: &str) -> ! {
@@ -556,9 +562,8 @@ impl<W: Write> Write for EscapeControls<W> {
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;
 
 fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
-    let read = |path: &PathBuf| {
-        pstat::read_path_with(path, options).with_context(|| format!("reading {}", path.display()))
-    };
+    input::check(files)?;
+    let read = |path: &PathBuf| input::read_profile(path, options);
     if let [only] = files {
         return read(only);
     }
@@ -581,7 +586,7 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
         for (i, profile) in receiver {
             combiner
                 .add(&profile?)
-                .with_context(|| format!("merging {}", files[i].display()))?;
+                .with_context(|| format!("merging {}", input::describe(&files[i])))?;
         }
         Ok(combiner.finish())
     })

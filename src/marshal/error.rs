@@ -55,7 +55,13 @@ impl fmt::Display for ErrorKind {
                 if byte.is_ascii_graphic() {
                     write!(f, " ({:?})", *byte as char)?;
                 }
-                Ok(())
+                // Every Python so far has only added codes: an unknown one means a newer
+                // Python or damage.
+                write!(
+                    f,
+                    ", which no Python up to 3.15 writes: the file is damaged or from a newer \
+                     Python than pstat knows"
+                )
             }
             ErrorKind::DanglingRef(index) => write!(
                 f,

@@ -4,6 +4,7 @@
 
 mod browser;
 mod cli;
+mod cli_io;
 mod convert;
 mod convert_stats;
 mod hostile;

@@ -1,0 +1,86 @@
+//! Where profiles come from: files, or standard input when the path is `-`
+//! (`ssh host cat app.prof | pstat show -`).
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use pstat::{LineProfile, Profile, ReadOptions, SourceFile};
+
+/// Whether `path` stands for standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How an input is named in messages.
+pub fn describe(path: &Path) -> String {
+    if is_stdin(path) {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Standard input can be read once: `-` may appear once among the inputs.
+pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
+    if files.iter().filter(|path| is_stdin(path)).count() > 1 {
+        anyhow::bail!("`-` (standard input) is given more than once; it can be read only once");
+    }
+    Ok(())
+}
+
+/// All of standard input, read on first use.
+fn stdin_bytes() -> io::Result<&'static [u8]> {
+    static BYTES: OnceLock<Result<Vec<u8>, (io::ErrorKind, String)>> = OnceLock::new();
+    let read = BYTES.get_or_init(|| {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+            .map_err(|e| (e.kind(), e.to_string()))
+    });
+    match read {
+        Ok(bytes) => Ok(bytes),
+        Err((kind, text)) => Err(io::Error::new(*kind, text.clone())),
+    }
+}
+
+/// Reads a call profile from a file or standard input.
+pub fn read_profile(path: &Path, options: &ReadOptions) -> anyhow::Result<Profile> {
+    let context = || format!("reading {}", describe(path));
+    if !is_stdin(path) {
+        return pstat::read_path_with(path, options).with_context(context);
+    }
+    let mut profile =
+        pstat::read_with(stdin_bytes().with_context(context)?, options).with_context(context)?;
+    profile.set_source(SourceFile {
+        path: "<stdin>".to_string(),
+        mtime: None,
+    });
+    Ok(profile)
+}
+
+/// Reads a line profile from a file or standard input.
+pub fn read_lines(path: &Path) -> anyhow::Result<LineProfile> {
+    let context = || format!("reading {}", describe(path));
+    if is_stdin(path) {
+        pstat::read_lines(stdin_bytes().with_context(context)?).with_context(context)
+    } else {
+        pstat::read_lines_path(path).with_context(context)
+    }
+}
+
+/// The first bytes of an input (fewer if it is shorter; none if it cannot be read, which the
+/// reader then reports).
+pub fn head(path: &Path) -> Vec<u8> {
+    if is_stdin(path) {
+        return stdin_bytes().map_or_else(|_| Vec::new(), |b| b[..b.len().min(16)].to_vec());
+    }
+    let mut head = Vec::with_capacity(16);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(16).read_to_end(&mut head);
+    }
+    head
+}

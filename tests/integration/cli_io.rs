@@ -1,0 +1,304 @@
+//! How the command meets its surroundings: standard input as `-`, the modes of the files it
+//! writes, devices as outputs, the messages of everyday mistakes, shell completions and man
+//! pages.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::{fixtures, lprof_fixtures, pstat, pstat_binary, run};
+
+const STATS: &str = "stats/py313/cprofile.stats";
+
+/// Runs `pstat ARGS` in `cwd` with `input` on standard input: (status, stdout, stderr).
+fn run_with_stdin(cwd: &Path, args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
+    let mut child = pstat(cwd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run pstat");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).expect("pstat reads its input");
+    drop(stdin);
+    let output = child.wait_with_output().expect("pstat ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), output.stdout, stderr)
+}
+
+/// The report without the header's line that names the input (and its time).
+fn without_file_line(report: &[u8]) -> String {
+    let text = String::from_utf8_lossy(report);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| *l != "<stdin>" && !l.ends_with(STATS))
+        .collect();
+    lines.join("\n")
+}
+
+#[test]
+fn dash_reads_standard_input_for_every_command() {
+    let dir = fixtures();
+    let bytes = std::fs::read(dir.join(STATS)).expect("fixture");
+    for command in ["show", "callers", "callees"] {
+        let from_file = run(&dir, [command, STATS, "--sort", "cumulative"]);
+        assert!(from_file.success(), "{}", from_file.stderr());
+        let (code, out, err) =
+            run_with_stdin(&dir, &[command, "-", "--sort", "cumulative"], &bytes);
+        assert_eq!(code, Some(0), "{command}: {err}");
+        let out_text = String::from_utf8_lossy(&out);
+        // print_callers and print_callees print no header with the files.
+        let named = out_text.lines().any(|l| l == "<stdin>");
+        assert_eq!(named, command == "show", "{command}: {out_text}");
+        assert_eq!(
+            without_file_line(&out),
+            without_file_line(from_file.stdout().as_bytes()),
+            "{command}"
+        );
+    }
+    // convert: the same bytes as from the file.
+    let from_file = run(&dir, ["convert", STATS, "-o", "-", "--format", "folded"]);
+    let (code, out, err) = run_with_stdin(
+        &dir,
+        &["convert", "-", "-o", "-", "--format", "folded"],
+        &bytes,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out), from_file.stdout());
+    // lines: a line profile from standard input, and convert recognises it there too.
+    let lprof = &lprof_fixtures()[0];
+    let expected = run(&dir, ["lines".as_ref(), lprof.as_os_str()]);
+    let lprof_bytes = std::fs::read(lprof).expect("lprof fixture");
+    let (code, out, err) = run_with_stdin(&dir, &["lines", "-"], &lprof_bytes);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out), expected.stdout());
+    let (code, out, err) = run_with_stdin(
+        &dir,
+        &["convert", "-", "-o", "-", "--format", "json"],
+        &lprof_bytes,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out).contains("\"pstat-lines\""),
+        "a line profile's JSON"
+    );
+}
+
+#[test]
+fn dash_twice_is_refused() {
+    let (code, out, err) = run_with_stdin(&fixtures(), &["show", "-", "-"], b"");
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        "pstat: `-` (standard input) is given more than once; it can be read only once\n"
+    );
+}
+
+/// Runs `pstat convert` under a umask, through the shell.
+fn convert_under_umask(cwd: &Path, umask: &str, input: &Path, output: &str) {
+    let status = Command::new("sh")
+        .current_dir(cwd)
+        .arg("-c")
+        .arg(format!(
+            "umask {umask} && exec \"$0\" convert \"$1\" -o \"$2\""
+        ))
+        .arg(pstat_binary())
+        .arg(input)
+        .arg(output)
+        .status()
+        .expect("sh runs pstat");
+    assert!(status.success());
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .expect("output exists")
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn new_outputs_get_the_umask_mode_and_replaced_ones_keep_theirs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = fixtures().join(STATS);
+    for (umask, expected) in [("022", 0o644), ("027", 0o640), ("002", 0o664)] {
+        let name = format!("new-{umask}.svg");
+        convert_under_umask(dir.path(), umask, &input, &name);
+        assert_eq!(mode(&dir.path().join(&name)), expected, "umask {umask}");
+    }
+    let existing = dir.path().join("existing.callgrind");
+    std::fs::write(&existing, "old").expect("write");
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o604)).expect("chmod");
+    convert_under_umask(dir.path(), "077", &input, "existing.callgrind");
+    assert_eq!(mode(&existing), 0o604, "the replaced file's mode");
+    let text = std::fs::read_to_string(&existing).expect("read");
+    assert!(
+        text.starts_with("# callgrind format"),
+        "replaced: {text:.40}"
+    );
+}
+
+#[test]
+fn a_device_is_written_to_not_replaced() {
+    let r = run(
+        &fixtures(),
+        ["convert", STATS, "-o", "/dev/null", "--format", "json"],
+    );
+    assert!(r.success(), "{}", r.stderr());
+    let meta = std::fs::metadata("/dev/null").expect("/dev/null");
+    assert!(!meta.is_file(), "/dev/null is still a device");
+}
+
+/// Everyday mistakes, each one line that names the path and what to do.
+#[test]
+fn everyday_mistakes_have_one_line_messages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("empty.prof"), b"").expect("write");
+    std::fs::write(d.join("report.txt"), b"   ncalls  tottime  percall\n").expect("write");
+    std::fs::write(d.join("newer.prof"), b"{\xf0").expect("write");
+    std::fs::create_dir(d.join("adir")).expect("mkdir");
+    std::fs::copy(fixtures().join(STATS), d.join("app.prof")).expect("copy");
+    std::fs::copy(&lprof_fixtures()[0], d.join("app.lprof")).expect("copy");
+    let cases: &[(&str, &[&str])] = &[
+        ("missing input", &["show", "missing.prof"]),
+        ("directory as input", &["show", "adir"]),
+        ("empty file", &["show", "empty.prof"]),
+        ("printed report", &["show", "report.txt"]),
+        ("newer or damaged", &["show", "newer.prof"]),
+        ("lprof to show", &["show", "app.lprof"]),
+        ("stats to lines", &["lines", "app.prof"]),
+        (
+            "missing output directory",
+            &["convert", "app.prof", "-o", "missing/dir/out.svg"],
+        ),
+        (
+            "output is a directory",
+            &["convert", "app.prof", "-o", "adir", "--format", "svg"],
+        ),
+        (
+            "output is the input",
+            &["convert", "app.prof", "-o", "app.prof"],
+        ),
+    ];
+    let mut report = String::new();
+    for (what, args) in cases {
+        let r = run(d, *args);
+        assert_eq!(r.code(), Some(1), "{what}: {}", r.stderr());
+        let stderr = r.stderr();
+        assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr}");
+        assert!(
+            !stderr.contains(".pstat-"),
+            "{what}: names a temporary file: {stderr}"
+        );
+        // An OS error's text once, not repeated by its cause.
+        if let Some(at) = stderr.find("(os error") {
+            let os = &stderr[..at];
+            let last = os.rsplit(": ").next().unwrap_or(os);
+            assert_eq!(
+                stderr.matches(last.trim()).count(),
+                1,
+                "{what}: repeated: {stderr}"
+            );
+        }
+        report.push_str(&format!("{what}: {stderr}"));
+    }
+    insta::assert_snapshot!("everyday_mistakes", report);
+}
+
+/// The subcommands `pstat --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = run(&fixtures(), ["--help"]);
+    let text = help.stdout();
+    let commands = text.split("Commands:").nth(1).expect("a Commands section");
+    let commands = commands.split("\n\n").next().unwrap_or_default();
+    let names: Vec<String> = commands
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 7, "{names:?}");
+    names
+}
+
+/// The long options `pstat SUB --help` lists.
+fn long_options(sub: &str) -> Vec<String> {
+    let help = run(&fixtures(), [sub, "--help"]);
+    help.stdout()
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| {
+            w.trim_end_matches([',', '.'])
+                .split('=')
+                .next()
+                .unwrap_or(w)
+                .to_string()
+        })
+        .filter(|w| {
+            w.chars()
+                .skip(2)
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        })
+        .collect()
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    let subcommands = subcommands();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = run(&fixtures(), ["completions", shell]);
+        assert!(r.success(), "{shell}: {}", r.stderr());
+        let script = r.stdout();
+        for sub in &subcommands {
+            assert!(script.contains(sub.as_str()), "{shell} completes {sub}");
+        }
+        for option in long_options("convert") {
+            // fish names long options without their dashes (`-l output`).
+            let name = option.trim_start_matches('-');
+            assert!(script.contains(name), "{shell} completes convert {option}");
+        }
+    }
+    // bash loads the script and registers the completion.
+    let script = run(&fixtures(), ["completions", "bash"])
+        .stdout()
+        .into_owned();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("{script}\ncomplete -p pstat"))
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pstat"));
+}
+
+#[test]
+fn man_pages_cover_every_subcommand_and_option() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let r = run(dir.path(), ["man", "pages"]);
+    assert!(r.success(), "{}", r.stderr());
+    let page = |name: &str| {
+        std::fs::read_to_string(dir.path().join("pages").join(format!("{name}.1")))
+            .unwrap_or_else(|e| panic!("{name}.1: {e}"))
+    };
+    assert!(page("pstat").starts_with(".ie \\n(.g .ds Aq"));
+    assert!(page("pstat").contains(".TH pstat 1"));
+    for sub in subcommands() {
+        let name = format!("pstat-{sub}");
+        let text = page(&name);
+        assert!(text.contains(&format!(".TH {name} 1")), "{name}: title");
+        for option in long_options(&sub) {
+            // roff escapes the hyphens of option names.
+            let escaped = option.replace('-', "\\-");
+            assert!(text.contains(&escaped), "{name} documents {option}");
+        }
+    }
+}

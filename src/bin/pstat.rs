@@ -19,6 +19,8 @@ use pstat::{
 mod input;
 #[path = "pstat/output.rs"]
 mod output;
+#[path = "pstat/style.rs"]
+mod style;
 
 use output::emit;
 
@@ -32,6 +34,10 @@ use output::emit;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Colour report headers: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: style::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -285,7 +291,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Callers(args) => (args, |p, o, w| pstat::report::write_callers(p, o, w)),
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
         Command::Convert(args) => return convert(args),
-        Command::Lines(args) => return lines(args),
+        Command::Lines(args) => return lines(args, cli.color),
         Command::Completions { shell } => return completions(shell),
         Command::Man { dir } => return man_pages(&dir),
     };
@@ -301,30 +307,34 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
 
-    let mut out = report_output();
+    let mut out = report_output(cli.color);
     write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
 }
 
-fn lines(args: LinesArgs) -> anyhow::Result<()> {
+fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     let profile = load_lines(&args.files)?;
     let mut options = pstat::report::lines::Options::default();
     options.output_unit = Some(args.unit);
     options.skip_zero = args.skip_zero;
     options.summarize = args.summarize;
     options.sort = args.sort;
-    let mut out = report_output();
+    let mut out = report_output(color);
     pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
 }
 
-/// Standard output for a report: buffered, with control characters escaped on a terminal.
-fn report_output() -> io::BufWriter<EscapeControls<io::StdoutLock<'static>>> {
+/// Standard output for a report: buffered, with control characters escaped on a terminal,
+/// then headers coloured if `color` says so.
+fn report_output(
+    color: style::ColorChoice,
+) -> io::BufWriter<EscapeControls<style::Highlight<io::StdoutLock<'static>>>> {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
-    io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(stdout.lock(), terminal))
+    let highlight = style::Highlight::new(stdout.lock(), color.enabled(terminal));
+    io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(highlight, terminal))
 }
 
 fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
@@ -481,7 +491,9 @@ fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
 /// One man page for `pstat` and one per subcommand (`pstat-show.1`, …), as git names its own.
 fn man_pages(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let command = Cli::command();
+    let mut command = Cli::command();
+    // Building gives each subcommand the global options (--color), so its page lists them.
+    command.build();
     let mut pages = vec![("pstat".to_string(), command.clone())];
     for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("pstat-{}", sub.get_name());

@@ -302,3 +302,65 @@ fn man_pages_cover_every_subcommand_and_option() {
         }
     }
 }
+
+/// `pstat ARGS` on a pseudo-terminal (`script`), with extra environment: its output.
+fn on_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new("script");
+    command
+        .current_dir(fixtures())
+        .env("TZ", "UTC")
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .args([
+            "-qec",
+            &format!("{} {args}", pstat_binary().display()),
+            "/dev/null",
+        ])
+        .output()
+        .expect("script (util-linux) runs pstat on a terminal");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color_or_never() {
+    let args = format!("show {STATS} --sort tottime -n 3");
+    let bold_header = "\u{1b}[1m   ncalls  tottime";
+    let coloured = on_terminal(&args, &[]);
+    assert!(coloured.contains(bold_header), "{coloured:?}");
+    assert!(
+        coloured.contains("\u{1b}[2m   Ordered by: internal time\u{1b}[0m"),
+        "{coloured:?}"
+    );
+    for (extra, env) in [
+        ("", [("NO_COLOR", "1")]),
+        (" --color never", [("TERM", "xterm")]),
+    ] {
+        let plain = on_terminal(&format!("{args}{extra}"), &env);
+        assert!(!plain.contains('\u{1b}'), "{extra} {env:?}: {plain:?}");
+    }
+    // Into a pipe: none by default, and what pstats prints; `always` colours there too.
+    let piped = run(&fixtures(), ["show", STATS, "--sort", "tottime", "-n", "3"]);
+    assert!(!piped.stdout().contains('\u{1b}'));
+    let forced = run(
+        &fixtures(),
+        [
+            "show", STATS, "--sort", "tottime", "-n", "3", "--color", "always",
+        ],
+    );
+    assert!(forced.stdout().contains(bold_header));
+    let stripped = ["\u{1b}[1m", "\u{1b}[2m", "\u{1b}[0m"]
+        .iter()
+        .fold(forced.stdout().into_owned(), |text, code| {
+            text.replace(code, "")
+        });
+    assert_eq!(
+        stripped,
+        piped.stdout(),
+        "colour adds codes and nothing else"
+    );
+}

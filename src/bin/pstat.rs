@@ -19,6 +19,8 @@ use pstat::{
 mod input;
 #[path = "pstat/output.rs"]
 mod output;
+#[path = "pstat/progress.rs"]
+mod progress;
 #[path = "pstat/style.rs"]
 mod style;
 
@@ -387,9 +389,12 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
-    emit(&args.output, |out| {
+    let spinner = progress::working(&args.files, progress::converting(&args.output));
+    let written = emit(&args.output, |out| {
         export::write(format, Input::Calls(&profile), &options, out).map_err(write_error)
-    })
+    });
+    spinner.finish_and_clear();
+    written
 }
 
 /// Whether an input is a pickle, as line_profiler's `.lprof` files are.
@@ -577,7 +582,10 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
     input::check(files)?;
     let read = |path: &PathBuf| input::read_profile(path, options);
     if let [only] = files {
-        return read(only);
+        let spinner = progress::working(files, format!("reading {}", input::describe(only)));
+        let profile = read(only);
+        spinner.finish_and_clear();
+        return profile;
     }
     // pstats.Stats(a, b, c) adds a, then c, then b. One thread decodes the files in that order
     // while this one adds them up; at most two decoded profiles wait in between, so memory
@@ -595,11 +603,14 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
             }
         });
         let mut combiner = Combiner::default();
+        let bar = progress::merging(files);
         for (i, profile) in receiver {
             combiner
                 .add(&profile?)
                 .with_context(|| format!("merging {}", input::describe(&files[i])))?;
+            bar.inc(1);
         }
+        bar.finish_and_clear();
         Ok(combiner.finish())
     })
 }

@@ -364,3 +364,29 @@ fn colour_on_a_terminal_unless_no_color_or_never() {
         "colour adds codes and nothing else"
     );
 }
+
+#[test]
+fn merging_shows_progress_on_a_terminal_only() {
+    let files = "stats/py313/cprofile.stats stats/py312/cprofile.stats stats/py311/cprofile.stats";
+    let shown = on_terminal(&format!("show {files} -n 1"), &[]);
+    assert!(
+        shown.contains("merging ") && shown.contains("/3 files"),
+        "{shown:?}"
+    );
+    let piped = run(
+        &fixtures(),
+        [
+            "show",
+            "stats/py313/cprofile.stats",
+            "stats/py312/cprofile.stats",
+            "-n",
+            "1",
+        ],
+    );
+    assert!(piped.success());
+    assert_eq!(
+        piped.stderr(),
+        "",
+        "silent when standard error is not a terminal"
+    );
+}

@@ -59,7 +59,7 @@ impl Profile {
     /// `rewrite` from its frames (root first) into the frames it keeps, or dropped when
     /// `rewrite` returns false. A sample left with no frame counts among the samples without
     /// frames. The figures are derived from the new samples as a reader derives them.
-    pub(crate) fn from_rewritten_stacks(
+    pub(crate) fn rewritten_stacks(
         &self,
         stacks: &Stacks,
         timed: bool,

@@ -23,40 +23,36 @@ pub(super) fn apply(profile: &Profile, stacks: &Stacks, timed: bool, filter: &Fi
         || filter.depth.is_some();
     if names {
         let mut shown = Vec::new();
-        by_name = Some(
-            profile.from_rewritten_stacks(stacks, timed, |frames, kept| {
-                let has = |set: &[bool]| frames.iter().any(|f| set[f.index()]);
-                if focus.as_deref().is_some_and(|set| !has(set))
-                    || ignore.as_deref().is_some_and(has)
-                {
-                    return false;
+        by_name = Some(profile.rewritten_stacks(stacks, timed, |frames, kept| {
+            let has = |set: &[bool]| frames.iter().any(|f| set[f.index()]);
+            if focus.as_deref().is_some_and(|set| !has(set)) || ignore.as_deref().is_some_and(has) {
+                return false;
+            }
+            shown.clear();
+            match &hide {
+                Some(set) => shown.extend(frames.iter().filter(|f| !set[f.index()])),
+                None => shown.extend_from_slice(frames),
+            }
+            let mut from = 0;
+            let mut to = shown.len();
+            if let Some(set) = &root {
+                match shown.iter().position(|f| set[f.index()]) {
+                    Some(at) => from = at,
+                    None => return false,
                 }
-                shown.clear();
-                match &hide {
-                    Some(set) => shown.extend(frames.iter().filter(|f| !set[f.index()])),
-                    None => shown.extend_from_slice(frames),
+            }
+            if let Some(set) = &leaf {
+                match shown[from..].iter().rposition(|f| set[f.index()]) {
+                    Some(at) => to = from + at + 1,
+                    None => return false,
                 }
-                let mut from = 0;
-                let mut to = shown.len();
-                if let Some(set) = &root {
-                    match shown.iter().position(|f| set[f.index()]) {
-                        Some(at) => from = at,
-                        None => return false,
-                    }
-                }
-                if let Some(set) = &leaf {
-                    match shown[from..].iter().rposition(|f| set[f.index()]) {
-                        Some(at) => to = from + at + 1,
-                        None => return false,
-                    }
-                }
-                if let Some(depth) = filter.depth {
-                    to = to.min(from.saturating_add(depth).saturating_add(1));
-                }
-                kept.extend_from_slice(&shown[from..to]);
-                true
-            }),
-        );
+            }
+            if let Some(depth) = filter.depth {
+                to = to.min(from.saturating_add(depth).saturating_add(1));
+            }
+            kept.extend_from_slice(&shown[from..to]);
+            true
+        }));
     }
     let mut current = by_name.as_ref().unwrap_or(profile);
     let mut hidden_small = None;
@@ -106,7 +102,7 @@ fn rebuild(
 ) -> Profile {
     match (profile.stacks(), profile.measure()) {
         (Some(stacks), crate::Measure::Samples { timed }) => {
-            profile.from_rewritten_stacks(stacks, timed, rewrite)
+            profile.rewritten_stacks(stacks, timed, rewrite)
         }
         // Rebuilt profiles always have stacks.
         _ => profile.clone(),

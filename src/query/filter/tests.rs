@@ -211,8 +211,10 @@ fn empty_filter_changes_nothing_and_bad_fractions_are_errors() {
     assert!(!out.reduction.changed());
     assert_eq!(functions(&out.profile), functions(&p));
     for bad in [-0.1, 1.5, f64::NAN] {
-        let mut filter = Filter::default();
-        filter.edge_fraction = Some(bad);
+        let filter = Filter {
+            edge_fraction: Some(bad),
+            ..Filter::default()
+        };
         let error = p.filter(&filter).expect_err("refused");
         assert!(
             error.to_string().contains("a fraction from 0 to 1"),
@@ -223,9 +225,11 @@ fn empty_filter_changes_nothing_and_bad_fractions_are_errors() {
 
 #[test]
 fn reduction_says_what_was_cut_in_one_line() {
-    let mut filter = Filter::default();
-    filter.focus = pattern(r"\(a\)");
-    filter.hide = pattern("it's");
+    let filter = Filter {
+        focus: pattern(r"\(a\)"),
+        hide: pattern("it's"),
+        ..Filter::default()
+    };
     let out = graph().filter(&filter).expect("valid");
     assert_eq!(
         out.reduction.to_string(),
@@ -312,10 +316,9 @@ fn stacks_fractions_hide_small_functions_and_cut_small_edges() {
         samples(&p),
         [("a", 2, 5), ("b", 2, 2), ("c", 3, 3), ("main", 1, 8)]
     );
-    let out = sampled().filter(&{
-        let mut filter = Filter::default();
-        filter.edge_fraction = Some(0.2);
-        filter
+    let out = sampled().filter(&Filter {
+        edge_fraction: Some(0.2),
+        ..Filter::default()
     });
     let reduction = out.expect("valid").reduction;
     assert_eq!(

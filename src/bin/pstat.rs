@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use pstat::OutputFormat;
 use pstat::export::{self, Input, TimeUnit};
+use pstat::query::filter::{Filter, Pattern, Reduction};
 use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
@@ -103,6 +104,9 @@ struct ConvertArgs {
     /// us for folded, svg and speedscope]
     #[arg(long, value_name = "UNIT")]
     unit: Option<TimeUnit>,
+
+    #[command(flatten)]
+    filters: FilterArgs,
 }
 
 #[derive(Args)]
@@ -201,6 +205,94 @@ struct ReportArgs {
     /// Keep the functions whose printed name matches this Python regular expression
     #[arg(long = "match", short = 'm', value_name = "REGEX")]
     regex: Vec<String>,
+
+    #[command(flatten)]
+    filters: FilterArgs,
+}
+
+/// Filters that cut the profile down before any report or export (docs/filters.md). Patterns
+/// are Python regular expressions searched in the printed name, `file:line(function)`; a
+/// repeated flag matches any of its patterns.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Filters")]
+struct FilterArgs {
+    /// Keep only what lies on a call path through a matching function: its callers up to the
+    /// roots and everything it calls
+    #[arg(long, value_name = "REGEX")]
+    focus: Vec<Pattern>,
+
+    /// Drop matching functions and whatever is reachable only through them (their time leaves
+    /// the total)
+    #[arg(long, value_name = "REGEX")]
+    ignore: Vec<Pattern>,
+
+    /// Remove matching functions from view and charge their own time to their callers (the
+    /// total stays)
+    #[arg(long, value_name = "REGEX")]
+    hide: Vec<Pattern>,
+
+    /// Keep only matching functions and what they call
+    #[arg(long, value_name = "REGEX")]
+    root: Vec<Pattern>,
+
+    /// Keep only matching functions and what calls them
+    #[arg(long, value_name = "REGEX")]
+    leaf: Vec<Pattern>,
+
+    /// Keep only functions at most N calls below the roots (below --root's matches if given)
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+
+    /// Hide functions whose cumulative time is below this fraction of the total (a fraction:
+    /// 0.005 is 0.5%)
+    #[arg(long, value_name = "F", value_parser = fraction)]
+    node_fraction: Option<f64>,
+
+    /// Drop calls (edges) whose cumulative time is below this fraction of the total (a
+    /// fraction: 0.001 is 0.1%)
+    #[arg(long, value_name = "F", value_parser = fraction)]
+    edge_fraction: Option<f64>,
+}
+
+impl FilterArgs {
+    /// The library filter these flags ask for.
+    fn filter(&self) -> Filter {
+        let mut filter = Filter::default();
+        filter.focus = self.focus.clone();
+        filter.ignore = self.ignore.clone();
+        filter.hide = self.hide.clone();
+        filter.root = self.root.clone();
+        filter.leaf = self.leaf.clone();
+        filter.depth = self.depth;
+        filter.node_fraction = self.node_fraction;
+        filter.edge_fraction = self.edge_fraction;
+        filter
+    }
+
+    /// Whether no filter was asked for.
+    fn is_empty(&self) -> bool {
+        self.filter().is_empty()
+    }
+
+    /// The profile cut down by the filters, and what they cut (none without filters).
+    fn apply(&self, profile: Profile) -> anyhow::Result<(Profile, Option<Reduction>)> {
+        let filter = self.filter();
+        if filter.is_empty() {
+            return Ok((profile, None));
+        }
+        let filtered = profile.filter(&filter).context("filtering the profile")?;
+        Ok((filtered.profile, Some(filtered.reduction)))
+    }
+}
+
+/// A fraction of the total, from 0 to 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a fraction from 0 to 1 (0.005 is 0.5%)"
+        )),
+    }
 }
 
 impl ReportArgs {
@@ -299,12 +391,14 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();
-    read_options.callers = !show;
+    read_options.callers = !show || !args.filters.is_empty();
     let mut profile = load(&args.files, &read_options)?;
     if args.strip_dirs {
         profile = profile.strip_dirs();
     }
+    let (profile, reduction) = args.filters.apply(profile)?;
     let mut options = ListOptions::default();
+    options.filtered = reduction;
     options.sort = args.sort.clone();
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
@@ -386,6 +480,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if args.strip_dirs {
         profile = profile.strip_dirs();
     }
+    let (mut profile, _) = args.filters.apply(profile)?;
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
@@ -418,6 +513,11 @@ fn convert_lines(
     }
     if args.strip_dirs || !args.regex.is_empty() {
         anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
+    }
+    if !args.filters.is_empty() {
+        anyhow::bail!(
+            "the filters (--focus, --ignore, …) apply to call profiles, not to line_profiler files"
+        );
     }
     let profile = load_lines(&args.files)?;
     emit(&args.output, |out| {

@@ -16,6 +16,7 @@ mod keytable;
 mod lines;
 mod profile;
 mod stacks;
+mod subset;
 mod transform;
 
 pub(crate) use builder::{Builder, KeyId, Merge, TOP_LEVEL_MARK};
@@ -25,6 +26,7 @@ pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use profile::Profile;
 pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
 pub(crate) use stacks::{Node, SampleBuilder};
+pub(crate) use subset::Subgraph;
 pub use transform::Combiner;
 
 use std::time::SystemTime;

@@ -1,6 +1,7 @@
 //! Queries over a profile, with pstats' semantics: sort keys and their abbreviations, stable
 //! multi-key sorting, reversal, and restrictions (count, fraction, regex) applied in order.
 
+pub mod filter;
 pub mod stacks;
 pub(crate) mod units;
 
@@ -196,6 +197,9 @@ pub struct ListOptions {
     pub reverse: bool,
     /// Restrictions, applied in order. Default: none.
     pub restrictions: Vec<Restriction>,
+    /// What a [`filter::Filter`] cut from the profile before listing, said in one note after
+    /// the order when it changed anything. Default: none.
+    pub filtered: Option<filter::Reduction>,
 }
 
 /// The functions to report, with what pstats says about how they were chosen.
@@ -229,6 +233,9 @@ pub enum Note {
         /// The restriction.
         restriction: Restriction,
     },
+    /// A filter cut the profile down before listing
+    /// ("Filtered by <--focus 'main'>: kept 12 of 450 functions, …").
+    Filtered(filter::Reduction),
 }
 
 impl fmt::Display for Note {
@@ -259,6 +266,7 @@ impl fmt::Display for Note {
                 "List reduced from {from} to {to} due to restriction <{}>",
                 restriction_repr(restriction)
             ),
+            Note::Filtered(reduction) => reduction.fmt(f),
         }
     }
 }
@@ -281,6 +289,9 @@ pub fn list(profile: &Profile, options: &ListOptions) -> Listing {
             functions.reverse();
         }
         notes.push(Note::OrderedBy(options.sort.clone()));
+    }
+    if let Some(reduction) = options.filtered.as_ref().filter(|r| r.changed()) {
+        notes.push(Note::Filtered(reduction.clone()));
     }
     for restriction in &options.restrictions {
         let before = functions.len();

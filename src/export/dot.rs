@@ -182,10 +182,10 @@ fn write_node(
         id.index()
     );
     let (file, line, name) = (profile.file(id), profile.line(id), profile.name(id));
-    escape(out, name);
+    escape(out, name, Context::Label);
     if !(line == 0 && (file == "~" || file.is_empty())) {
         out.push_str("\\n");
-        escape(out, file.rsplit('/').next().unwrap_or(file));
+        escape(out, file.rsplit('/').next().unwrap_or(file), Context::Label);
         let _ = write!(out, ":{line}");
     }
     let _ = write!(
@@ -195,9 +195,9 @@ fn write_node(
         percent(weights.own(id)),
         profile.stats(id).calls
     );
-    escape(out, file);
+    escape(out, file, Context::Tooltip);
     let _ = write!(out, ":{line}(");
-    escape(out, name);
+    escape(out, name, Context::Tooltip);
     out.push_str(")\"];\n");
 }
 
@@ -301,15 +301,27 @@ fn hue_to_rgb(m1: f64, m2: f64, h: f64) -> f64 {
     }
 }
 
+/// Where an escaped text goes: Graphviz unescapes a label's backslashes once and a tooltip's
+/// twice (Graphviz 2.43, docs/dot.md).
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Label,
+    Tooltip,
+}
+
 /// Appends `text` for the inside of a double-quoted DOT string that Graphviz reads as an
-/// escString (a label or tooltip), so that it shows `text` and nothing else: `\` and `"` are
-/// escaped with a backslash (a bare `\` would start `\n`, `\N`, `\G`, … or escape the closing
-/// quote), `&` is written `&amp;` (Graphviz turns HTML entities into characters), a control
+/// escString (a label or tooltip), so that it shows `text` and nothing else: `"` is escaped
+/// with a backslash and `\` is doubled (quadrupled in a tooltip), since a bare `\` would start
+/// `\n`, `\N`, `\G`, … or escape the closing quote; `&` is written `&amp;` (Graphviz turns HTML entities into characters), a control
 /// character (a newline among them, which would start a new label line or continue the
 /// string) is shown as its Unicode control picture (U+2400 + code, U+2421 for DEL), and the
 /// noncharacters U+FFFE and U+FFFF, which XML (and so SVG) forbids, as U+FFFD. Past
 /// [`MAX_ESCAPED_BYTES`] the text is cut and ends with `…`. docs/dot.md, "Escaping".
-fn escape(out: &mut String, text: &str) {
+fn escape(out: &mut String, text: &str, context: Context) {
+    let backslash = match context {
+        Context::Label => "\\\\",
+        Context::Tooltip => "\\\\\\\\",
+    };
     let start = out.len();
     for c in text.chars() {
         if out.len() - start > MAX_ESCAPED_BYTES {
@@ -317,7 +329,7 @@ fn escape(out: &mut String, text: &str) {
             return;
         }
         match c {
-            '\\' => out.push_str("\\\\"),
+            '\\' => out.push_str(backslash),
             '"' => out.push_str("\\\""),
             '&' => out.push_str("&amp;"),
             '\u{7f}' => out.push('\u{2421}'),
@@ -336,7 +348,7 @@ mod tests {
 
     fn escaped(text: &str) -> String {
         let mut out = String::new();
-        escape(&mut out, text);
+        escape(&mut out, text, Context::Label);
         out
     }
 
@@ -353,6 +365,9 @@ mod tests {
         let long = escaped(&"\\".repeat(10_000));
         assert!(long.len() <= MAX_ESCAPED_BYTES + 2 + '…'.len_utf8());
         assert!(long.ends_with("\\\\…"));
+        let mut tooltip = String::new();
+        escape(&mut tooltip, "a\\b", Context::Tooltip);
+        assert_eq!(tooltip, "a\\\\\\\\b");
     }
 
     #[test]

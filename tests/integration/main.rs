@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod convert;
 mod convert_stats;
+mod dot;
 mod hostile;
 mod json_export;
 mod lines;

@@ -2,9 +2,11 @@
 //! function with its name, file:line, cumulative and (self) percentage and calls, one arrow per
 //! caller→callee edge with its percentage and calls, both coloured by cumulative percentage on
 //! gprof2dot's default colour map, and the functions and edges below a fraction of the total
-//! left out. [docs/dot.md](https://github.com/pstat/pstat/blob/main/docs/dot.md) states the
-//! figures and formulas, taken from gprof2dot, that this module reproduces, and where it
-//! deliberately differs.
+//! left out. docs/dot.md states the figures and formulas, taken from gprof2dot, that this
+//! module reproduces, how names are escaped, and where it deliberately differs.
+//!
+//! For a sampled profile the graph is drawn from the functions and edges the model derives
+//! exactly from the stacks, and the labels count samples (`12 samples`) instead of calls.
 //!
 //! ```
 //! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;

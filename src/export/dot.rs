@@ -16,13 +16,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::io;
 
 use crate::model::{CallStats, FunctionId, Profile};
 use crate::pyfmt;
 
-/// Options of [`write`].
+/// Options of [`write()`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Options {
@@ -62,7 +63,10 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut writer: W) 
     };
     let kept: Vec<bool> = profile
         .all_functions()
-        .map(|id| !(weights.cumulative(id) < options.node_fraction))
+        // Left out when below the fraction; NaN is kept, as gprof2dot keeps it.
+        .map(|id| {
+            weights.cumulative(id).partial_cmp(&options.node_fraction) != Some(Ordering::Less)
+        })
         .collect();
 
     writer.write_all(HEADER.as_bytes())?;
@@ -142,14 +146,7 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
     if denominator == 0.0 {
         return 1.0;
     }
-    let ratio = numerator / denominator;
-    if ratio < 0.0 {
-        0.0
-    } else if ratio > 1.0 {
-        1.0
-    } else {
-        ratio
-    }
+    (numerator / denominator).clamp(0.0, 1.0)
 }
 
 /// An edge's cumulative time and the calls its label shows, as gprof2dot takes them from a

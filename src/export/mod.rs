@@ -19,6 +19,7 @@
 //! ```
 
 pub mod callgrind;
+pub mod dot;
 pub mod flamegraph;
 pub mod folded;
 pub mod json;
@@ -51,23 +52,26 @@ pub enum OutputFormat {
     Speedscope,
     /// A marshalled stats dump that Python's pstats reads.
     Stats,
+    /// A DOT call graph for Graphviz, laid out as gprof2dot lays it out.
+    Dot,
 }
 
 impl OutputFormat {
     /// Every format with its name, as `--format` takes them.
-    pub const ALL: [(&'static str, OutputFormat); 6] = [
+    pub const ALL: [(&'static str, OutputFormat); 7] = [
         ("callgrind", OutputFormat::Callgrind),
         ("folded", OutputFormat::Folded),
         ("svg", OutputFormat::Svg),
         ("json", OutputFormat::Json),
         ("speedscope", OutputFormat::Speedscope),
         ("stats", OutputFormat::Stats),
+        ("dot", OutputFormat::Dot),
     ];
 
     /// The format an output file's name implies: `callgrind.out*`, `callgrind.output` and
     /// `*.callgrind` → callgrind; `*.folded`, `*.collapsed` → folded; `*.svg` → SVG;
     /// `*.speedscope.json` → speedscope; `*.json` → JSON; `*.stats`, `*.prof`, `*.pstats` →
-    /// stats.
+    /// stats; `*.dot`, `*.gv` → DOT.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let ends = |suffix: &str| name.ends_with(suffix);
@@ -83,6 +87,8 @@ impl OutputFormat {
             OutputFormat::Json
         } else if ends(".stats") || ends(".prof") || ends(".pstats") {
             OutputFormat::Stats
+        } else if ends(".dot") || ends(".gv") {
+            OutputFormat::Dot
         } else {
             return None;
         })
@@ -96,7 +102,8 @@ impl OutputFormat {
             OutputFormat::Folded
             | OutputFormat::Svg
             | OutputFormat::Speedscope
-            | OutputFormat::Stats => false,
+            | OutputFormat::Stats
+            | OutputFormat::Dot => false,
         }
     }
 
@@ -278,6 +285,7 @@ fn write_calls(
         }
         OutputFormat::Json => json::write(profile, &json::Options::default(), writer),
         OutputFormat::Stats => stats::write(profile, &stats::Options::default(), writer),
+        OutputFormat::Dot => dot::write(profile, &dot::Options::default(), writer),
     }
 }
 
@@ -305,7 +313,8 @@ fn write_lines(
         OutputFormat::Folded
         | OutputFormat::Svg
         | OutputFormat::Speedscope
-        | OutputFormat::Stats => {
+        | OutputFormat::Stats
+        | OutputFormat::Dot => {
             return Err(Error::new(
                 ErrorKind::UnsupportedOutput {
                     format,
@@ -337,6 +346,8 @@ mod tests {
             ("all.stats", Some(OutputFormat::Stats)),
             ("x.prof", Some(OutputFormat::Stats)),
             ("x.pstats", Some(OutputFormat::Stats)),
+            ("graph.dot", Some(OutputFormat::Dot)),
+            ("graph.GV", Some(OutputFormat::Dot)),
             ("report.txt", None),
             ("callgrind", None),
         ];
@@ -362,7 +373,7 @@ mod tests {
         let format = "png".parse::<OutputFormat>().unwrap_err();
         assert_eq!(
             format.to_string(),
-            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats"#
+            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot"#
         );
         for (name, format) in OutputFormat::ALL {
             assert_eq!(name.parse::<OutputFormat>(), Ok(format));
@@ -397,6 +408,9 @@ mod tests {
         expected.clear();
         stats::write(&profile, &stats::Options::default(), &mut expected).unwrap();
         assert_eq!(written(OutputFormat::Stats), expected);
+        expected.clear();
+        dot::write(&profile, &dot::Options::default(), &mut expected).unwrap();
+        assert_eq!(written(OutputFormat::Dot), expected);
     }
 
     #[test]

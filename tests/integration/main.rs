@@ -8,6 +8,7 @@ mod cli_io;
 mod convert;
 mod convert_stats;
 mod filter;
+mod dot;
 mod hostile;
 mod json_export;
 mod lines;

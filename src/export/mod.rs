@@ -23,6 +23,7 @@ pub mod flamegraph;
 pub mod folded;
 pub mod json;
 pub mod lines;
+pub mod pprof;
 pub mod speedscope;
 pub mod stats;
 
@@ -51,23 +52,26 @@ pub enum OutputFormat {
     Speedscope,
     /// A marshalled stats dump that Python's pstats reads.
     Stats,
+    /// pprof's gzip-compressed `profile.proto` (docs/pprof.md).
+    Pprof,
 }
 
 impl OutputFormat {
     /// Every format with its name, as `--format` takes them.
-    pub const ALL: [(&'static str, OutputFormat); 6] = [
+    pub const ALL: [(&'static str, OutputFormat); 7] = [
         ("callgrind", OutputFormat::Callgrind),
         ("folded", OutputFormat::Folded),
         ("svg", OutputFormat::Svg),
         ("json", OutputFormat::Json),
         ("speedscope", OutputFormat::Speedscope),
         ("stats", OutputFormat::Stats),
+        ("pprof", OutputFormat::Pprof),
     ];
 
     /// The format an output file's name implies: `callgrind.out*`, `callgrind.output` and
     /// `*.callgrind` → callgrind; `*.folded`, `*.collapsed` → folded; `*.svg` → SVG;
     /// `*.speedscope.json` → speedscope; `*.json` → JSON; `*.stats`, `*.prof`, `*.pstats` →
-    /// stats.
+    /// stats; `*.pb.gz`, `*.pprof` → pprof.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let ends = |suffix: &str| name.ends_with(suffix);
@@ -83,6 +87,8 @@ impl OutputFormat {
             OutputFormat::Json
         } else if ends(".stats") || ends(".prof") || ends(".pstats") {
             OutputFormat::Stats
+        } else if ends(".pb.gz") || ends(".pprof") {
+            OutputFormat::Pprof
         } else {
             return None;
         })
@@ -96,7 +102,8 @@ impl OutputFormat {
             OutputFormat::Folded
             | OutputFormat::Svg
             | OutputFormat::Speedscope
-            | OutputFormat::Stats => false,
+            | OutputFormat::Stats
+            | OutputFormat::Pprof => false,
         }
     }
 
@@ -278,6 +285,16 @@ fn write_calls(
         }
         OutputFormat::Json => json::write(profile, &json::Options::default(), writer),
         OutputFormat::Stats => stats::write(profile, &stats::Options::default(), writer),
+        OutputFormat::Pprof => {
+            let options = pprof::Options {
+                comments: (!options.inputs.is_empty())
+                    .then(|| format!("from {}", options.inputs.join(" ")))
+                    .into_iter()
+                    .collect(),
+                ..pprof::Options::default()
+            };
+            pprof::write(profile, &options, writer)
+        }
     }
 }
 
@@ -305,7 +322,8 @@ fn write_lines(
         OutputFormat::Folded
         | OutputFormat::Svg
         | OutputFormat::Speedscope
-        | OutputFormat::Stats => {
+        | OutputFormat::Stats
+        | OutputFormat::Pprof => {
             return Err(Error::new(
                 ErrorKind::UnsupportedOutput {
                     format,
@@ -337,6 +355,8 @@ mod tests {
             ("all.stats", Some(OutputFormat::Stats)),
             ("x.prof", Some(OutputFormat::Stats)),
             ("x.pstats", Some(OutputFormat::Stats)),
+            ("cpu.pb.gz", Some(OutputFormat::Pprof)),
+            ("x.PPROF", Some(OutputFormat::Pprof)),
             ("report.txt", None),
             ("callgrind", None),
         ];
@@ -362,7 +382,7 @@ mod tests {
         let format = "png".parse::<OutputFormat>().unwrap_err();
         assert_eq!(
             format.to_string(),
-            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats"#
+            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, pprof"#
         );
         for (name, format) in OutputFormat::ALL {
             assert_eq!(name.parse::<OutputFormat>(), Ok(format));

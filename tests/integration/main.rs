@@ -9,6 +9,7 @@ mod convert_stats;
 mod hostile;
 mod json_export;
 mod lines;
+mod pprof;
 mod pstats_fixtures;
 mod robustness;
 mod sampled;

@@ -55,7 +55,7 @@ impl Default for Options {
 /// Writes `profile` as a pprof profile (see the [module documentation](self)).
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
     if options.gzip {
-        let encoder = GzEncoder::new(writer, Compression::default());
+        let encoder = GzEncoder::new(writer, Compression::fast());
         write_proto(profile, options, encoder)?.finish()?;
         Ok(())
     } else {
@@ -591,4 +591,59 @@ fn unique(label: &mut String, taken: &mut HashMap<String, u32>) {
         *seen = n;
     }
     taken.insert(label.clone(), 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_to_the_count() {
+        assert_eq!(share(10, &[1.0, 1.0, 1.0]), vec![4, 3, 3]);
+        assert_eq!(share(7, &[0.7, 0.2, 0.1]), vec![5, 1, 1]);
+        assert_eq!(share(3, &[0.0, 0.0]), vec![2, 1], "no time: equal shares");
+        assert_eq!(share(5, &[f64::NAN, 2.0]), vec![0, 5]);
+        let amounts: Vec<f64> = (1..=1000).map(|i| 1.0 / f64::from(i)).collect();
+        assert_eq!(share(1_000_003, &amounts).iter().sum::<u64>(), 1_000_003);
+    }
+
+    #[test]
+    fn colliding_labels_are_numbered() {
+        let mut taken = HashMap::new();
+        taken.insert(OTHER_CALLERS.to_string(), 1);
+        let mut label = |text: &str| {
+            let mut label = text.to_string();
+            unique(&mut label, &mut taken);
+            label
+        };
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1)");
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #2");
+        assert_eq!(label("f (a.py:1) #3"), "f (a.py:1) #3");
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #4");
+        assert_eq!(label(OTHER_CALLERS), "[other callers] #2");
+    }
+
+    #[test]
+    fn every_fixture_writes_without_error_and_gzips() {
+        for path in [
+            "tests/fixtures/stats/py313/cprofile.stats",
+            "tests/fixtures/stats/py313/empty.stats",
+            "tests/fixtures/sampled/py-spy/threads.folded",
+        ] {
+            let profile = crate::read_path(path).expect("fixture reads");
+            let mut out = Vec::new();
+            write(&profile, &Options::default(), &mut out).expect("writes");
+            assert_eq!(&out[..2], b"\x1f\x8b", "{path}: gzip magic");
+            let plain = Options {
+                gzip: false,
+                ..Options::default()
+            };
+            let mut raw = Vec::new();
+            write(&profile, &plain, &mut raw).expect("writes");
+            let mut inflated = Vec::new();
+            io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut inflated)
+                .expect("gunzips");
+            assert_eq!(inflated, raw, "{path}");
+        }
+    }
 }

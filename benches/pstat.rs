@@ -195,6 +195,16 @@ fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
             )
         })
     });
+    let options = export::pprof::Options::default();
+    group.bench_function("convert pprof", |b| {
+        b.iter(|| {
+            export::pprof::write(
+                black_box(&profile),
+                &options,
+                io::BufWriter::new(io::sink()),
+            )
+        })
+    });
 }
 
 /// A committed line_profiler 5.1 dump: `.lprof` parse (the pickle machine and the reader).

@@ -480,7 +480,14 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if args.strip_dirs {
         profile = profile.strip_dirs();
     }
-    let (mut profile, _) = args.filters.apply(profile)?;
+    // A DOT graph takes the fractions as its thresholds, as gprof2dot's -n and -e: functions
+    // and calls below them are left out of the drawing rather than hidden into their callers.
+    let mut filter_args = args.filters.clone();
+    if format == OutputFormat::Dot {
+        options.node_fraction = filter_args.node_fraction.take();
+        options.edge_fraction = filter_args.edge_fraction.take();
+    }
+    let (mut profile, _) = filter_args.apply(profile)?;
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }

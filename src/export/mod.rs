@@ -24,6 +24,7 @@ pub mod flamegraph;
 pub mod folded;
 pub mod json;
 pub mod lines;
+pub mod pprof;
 pub mod speedscope;
 pub mod stats;
 
@@ -54,11 +55,13 @@ pub enum OutputFormat {
     Stats,
     /// A DOT call graph for Graphviz, laid out as gprof2dot lays it out.
     Dot,
+    /// pprof's gzip-compressed `profile.proto` (docs/pprof.md).
+    Pprof,
 }
 
 impl OutputFormat {
     /// Every format with its name, as `--format` takes them.
-    pub const ALL: [(&'static str, OutputFormat); 7] = [
+    pub const ALL: [(&'static str, OutputFormat); 8] = [
         ("callgrind", OutputFormat::Callgrind),
         ("folded", OutputFormat::Folded),
         ("svg", OutputFormat::Svg),
@@ -66,12 +69,13 @@ impl OutputFormat {
         ("speedscope", OutputFormat::Speedscope),
         ("stats", OutputFormat::Stats),
         ("dot", OutputFormat::Dot),
+        ("pprof", OutputFormat::Pprof),
     ];
 
     /// The format an output file's name implies: `callgrind.out*`, `callgrind.output` and
     /// `*.callgrind` → callgrind; `*.folded`, `*.collapsed` → folded; `*.svg` → SVG;
     /// `*.speedscope.json` → speedscope; `*.json` → JSON; `*.stats`, `*.prof`, `*.pstats` →
-    /// stats; `*.dot`, `*.gv` → DOT.
+    /// stats; `*.dot`, `*.gv` → DOT; `*.pb.gz`, `*.pprof` → pprof.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let ends = |suffix: &str| name.ends_with(suffix);
@@ -89,6 +93,8 @@ impl OutputFormat {
             OutputFormat::Stats
         } else if ends(".dot") || ends(".gv") {
             OutputFormat::Dot
+        } else if ends(".pb.gz") || ends(".pprof") {
+            OutputFormat::Pprof
         } else {
             return None;
         })
@@ -103,7 +109,8 @@ impl OutputFormat {
             | OutputFormat::Svg
             | OutputFormat::Speedscope
             | OutputFormat::Stats
-            | OutputFormat::Dot => false,
+            | OutputFormat::Dot
+            | OutputFormat::Pprof => false,
         }
     }
 
@@ -196,6 +203,13 @@ pub struct Options {
     /// its `inputs` and its callgrind as its `cmd:` line, and they make the default title. (A
     /// call profile's callgrind names the files the profile was read from.) Default: empty.
     pub inputs: Vec<String>,
+    /// A DOT graph's node threshold: functions whose cumulative time is below this fraction of
+    /// the total are left out (gprof2dot's `-n`, as a fraction). Default: `None`, the
+    /// format's own (0.005).
+    pub node_fraction: Option<f64>,
+    /// A DOT graph's edge threshold (gprof2dot's `-e`, as a fraction). Default: `None`, the
+    /// format's own (0.001).
+    pub edge_fraction: Option<f64>,
 }
 
 impl Options {
@@ -285,7 +299,26 @@ fn write_calls(
         }
         OutputFormat::Json => json::write(profile, &json::Options::default(), writer),
         OutputFormat::Stats => stats::write(profile, &stats::Options::default(), writer),
-        OutputFormat::Dot => dot::write(profile, &dot::Options::default(), writer),
+        OutputFormat::Dot => {
+            let mut dot_options = dot::Options::default();
+            if let Some(fraction) = options.node_fraction {
+                dot_options.node_fraction = fraction;
+            }
+            if let Some(fraction) = options.edge_fraction {
+                dot_options.edge_fraction = fraction;
+            }
+            dot::write(profile, &dot_options, writer)
+        }
+        OutputFormat::Pprof => {
+            let options = pprof::Options {
+                comments: (!options.inputs.is_empty())
+                    .then(|| format!("from {}", options.inputs.join(" ")))
+                    .into_iter()
+                    .collect(),
+                ..pprof::Options::default()
+            };
+            pprof::write(profile, &options, writer)
+        }
     }
 }
 
@@ -314,7 +347,8 @@ fn write_lines(
         | OutputFormat::Svg
         | OutputFormat::Speedscope
         | OutputFormat::Stats
-        | OutputFormat::Dot => {
+        | OutputFormat::Dot
+        | OutputFormat::Pprof => {
             return Err(Error::new(
                 ErrorKind::UnsupportedOutput {
                     format,
@@ -348,6 +382,8 @@ mod tests {
             ("x.pstats", Some(OutputFormat::Stats)),
             ("graph.dot", Some(OutputFormat::Dot)),
             ("graph.GV", Some(OutputFormat::Dot)),
+            ("cpu.pb.gz", Some(OutputFormat::Pprof)),
+            ("x.PPROF", Some(OutputFormat::Pprof)),
             ("report.txt", None),
             ("callgrind", None),
         ];
@@ -373,7 +409,7 @@ mod tests {
         let format = "png".parse::<OutputFormat>().unwrap_err();
         assert_eq!(
             format.to_string(),
-            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot"#
+            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot, pprof"#
         );
         for (name, format) in OutputFormat::ALL {
             assert_eq!(name.parse::<OutputFormat>(), Ok(format));

@@ -498,3 +498,39 @@ fn long_names_are_cut_to_what_graphviz_reads() {
     assert_eq!(svg_count(&svg, "node"), 1);
     assert!(svg_texts(&svg).iter().any(|t| t.ends_with('…')));
 }
+
+/// On the command line, `--node-fraction` and `--edge-fraction` are the graph's thresholds, as
+/// gprof2dot's `-n` and `-e`: at 0 and 0 the graph has gprof2dot's `-n 0 -e 0` functions and
+/// calls, and without them its defaults'.
+#[test]
+fn command_line_fractions_are_the_thresholds() {
+    let stats = "stats/py313/cprofile.stats";
+    let profile = crate::support::read_fixture(stats);
+    for (extra, expected) in [
+        (
+            &["--node-fraction", "0", "--edge-fraction", "0"][..],
+            "cprofile.all.dot",
+        ),
+        (&[][..], "cprofile.dot"),
+    ] {
+        let r = crate::support::run(
+            &fixtures(),
+            [&["convert", stats, "-o", "-", "--format", "dot"][..], extra].concat(),
+        );
+        assert!(r.success(), "{}", r.stderr());
+        let ours = pstat_graph(&profile, &r.stdout());
+        let text = std::fs::read_to_string(fixtures().join("dot/expected/py313").join(expected))
+            .expect("gprof2dot's output");
+        let theirs = gprof2dot_graph(&text);
+        assert_eq!(
+            ours.nodes.keys().collect::<Vec<_>>(),
+            theirs.nodes.keys().collect::<Vec<_>>(),
+            "{expected}"
+        );
+        assert_eq!(
+            ours.edges.keys().collect::<Vec<_>>(),
+            theirs.edges.keys().collect::<Vec<_>>(),
+            "{expected}"
+        );
+    }
+}

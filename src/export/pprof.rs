@@ -1,0 +1,649 @@
+//! pprof's `profile.proto`, gzip-compressed, for `go tool pprof`, Pyroscope/Grafana and
+//! speedscope (docs/pprof.md).
+//!
+//! * Sample types: `calls/count` and `wall/nanoseconds` for cProfile and `profile` data;
+//!   `samples/count` (and `wall/nanoseconds` when the samples have times) for sampled profiles.
+//! * Stacks: a sampled profile's own, per thread (a `thread` label); otherwise the stacks
+//!   estimated from caller→callee edges ([`crate::query::stacks`], docs/stacks.md), with each
+//!   function's calls shared among its stacks in proportion to their time. The profile's comment
+//!   says which.
+//! * Names: pprof groups by function name alone in its default views, so every function's name
+//!   is unique: `name (file:line)` as pstat's flame graphs label frames, `name (file)` for a
+//!   sampled profile (whose lines are sampled lines, kept on the locations), a builtin's name
+//!   alone.
+
+mod proto;
+
+use std::io;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use hashbrown::HashMap;
+
+use crate::Profile;
+use crate::model::{CallStats, FunctionId, Measure, Stacks};
+use crate::query::stacks::{
+    self, Frame, Stack, StackOptions, round_preserving_sum, sample_weights, stack_counts,
+};
+use crate::query::units::TimeUnit;
+use proto::{Stream, field};
+
+/// Options for pprof output.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Options {
+    /// How stacks are reconstructed for a profile without stacks of its own. Default:
+    /// [`StackOptions::default`].
+    pub stacks: StackOptions,
+    /// Whether the protobuf is gzip-compressed, as profile.proto asks of files on disk (pprof
+    /// also reads it uncompressed). Default: `true`.
+    pub gzip: bool,
+    /// More lines for the profile's comment, after pstat's own. Default: none.
+    pub comments: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            stacks: StackOptions::default(),
+            gzip: true,
+            comments: Vec::new(),
+        }
+    }
+}
+
+/// Writes `profile` as a pprof profile (see the [module documentation](self)).
+pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
+    if options.gzip {
+        let encoder = GzEncoder::new(writer, Compression::fast());
+        write_proto(profile, options, encoder)?.finish()?;
+        Ok(())
+    } else {
+        write_proto(profile, options, writer).map(|_| ())
+    }
+}
+
+/// The comment line of a profile whose stacks were estimated.
+const ESTIMATED: &str = "stacks estimated from call edges (each function's own time shared \
+among its callers in proportion to the edges' time; docs/stacks.md); every function's own \
+figures are exact, each stack's are a guess";
+
+/// The comment line of a profile written with its own stacks.
+const SAMPLED: &str = "stacks as sampled";
+
+/// The name of the root that gathers callers too small to follow ([`Frame::OtherCallers`]).
+const OTHER_CALLERS: &str = "[other callers]";
+
+/// The id of the one mapping.
+const MAPPING: u64 = 1;
+
+/// The most frames of the one stack given to a function with calls but no own time.
+const MAX_HEAVIEST_PATH: usize = 4096;
+
+fn write_proto<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<W> {
+    let measure = profile.measure();
+    let sampled = measure.is_sampled();
+    let mut strings = Strings::new();
+    let table = FunctionTable::new(profile, sampled, &mut strings);
+    let mut out = Stream::new(writer);
+
+    let (count_type, timed) = match measure {
+        Measure::Calls => ("calls", true),
+        Measure::Samples { timed } => ("samples", timed),
+    };
+    let mut value_types = vec![(strings.get(count_type), strings.get("count"))];
+    if timed {
+        value_types.push((strings.get("wall"), strings.get("nanoseconds")));
+    }
+    for &(kind, unit) in &value_types {
+        out.body.clear();
+        proto::int(&mut out.body, field::VALUE_TYPE_TYPE, kind);
+        proto::int(&mut out.body, field::VALUE_TYPE_UNIT, unit);
+        out.message(field::PROFILE_SAMPLE_TYPE)?;
+    }
+
+    let exact = match profile.stacks() {
+        Some(stacks) => {
+            write_sampled(profile, stacks, timed, &mut strings, &mut out)?;
+            true
+        }
+        None => {
+            write_estimated(profile, options, &table, timed, &mut out)?;
+            false
+        }
+    };
+
+    // One mapping that says its locations are symbolized already: pprof then leaves them
+    // alone (its symbolizer looks only at mappings without functions, files and lines).
+    out.body.clear();
+    proto::uint(&mut out.body, field::MAPPING_ID, MAPPING);
+    for has in [
+        field::MAPPING_HAS_FUNCTIONS,
+        field::MAPPING_HAS_FILENAMES,
+        field::MAPPING_HAS_LINE_NUMBERS,
+    ] {
+        proto::uint(&mut out.body, has, 1);
+    }
+    out.message(field::PROFILE_MAPPING)?;
+
+    // One location per function of the profile (id = its index + 1), then [other callers].
+    for id in profile.all_functions() {
+        out.body.clear();
+        proto::uint(&mut out.body, field::LOCATION_ID, location_id(id));
+        proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
+        out.scratch.clear();
+        proto::uint(
+            &mut out.scratch,
+            field::LINE_FUNCTION_ID,
+            table.of_function[id.index()] as u64 + 1,
+        );
+        proto::int(&mut out.scratch, field::LINE_LINE, profile.line(id));
+        proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
+        out.message(field::PROFILE_LOCATION)?;
+    }
+    out.body.clear();
+    proto::uint(&mut out.body, field::LOCATION_ID, table.other_location);
+    proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
+    out.scratch.clear();
+    proto::uint(
+        &mut out.scratch,
+        field::LINE_FUNCTION_ID,
+        table.functions.len() as u64 + 1,
+    );
+    proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
+    out.message(field::PROFILE_LOCATION)?;
+
+    for (i, function) in table.functions.iter().enumerate() {
+        out.body.clear();
+        proto::uint(&mut out.body, field::FUNCTION_ID, i as u64 + 1);
+        proto::int(&mut out.body, field::FUNCTION_NAME, function.name);
+        proto::int(
+            &mut out.body,
+            field::FUNCTION_SYSTEM_NAME,
+            function.system_name,
+        );
+        proto::int(&mut out.body, field::FUNCTION_FILENAME, function.filename);
+        proto::int(
+            &mut out.body,
+            field::FUNCTION_START_LINE,
+            function.start_line,
+        );
+        out.message(field::PROFILE_FUNCTION)?;
+    }
+    out.body.clear();
+    proto::uint(
+        &mut out.body,
+        field::FUNCTION_ID,
+        table.functions.len() as u64 + 1,
+    );
+    proto::int(
+        &mut out.body,
+        field::FUNCTION_NAME,
+        strings.get(OTHER_CALLERS),
+    );
+    out.message(field::PROFILE_FUNCTION)?;
+
+    let mut comments = vec![
+        strings.get(&format!(
+            "pstat {}: {}",
+            env!("CARGO_PKG_VERSION"),
+            measure.description()
+        )),
+        strings.get(if exact { SAMPLED } else { ESTIMATED }),
+    ];
+    if !exact {
+        comments.push(strings.get(if sampled {
+            "samples shared among each function's stacks in proportion to their time"
+        } else {
+            "calls shared among each function's stacks in proportion to their time; a function \
+with calls but no own time has one stack, along its heaviest callers"
+        }));
+    }
+    comments.extend(options.comments.iter().map(|c| strings.get(c)));
+    let (period_type, period) = period(profile, timed, &mut strings);
+    let default_type = value_types.last().map_or(0, |t| t.0);
+
+    for text in &strings.list {
+        out.string(field::PROFILE_STRING_TABLE, text)?;
+    }
+    out.body.clear();
+    proto::int(&mut out.body, field::VALUE_TYPE_TYPE, period_type.0);
+    proto::int(&mut out.body, field::VALUE_TYPE_UNIT, period_type.1);
+    out.message(field::PROFILE_PERIOD_TYPE)?;
+    out.int(field::PROFILE_PERIOD, period)?;
+    for comment in comments {
+        out.int(field::PROFILE_COMMENT, comment)?;
+    }
+    out.int(field::PROFILE_DEFAULT_SAMPLE_TYPE, default_type)?;
+    out.finish()
+}
+
+/// The period: for timed figures, wall nanoseconds, one per sample interval when every sample
+/// has the same known interval, else 1 (times measured, not sampled) or 0 (unknown); for
+/// untimed samples, one sample.
+fn period(profile: &Profile, timed: bool, strings: &mut Strings) -> ((i64, i64), i64) {
+    if !timed {
+        return ((strings.get("samples"), strings.get("count")), 1);
+    }
+    let period = match profile.measure() {
+        Measure::Calls => 1,
+        Measure::Samples { .. } => profile
+            .stacks()
+            .and_then(Stacks::interval)
+            .map_or(0, |seconds| {
+                TimeUnit::Ns.from_seconds(seconds).round() as i64
+            }),
+    };
+    ((strings.get("wall"), strings.get("nanoseconds")), period)
+}
+
+fn location_id(id: FunctionId) -> u64 {
+    id.index() as u64 + 1
+}
+
+/// A sampled profile's stacks: one pprof sample per (stack, thread).
+fn write_sampled<W: io::Write>(
+    profile: &Profile,
+    stacks: &Stacks,
+    timed: bool,
+    strings: &mut Strings,
+    out: &mut Stream<W>,
+) -> io::Result<()> {
+    let samples = stacks.samples();
+    let wall = if timed {
+        sample_weights(
+            profile,
+            TimeUnit::Ns,
+            samples.iter().map(|s| (s.count, s.time)),
+        )
+    } else {
+        Vec::new()
+    };
+    let thread_key = strings.get("thread");
+    let thread_names: Vec<i64> = stacks
+        .threads()
+        .iter()
+        .map(|t| strings.get(&t.frame_name()))
+        .collect();
+    let mut label = Vec::new();
+    for (i, sample) in samples.iter().enumerate() {
+        let time = wall.get(i).copied().unwrap_or(0);
+        if sample.count == 0 && time == 0 {
+            continue;
+        }
+        out.body.clear();
+        proto::packed(
+            &mut out.body,
+            &mut out.scratch,
+            field::SAMPLE_LOCATION_ID,
+            stacks.frames(sample.stack).map(location_id),
+        );
+        let values = [sample.count, time];
+        let values = &values[..if timed { 2 } else { 1 }];
+        proto::packed(
+            &mut out.body,
+            &mut out.scratch,
+            field::SAMPLE_VALUE,
+            values.iter().map(|&v| clamp(v)),
+        );
+        if let Some(thread) = sample.thread {
+            label.clear();
+            proto::int(&mut label, field::LABEL_KEY, thread_key);
+            proto::int(&mut label, field::LABEL_STR, thread_names[thread.index()]);
+            proto::bytes(&mut out.body, field::SAMPLE_LABEL, &label);
+        }
+        out.message(field::PROFILE_SAMPLE)?;
+    }
+    Ok(())
+}
+
+/// pprof's values are int64: larger counts (only crafted inputs have them) are capped.
+fn clamp(value: u64) -> u64 {
+    value.min(i64::MAX as u64)
+}
+
+/// Estimated stacks: wall time as folded stacks round it, and each function's count (calls, or
+/// samples as leaf for a sampled dump without stacks) shared among its stacks.
+fn write_estimated<W: io::Write>(
+    profile: &Profile,
+    options: &Options,
+    table: &FunctionTable,
+    timed: bool,
+    out: &mut Stream<W>,
+) -> io::Result<()> {
+    let estimated = stacks::stacks(profile, &options.stacks);
+    let wall = if timed {
+        stack_counts(&estimated, TimeUnit::Ns)
+    } else {
+        vec![0; estimated.len()]
+    };
+    let (counts, extra) = count_shares(profile, &estimated);
+    let mut frames: Vec<u64> = Vec::new();
+    let mut write = |frames: &[u64], count: u64, time: u64| {
+        if count == 0 && time == 0 {
+            return Ok(());
+        }
+        out.body.clear();
+        proto::packed(
+            &mut out.body,
+            &mut out.scratch,
+            field::SAMPLE_LOCATION_ID,
+            frames.iter().copied(),
+        );
+        let values = [count, time];
+        let values = &values[..if timed { 2 } else { 1 }];
+        proto::packed(
+            &mut out.body,
+            &mut out.scratch,
+            field::SAMPLE_VALUE,
+            values.iter().map(|&v| clamp(v)),
+        );
+        out.message(field::PROFILE_SAMPLE)
+    };
+    for ((stack, &count), &time) in estimated.iter().zip(&counts).zip(&wall) {
+        frames.clear();
+        frames.extend(stack.frames.iter().rev().map(|frame| match frame {
+            Frame::Function(id) => location_id(*id),
+            Frame::OtherCallers => table.other_location,
+        }));
+        write(&frames, count, time)?;
+    }
+    for (path, count) in extra {
+        frames.clear();
+        frames.extend(path.iter().map(|&id| location_id(id)));
+        write(&frames, count, 0)?;
+    }
+    Ok(())
+}
+
+/// The count each estimated stack carries: each listed function's count (its calls, or for a
+/// sampled profile its samples as leaf) shared among the stacks it is the leaf of, in
+/// proportion to their time, by largest remainders so that the shares add up to the count. A
+/// function with a count but no stack (no own time) gets one more stack: the path of its
+/// heaviest callers, leaf first.
+fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<FunctionId>, u64)>) {
+    let mut by_leaf: Vec<Vec<usize>> = vec![Vec::new(); profile.all_functions().len()];
+    for (i, stack) in estimated.iter().enumerate() {
+        if let Some(Frame::Function(id)) = stack.frames.last() {
+            by_leaf[id.index()].push(i);
+        }
+    }
+    let sampled = profile.measure().is_sampled();
+    let mut counts = vec![0; estimated.len()];
+    let mut extra = Vec::new();
+    let mut on_path = vec![u32::MAX; by_leaf.len()];
+    for id in profile.functions() {
+        let stats = profile.stats(id);
+        let count = if sampled {
+            stats.primitive_calls
+        } else {
+            stats.calls
+        };
+        let count = u64::try_from(count).unwrap_or(0);
+        if count == 0 {
+            continue;
+        }
+        let members = &by_leaf[id.index()];
+        if members.is_empty() {
+            extra.push((heaviest_path(profile, id, &mut on_path), count));
+            continue;
+        }
+        let seconds: Vec<f64> = members.iter().map(|&i| estimated[i].seconds).collect();
+        for (&i, share) in members.iter().zip(share(count, &seconds)) {
+            counts[i] = share;
+        }
+    }
+    (counts, extra)
+}
+
+/// Splits `count` among `amounts` in proportion (equally when they add up to nothing), by
+/// largest remainders, so that the shares add up to `count` exactly.
+fn share(count: u64, amounts: &[f64]) -> Vec<u64> {
+    let usable = |a: f64| if a.is_finite() && a > 0.0 { a } else { 0.0 };
+    let total: f64 = amounts.iter().map(|&a| usable(a)).sum();
+    let scaled: Vec<f64> = amounts
+        .iter()
+        .map(|&a| {
+            if total > 0.0 {
+                usable(a) / total * count as f64
+            } else {
+                count as f64 / amounts.len() as f64
+            }
+        })
+        .collect();
+    let mut shares = round_preserving_sum(&scaled);
+    // The scaled amounts add up to `count` only up to float error: settle the difference on
+    // the largest share.
+    let sum: u64 = shares.iter().sum();
+    if let Some(largest) = (0..shares.len()).max_by(|&a, &b| scaled[a].total_cmp(&scaled[b])) {
+        shares[largest] = (shares[largest] + count).saturating_sub(sum);
+    }
+    shares
+}
+
+/// `id` and its heaviest callers up to a root, leaf first: at each frame the caller whose edge
+/// carried the most time (then the most calls; the first on ties), skipping callers already on
+/// the path. `on_path` marks frames with the path's function index.
+fn heaviest_path(profile: &Profile, id: FunctionId, on_path: &mut [u32]) -> Vec<FunctionId> {
+    let stamp = id.index() as u32;
+    let mut path = vec![id];
+    on_path[id.index()] = stamp;
+    let weight = |call: CallStats| match call {
+        CallStats::Timed { cumtime, calls, .. } => (cumtime, calls),
+        CallStats::Count(calls) => (0.0, calls),
+    };
+    while path.len() < MAX_HEAVIEST_PATH {
+        let top = path[path.len() - 1];
+        let mut best: Option<(FunctionId, (f64, i64))> = None;
+        for (caller, call) in profile.callers(top) {
+            if on_path[caller.index()] == stamp {
+                continue;
+            }
+            let w = weight(call);
+            let heavier = best.is_none_or(|(_, b)| {
+                w.0.total_cmp(&b.0).then(w.1.cmp(&b.1)) == std::cmp::Ordering::Greater
+            });
+            if heavier {
+                best = Some((caller, w));
+            }
+        }
+        let Some((caller, _)) = best else { break };
+        on_path[caller.index()] = stamp;
+        path.push(caller);
+    }
+    path
+}
+
+/// The string table: index 0 is the empty string, as profile.proto requires.
+struct Strings {
+    list: Vec<String>,
+    index: HashMap<String, i64>,
+}
+
+impl Strings {
+    fn new() -> Strings {
+        let mut strings = Strings {
+            list: Vec::new(),
+            index: HashMap::new(),
+        };
+        strings.get("");
+        strings
+    }
+
+    fn get(&mut self, text: &str) -> i64 {
+        if let Some(&at) = self.index.get(text) {
+            return at;
+        }
+        let at = self.list.len() as i64;
+        self.list.push(text.to_string());
+        self.index.insert(text.to_string(), at);
+        at
+    }
+}
+
+/// One pprof function: string table indices and its first line.
+struct Function {
+    name: i64,
+    system_name: i64,
+    filename: i64,
+    start_line: i64,
+}
+
+/// The pprof functions and which one each function of the profile belongs to.
+struct FunctionTable {
+    functions: Vec<Function>,
+    /// Per function of the profile (by index): its pprof function's index.
+    of_function: Vec<u32>,
+    /// The location of [`Frame::OtherCallers`].
+    other_location: u64,
+}
+
+impl FunctionTable {
+    /// One pprof function per function of the profile; for a sampled profile, whose keys hold
+    /// the line sampled rather than the `def` line, one per (file, name), its keys becoming
+    /// locations at their lines.
+    fn new(profile: &Profile, sampled: bool, strings: &mut Strings) -> FunctionTable {
+        let count = profile.all_functions().len();
+        let mut functions = Vec::new();
+        let mut of_function = Vec::with_capacity(count);
+        let mut groups: HashMap<(usize, usize), u32> = HashMap::new();
+        let mut taken: HashMap<String, u32> = HashMap::new();
+        taken.insert(OTHER_CALLERS.to_string(), 1);
+        let mut label = String::new();
+        for id in profile.all_functions() {
+            if sampled
+                && let Some(&at) =
+                    groups.get(&(profile.file_id(id).index(), profile.name_id(id).index()))
+            {
+                of_function.push(at);
+                continue;
+            }
+            let at = functions.len() as u32;
+            if sampled {
+                groups.insert(
+                    (profile.file_id(id).index(), profile.name_id(id).index()),
+                    at,
+                );
+            }
+            let builtin = is_builtin(profile, id);
+            label.clear();
+            label.push_str(profile.name(id));
+            if !builtin {
+                label.push_str(" (");
+                label.push_str(profile.file(id));
+                if !sampled {
+                    label.push(':');
+                    label.push_str(itoa::Buffer::new().format(profile.line(id)));
+                }
+                label.push(')');
+            }
+            unique(&mut label, &mut taken);
+            // pprof takes a name equal to its system name for a mangled C++ one and
+            // "simplifies" it (drops `<…>` and `(…)`, so `<lambda>` would vanish): a name
+            // that is its own label has no system name.
+            let system_name = if label == profile.name(id) {
+                ""
+            } else {
+                profile.name(id)
+            };
+            functions.push(Function {
+                name: strings.get(&label),
+                system_name: strings.get(system_name),
+                filename: strings.get(if builtin { "" } else { profile.file(id) }),
+                start_line: if sampled { 0 } else { profile.line(id) },
+            });
+            of_function.push(at);
+        }
+        FunctionTable {
+            functions,
+            of_function,
+            other_location: count as u64 + 1,
+        }
+    }
+}
+
+/// pstats' shape for a function with no source: file `~`, line 0 (builtins, frames with no
+/// location); it is named by its name alone.
+fn is_builtin(profile: &Profile, id: FunctionId) -> bool {
+    profile.file(id) == "~" && profile.line(id) == 0
+}
+
+/// Makes `label` differ from every label taken so far (only crafted names collide: a name
+/// that contains ` (file:line)`, or a builtin named `[other callers]`) by appending ` #2`, ` #3`, …
+fn unique(label: &mut String, taken: &mut HashMap<String, u32>) {
+    let Some(seen) = taken.get_mut(label.as_str()) else {
+        taken.insert(label.clone(), 1);
+        return;
+    };
+    let base = label.clone();
+    let mut n = *seen;
+    loop {
+        n += 1;
+        label.clear();
+        label.push_str(&base);
+        label.push_str(" #");
+        label.push_str(itoa::Buffer::new().format(n));
+        if !taken.contains_key(label.as_str()) {
+            break;
+        }
+    }
+    if let Some(seen) = taken.get_mut(base.as_str()) {
+        *seen = n;
+    }
+    taken.insert(label.clone(), 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_to_the_count() {
+        assert_eq!(share(10, &[1.0, 1.0, 1.0]), vec![4, 3, 3]);
+        assert_eq!(share(7, &[0.7, 0.2, 0.1]), vec![5, 1, 1]);
+        assert_eq!(share(3, &[0.0, 0.0]), vec![2, 1], "no time: equal shares");
+        assert_eq!(share(5, &[f64::NAN, 2.0]), vec![0, 5]);
+        let amounts: Vec<f64> = (1..=1000).map(|i| 1.0 / f64::from(i)).collect();
+        assert_eq!(share(1_000_003, &amounts).iter().sum::<u64>(), 1_000_003);
+    }
+
+    #[test]
+    fn colliding_labels_are_numbered() {
+        let mut taken = HashMap::new();
+        taken.insert(OTHER_CALLERS.to_string(), 1);
+        let mut label = |text: &str| {
+            let mut label = text.to_string();
+            unique(&mut label, &mut taken);
+            label
+        };
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1)");
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #2");
+        assert_eq!(label("f (a.py:1) #3"), "f (a.py:1) #3");
+        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #4");
+        assert_eq!(label(OTHER_CALLERS), "[other callers] #2");
+    }
+
+    #[test]
+    fn every_fixture_writes_without_error_and_gzips() {
+        for path in [
+            "tests/fixtures/stats/py313/cprofile.stats",
+            "tests/fixtures/stats/py313/empty.stats",
+            "tests/fixtures/sampled/py-spy/threads.folded",
+        ] {
+            let profile = crate::read_path(path).expect("fixture reads");
+            let mut out = Vec::new();
+            write(&profile, &Options::default(), &mut out).expect("writes");
+            assert_eq!(&out[..2], b"\x1f\x8b", "{path}: gzip magic");
+            let plain = Options {
+                gzip: false,
+                ..Options::default()
+            };
+            let mut raw = Vec::new();
+            write(&profile, &plain, &mut raw).expect("writes");
+            let mut inflated = Vec::new();
+            io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut inflated)
+                .expect("gunzips");
+            assert_eq!(inflated, raw, "{path}");
+        }
+    }
+}

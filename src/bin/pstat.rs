@@ -41,6 +41,37 @@ enum Command {
     /// Write the profile as callgrind, folded stacks, an SVG flame graph, JSON, speedscope or
     /// a .stats dump (several inputs are added together first, as pstats adds them)
     Convert(ConvertArgs),
+    /// Print the call tree, top-down from the roots (or bottom-up with --inverted), with
+    /// cumulative %, self % and calls on each line; children below 0.5% are summarised
+    Tree(TreeArgs),
+}
+
+#[derive(Args)]
+struct TreeArgs {
+    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; several are added
+    /// together first
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
+
+    /// Strip directories from file names first (and merge functions that then have the same key)
+    #[arg(long)]
+    strip_dirs: bool,
+
+    /// Bottom-up: the functions with the most own time, each with who called them
+    #[arg(long)]
+    inverted: bool,
+
+    /// Print at most N lines of the tree, then say how many were cut
+    #[arg(long, value_name = "N")]
+    max_lines: Option<usize>,
+
+    /// Draw the tree with ASCII characters (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
 }
 
 #[derive(Args)]
@@ -261,6 +292,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
         Command::Convert(args) => return convert(args),
         Command::Lines(args) => return lines(args),
+        Command::Tree(args) => return tree(args),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();
@@ -291,6 +323,36 @@ fn lines(args: LinesArgs) -> anyhow::Result<()> {
     pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
+}
+
+fn tree(args: TreeArgs) -> anyhow::Result<()> {
+    let mut profile = load(&args.files, &args.sampled.read_options())?;
+    if args.strip_dirs {
+        profile = profile.strip_dirs();
+    }
+    let mut options = pstat::query::tree::TreeOptions::default();
+    options.inverted = args.inverted;
+    let tree = pstat::query::tree::build(&profile, &options);
+    let mut report = pstat::report::tree::Options::default();
+    report.ascii = args.ascii || !utf8_locale();
+    report.max_lines = args.max_lines;
+    let mut out = report_output();
+    pstat::report::tree::write(&profile, &tree, &report, &mut out).context("writing the tree")?;
+    out.flush().context("writing the tree")?;
+    Ok(())
+}
+
+/// Whether the locale's character set is UTF-8, as the C library decides it: the first of
+/// LC_ALL, LC_CTYPE and LANG that is set and not empty names the locale.
+fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|locale| {
+            let locale = locale.to_ascii_lowercase();
+            locale.contains("utf-8") || locale.contains("utf8")
+        })
 }
 
 /// Standard output for a report: buffered, with control characters escaped on a terminal.

@@ -2,6 +2,7 @@
 //! multi-key sorting, reversal, and restrictions (count, fraction, regex) applied in order.
 
 pub mod stacks;
+pub mod tree;
 pub(crate) mod units;
 
 use std::cmp::Ordering;

@@ -342,3 +342,263 @@ pub(super) fn edge_figures(call: CallStats) -> Figures {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{fs, timed};
+    use crate::model::{Builder, Merge, SampleBuilder};
+
+    /// The tree as lines `depth name cumulative own calls mark`, figures `-` where unknown.
+    fn lines(profile: &Profile, tree: &CallTree) -> Vec<String> {
+        let figure = |f: Option<f64>| f.map_or("-".to_string(), |v| v.to_string());
+        tree.nodes()
+            .iter()
+            .map(|n| {
+                let indent = "  ".repeat(n.depth as usize);
+                match (n.mark, n.function) {
+                    (Mark::Pruned { count }, _) => format!("{indent}({count} pruned)"),
+                    (mark, Some(id)) => {
+                        let mark = match mark {
+                            Mark::Recursion => " recursion",
+                            Mark::Elsewhere => " elsewhere",
+                            _ => "",
+                        };
+                        let calls = n.figures.calls.map_or("-".to_string(), |c| c.to_string());
+                        format!(
+                            "{indent}{} {} {} {calls}{mark}",
+                            profile.name(id),
+                            figure(n.figures.cumulative),
+                            figure(n.figures.own),
+                        )
+                    }
+                    (_, None) => unreachable!("a function node has a function"),
+                }
+            })
+            .collect()
+    }
+
+    fn build_with(profile: &Profile, inverted: bool, min_fraction: f64) -> Vec<String> {
+        let mut options = TreeOptions::default();
+        options.inverted = inverted;
+        options.min_fraction = min_fraction;
+        lines(profile, &build(profile, &options))
+    }
+
+    /// main calls a and b, both call c: c has two callers.
+    fn diamond() -> Profile {
+        let mut b = Builder::default();
+        let (main, a, bb, c) = (
+            b.key("m.py", 1, "main"),
+            b.key("m.py", 2, "a"),
+            b.key("m.py", 3, "b"),
+            b.key("m.py", 4, "c"),
+        );
+        let none = std::iter::empty();
+        b.add_entry(main, fs(1, 1, 1.0, 10.0), none, Merge::Replace);
+        let from_main = [(main, timed(1, 1, 2.0, 6.0))];
+        b.add_entry(a, fs(1, 1, 2.0, 6.0), from_main.into_iter(), Merge::Replace);
+        let from_main = [(main, timed(1, 1, 1.0, 3.0))];
+        b.add_entry(
+            bb,
+            fs(1, 1, 1.0, 3.0),
+            from_main.into_iter(),
+            Merge::Replace,
+        );
+        let from_ab = [(a, timed(2, 2, 4.0, 4.0)), (bb, timed(1, 1, 2.0, 2.0))];
+        b.add_entry(c, fs(3, 3, 6.0, 6.0), from_ab.into_iter(), Merge::Replace);
+        b.finish()
+    }
+
+    #[test]
+    fn a_function_with_several_callers_is_expanded_once_as_its_own_entry() {
+        let p = diamond();
+        assert_eq!(
+            build_with(&p, false, 0.005),
+            [
+                "main 10 1 1",
+                "  a 6 2 1",
+                "    c 4 4 2 elsewhere",
+                "  b 3 1 1",
+                "    c 2 2 1 elsewhere",
+                "c 6 6 3",
+            ]
+        );
+    }
+
+    #[test]
+    fn bottom_up_edges_give_each_caller_its_share_of_own_time() {
+        let p = diamond();
+        assert_eq!(
+            build_with(&p, true, 0.005),
+            [
+                "c 6 - 3",
+                "  a 4 - 2",
+                "  b 2 - 1",
+                "a 2 - 1",
+                "  main 2 - 1",
+                // Equal figures go in pstats' order of keys: main is m.py:1, b m.py:3.
+                "main 1 - 1",
+                "b 1 - 1",
+                "  main 1 - 1",
+            ]
+        );
+        // At 15% (1.5 s of 10), b and main's own time go, and so does b's share of c.
+        assert_eq!(
+            build_with(&p, true, 0.15),
+            [
+                "c 6 - 3",
+                "  a 4 - 2",
+                "  b 2 - 1",
+                "a 2 - 1",
+                "  main 2 - 1",
+                "(2 pruned)"
+            ]
+        );
+    }
+
+    #[test]
+    fn recursion_is_marked_and_not_expanded() {
+        let mut b = Builder::default();
+        let (main, f, g) = (
+            b.key("m.py", 1, "main"),
+            b.key("m.py", 2, "f"),
+            b.key("m.py", 3, "g"),
+        );
+        let none = std::iter::empty();
+        b.add_entry(main, fs(1, 1, 0.0, 4.0), none, Merge::Replace);
+        let callers = [(main, timed(1, 1, 1.0, 4.0)), (g, timed(2, 0, 0.5, 2.0))];
+        b.add_entry(f, fs(1, 3, 1.5, 4.0), callers.into_iter(), Merge::Replace);
+        let callers = [(f, timed(2, 1, 2.5, 3.0))];
+        b.add_entry(g, fs(1, 2, 2.5, 3.0), callers.into_iter(), Merge::Replace);
+        let p = b.finish();
+        assert_eq!(
+            build_with(&p, false, 0.005),
+            [
+                "main 4 0 1",
+                "  f 4 1 1",
+                "    g 3 2.5 2",
+                "      f 2 0.5 2 recursion",
+            ]
+        );
+    }
+
+    #[test]
+    fn small_children_are_summarised() {
+        let mut b = Builder::default();
+        let main = b.key("m.py", 1, "main");
+        let keys: Vec<_> = (0..4).map(|i| b.key("m.py", 10 + i, "leaf")).collect();
+        let none = std::iter::empty();
+        b.add_entry(main, fs(1, 1, 0.0, 100.0), none, Merge::Replace);
+        for (i, &key) in keys.iter().enumerate() {
+            let time = [97.0, 1.0, 1.0, 0.4][i];
+            let callers = [(main, timed(1, 1, time, time))];
+            b.add_entry(
+                key,
+                fs(1, 1, time, time),
+                callers.into_iter(),
+                Merge::Replace,
+            );
+        }
+        let p = b.finish();
+        // 1% of 99.4 s is 0.994 s: the two 1 s leaves stay, the 0.4 s one goes.
+        assert_eq!(
+            build_with(&p, false, 0.01),
+            [
+                "main 100 0 1",
+                "  leaf 97 97 1",
+                "  leaf 1 1 1",
+                "  leaf 1 1 1",
+                "  (1 pruned)",
+            ]
+        );
+        assert_eq!(build_with(&p, false, 0.0).len(), 5);
+    }
+
+    #[test]
+    fn profile_module_edges_show_calls_and_the_function_figures_where_they_are_all_of_it() {
+        let mut b = Builder::default();
+        let (top, main, f) = (
+            b.key("profile", 0, "profiler"),
+            b.key("m.py", 1, "main"),
+            b.key("m.py", 2, "f"),
+        );
+        b.add_entry(top, fs(0, 0, 0.0, 0.0), std::iter::empty(), Merge::Replace);
+        let callers = [(top, CallStats::Count(1))];
+        b.add_entry(
+            main,
+            fs(1, 1, 1.0, 3.0),
+            callers.into_iter(),
+            Merge::Replace,
+        );
+        let callers = [(main, CallStats::Count(2)), (f, CallStats::Count(5))];
+        b.add_entry(f, fs(2, 7, 2.0, 2.0), callers.into_iter(), Merge::Replace);
+        let p = b.finish();
+        // The pseudo-function `profile` lists for its top level is no root: what it called is.
+        assert_eq!(
+            build_with(&p, false, 0.005),
+            ["main 3 1 1", "  f 2 2 2", "    f - - 5 recursion"]
+        );
+    }
+
+    /// A sampled profile from (frames root first, samples); each sample takes 1 s.
+    fn sampled(stacks: &[(&[&str], u64)]) -> Profile {
+        let mut b = SampleBuilder::new(true);
+        for (frames, count) in stacks {
+            let mut node = None;
+            for name in *frames {
+                let key = b.key("m.py", 1, name);
+                node = Some(b.push(node, key));
+            }
+            b.add(node, None, *count, *count as f64);
+        }
+        b.finish(false, Vec::new())
+    }
+
+    #[test]
+    fn stacks_give_the_exact_tree_both_ways() {
+        let p = sampled(&[
+            (&["main", "a", "c"], 4),
+            (&["main", "b", "c"], 2),
+            (&["main"], 1),
+            (&["main", "a"], 1),
+        ]);
+        assert_eq!(
+            build_with(&p, false, 0.005),
+            [
+                "main 8 1 8",
+                "  a 5 1 5",
+                "    c 4 4 4",
+                "  b 2 0 2",
+                "    c 2 2 2",
+            ]
+        );
+        assert_eq!(
+            build_with(&p, true, 0.005),
+            [
+                "c 6 0 6",
+                "  a 4 0 4",
+                "    main 4 4 4",
+                "  b 2 0 2",
+                "    main 2 2 2",
+                "a 1 0 1",
+                "  main 1 1 1",
+                "main 1 1 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn tree_navigation_follows_print_order() {
+        let p = diamond();
+        let tree = build(&p, &TreeOptions::default());
+        let roots: Vec<_> = tree.roots().map(NodeId::index).collect();
+        assert_eq!(roots, [0, 5]);
+        let children: Vec<_> = tree.children(NodeId(0)).map(NodeId::index).collect();
+        assert_eq!(children, [1, 3]);
+        assert_eq!(tree.parent(NodeId(4)), Some(NodeId(3)));
+        assert_eq!(tree.parent(NodeId(5)), None);
+        assert!(tree.is_last_child(NodeId(3)) && !tree.is_last_child(NodeId(1)));
+        assert!(tree.is_last_child(NodeId(5)) && !tree.is_last_child(NodeId(0)));
+    }
+}

@@ -7,7 +7,7 @@ use super::{
     CallTree, Candidate, Figures, Mark, NO_PARENT, TreeNode, by_weight, edge_figures,
     function_figures, node, weight,
 };
-use crate::model::{FunctionId, Profile};
+use crate::model::{FunctionId, Profile, RecursionGroups};
 
 /// Whether a function was called: it is listed with calls. The `profile` module lists a
 /// pseudo-function for its top level (`profile:0(profiler)`) with no calls and no time, and a
@@ -17,17 +17,44 @@ fn called(profile: &Profile, id: FunctionId) -> bool {
     profile.is_listed(id) && profile.stats(id).calls > 0
 }
 
-/// Whether a function has exactly one caller other than itself: then the edge from that caller
-/// carries all of the function, and the function is expanded under it.
-fn single_caller(profile: &Profile, id: FunctionId) -> bool {
-    let mut others = profile.callers(id).filter(|&(caller, _)| caller != id);
-    others.next().is_some() && others.next().is_none()
+/// Which calls carry all of their callee, so that the callee is expanded under them.
+struct Inline {
+    groups: RecursionGroups,
+    /// Per recursion group: how many edges enter it from outside.
+    entries: Vec<u32>,
+}
+
+impl Inline {
+    fn new(profile: &Profile) -> Inline {
+        let groups = profile.recursion_groups();
+        let mut entries = vec![0u32; groups.len()];
+        for callee in profile.functions() {
+            let group = groups.group(callee);
+            for (caller, _) in profile.callers(callee) {
+                if groups.group(caller) != group {
+                    entries[group.index()] = entries[group.index()].saturating_add(1);
+                }
+            }
+        }
+        Inline { groups, entries }
+    }
+
+    /// Whether the call `caller` → `callee` carries all of the callee: it is the callee's one
+    /// caller (the callee itself aside), or the one call into the callee's recursion group
+    /// from outside it (then every call of the group happens under it).
+    fn carries_all(&self, profile: &Profile, caller: FunctionId, callee: FunctionId) -> bool {
+        let mut others = profile.callers(callee).filter(|&(c, _)| c != callee);
+        let single = others.next().is_some_and(|(c, _)| c == caller) && others.next().is_none();
+        let group = self.groups.group(callee);
+        single || self.groups.group(caller) != group && self.entries[group.index()] == 1
+    }
 }
 
 /// The top-down tree of call edges (see the module docs).
 pub(super) fn top_down(profile: &Profile, tree: &mut CallTree) {
     let threshold = tree.total * tree.min_fraction;
     let functions = profile.all_functions().len();
+    let inline = Inline::new(profile);
     // Roots: functions no other function calls. Then, as they are found, the functions with
     // several callers, each expanded once as an entry of its own.
     let mut entries: Vec<Candidate> = profile
@@ -93,7 +120,10 @@ pub(super) fn top_down(profile: &Profile, tree: &mut CallTree) {
             *i += 1;
             let mark = if on_path[callee.index()] {
                 Mark::Recursion
-            } else if single_caller(profile, callee) {
+            } else if nodes[parent]
+                .function
+                .is_some_and(|caller| inline.carries_all(profile, caller, callee))
+            {
                 Mark::Expanded
             } else {
                 if !entered[callee.index()] {

@@ -14,3 +14,4 @@ mod robustness;
 mod sampled;
 mod speedscope;
 mod support;
+mod tree;

@@ -17,36 +17,85 @@ fn called(profile: &Profile, id: FunctionId) -> bool {
     profile.is_listed(id) && profile.stats(id).calls > 0
 }
 
-/// Which calls carry all of their callee, so that the callee is expanded under them.
-struct Inline {
+/// Whether every call of a function is in the file's edges. A call from the top level of the
+/// profiled code (the first call cProfile saw, or a call in another run of a merged profile) has
+/// no caller, so there are then more calls than the edges into the function hold.
+fn all_calls_have_callers(profile: &Profile, id: FunctionId) -> bool {
+    let through_edges = profile
+        .callers(id)
+        .fold(0i64, |sum, (_, call)| sum.saturating_add(call.calls()));
+    through_edges >= profile.stats(id).calls
+}
+
+/// The recursion groups and how calls enter them, which decide the roots and which calls
+/// carry all of their callee.
+struct Groups {
     groups: RecursionGroups,
     /// Per recursion group: how many edges enter it from outside.
     entries: Vec<u32>,
+    /// Per recursion group: how many of those come from a function that was called.
+    called_entries: Vec<u32>,
 }
 
-impl Inline {
-    fn new(profile: &Profile) -> Inline {
+impl Groups {
+    fn new(profile: &Profile) -> Groups {
         let groups = profile.recursion_groups();
         let mut entries = vec![0u32; groups.len()];
+        let mut called_entries = vec![0u32; groups.len()];
         for callee in profile.functions() {
-            let group = groups.group(callee);
+            let group = groups.group(callee).index();
             for (caller, _) in profile.callers(callee) {
-                if groups.group(caller) != group {
-                    entries[group.index()] = entries[group.index()].saturating_add(1);
+                if groups.group(caller).index() != group {
+                    entries[group] = entries[group].saturating_add(1);
+                    if called(profile, caller) {
+                        called_entries[group] = called_entries[group].saturating_add(1);
+                    }
                 }
             }
         }
-        Inline { groups, entries }
+        Groups {
+            groups,
+            entries,
+            called_entries,
+        }
     }
 
-    /// Whether the call `caller` → `callee` carries all of the callee: it is the callee's one
-    /// caller (the callee itself aside), or the one call into the callee's recursion group
-    /// from outside it (then every call of the group happens under it).
+    /// The roots: the functions called from the top level (more calls than their edges hold),
+    /// and in each recursion group no called function calls into from outside (a single
+    /// function no other calls, or a cycle entered only from the top level), its function with
+    /// the most cumulative time.
+    fn roots(&self, profile: &Profile) -> Vec<FunctionId> {
+        let mut heaviest: Vec<Option<FunctionId>> = vec![None; self.groups.len()];
+        let mut roots = Vec::new();
+        for id in profile.functions().filter(|&id| called(profile, id)) {
+            let group = self.groups.group(id).index();
+            if self.called_entries[group] == 0 {
+                let best = &mut heaviest[group];
+                let heavier = |b: FunctionId| {
+                    let (x, y) = (profile.stats(id).cumtime, profile.stats(b).cumtime);
+                    x > y || x == y && profile.compare_keys(id, b) == Ordering::Less
+                };
+                if best.is_none_or(heavier) {
+                    *best = Some(id);
+                }
+            } else if !all_calls_have_callers(profile, id) {
+                roots.push(id);
+            }
+        }
+        roots.extend(heaviest.into_iter().flatten());
+        roots
+    }
+
+    /// Whether the call `caller` → `callee` carries all of the callee: every call of the
+    /// callee is in its edges, and this is the callee's one caller (the callee itself aside),
+    /// or the one call into the callee's recursion group from outside it (then every call of
+    /// the group happens under it).
     fn carries_all(&self, profile: &Profile, caller: FunctionId, callee: FunctionId) -> bool {
         let mut others = profile.callers(callee).filter(|&(c, _)| c != callee);
         let single = others.next().is_some_and(|(c, _)| c == caller) && others.next().is_none();
         let group = self.groups.group(callee);
-        single || self.groups.group(caller) != group && self.entries[group.index()] == 1
+        let entry = self.groups.group(caller) != group && self.entries[group.index()] == 1;
+        (single || entry) && all_calls_have_callers(profile, callee)
     }
 }
 
@@ -54,17 +103,12 @@ impl Inline {
 pub(super) fn top_down(profile: &Profile, tree: &mut CallTree) {
     let threshold = tree.total * tree.min_fraction;
     let functions = profile.all_functions().len();
-    let inline = Inline::new(profile);
-    // Roots: functions no other function calls. Then, as they are found, the functions with
-    // several callers, each expanded once as an entry of its own.
-    let mut entries: Vec<Candidate> = profile
-        .functions()
-        .filter(|&id| called(profile, id))
-        .filter(|&id| {
-            profile
-                .callers(id)
-                .all(|(caller, _)| caller == id || !called(profile, caller))
-        })
+    let inline = Groups::new(profile);
+    // Roots first. Then, as they are found, the functions with several callers, each expanded
+    // once as an entry of its own.
+    let mut entries: Vec<Candidate> = inline
+        .roots(profile)
+        .into_iter()
         .map(|id| {
             let figures = function_figures(profile, id);
             (id, figures, weight(&figures))

@@ -379,9 +379,10 @@ mod tests {
     }
 
     fn build_with(profile: &Profile, inverted: bool, min_fraction: f64) -> Vec<String> {
-        let mut options = TreeOptions::default();
-        options.inverted = inverted;
-        options.min_fraction = min_fraction;
+        let options = TreeOptions {
+            inverted,
+            min_fraction,
+        };
         lines(profile, &build(profile, &options))
     }
 

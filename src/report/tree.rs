@@ -136,7 +136,7 @@ pub fn write<W: io::Write>(
     writer.write_all(out.as_bytes())
 }
 
-/// [`write`] into a string.
+/// [`write()`] into a string.
 pub fn to_string(profile: &Profile, tree: &CallTree, options: &Options) -> String {
     let mut out = Vec::new();
     write(profile, tree, options, &mut out).expect("writing to memory cannot fail");

@@ -205,6 +205,17 @@ fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
             )
         })
     });
+    group.bench_function("tree", |b| {
+        b.iter(|| {
+            let tree = pstat::query::tree::build(black_box(&profile), &Default::default());
+            pstat::report::tree::write(
+                &profile,
+                &tree,
+                &Default::default(),
+                io::BufWriter::new(io::sink()),
+            )
+        })
+    });
 }
 
 /// A committed line_profiler 5.1 dump: `.lprof` parse (the pickle machine and the reader).

@@ -11,11 +11,16 @@ use anyhow::Context;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use pstat::OutputFormat;
 use pstat::export::{self, Input, TimeUnit};
-use pstat::query::filter::{Filter, Pattern, Reduction};
+use pstat::query::filter::Reduction;
+use pstat::query::tree::TreeSource;
 use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
 
+#[path = "pstat/escape.rs"]
+mod escape;
+#[path = "pstat/filters.rs"]
+mod filters;
 #[path = "pstat/input.rs"]
 mod input;
 #[path = "pstat/output.rs"]
@@ -25,6 +30,8 @@ mod progress;
 #[path = "pstat/style.rs"]
 mod style;
 
+use escape::EscapeControls;
+use filters::FilterArgs;
 use output::emit;
 
 #[derive(Parser)]
@@ -69,6 +76,40 @@ enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Print the call tree, top-down from the roots (or bottom-up with --inverted), with
+    /// cumulative %, self % and calls on each line; children below 0.5% are summarised
+    Tree(TreeArgs),
+}
+
+#[derive(Args)]
+struct TreeArgs {
+    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; several are added
+    /// together first
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
+
+    /// Strip directories from file names first (and merge functions that then have the same key)
+    #[arg(long)]
+    strip_dirs: bool,
+
+    /// Bottom-up: the functions with the most own time, each with who called them
+    #[arg(long)]
+    inverted: bool,
+
+    /// Print at most N lines of the tree, then say how many were cut
+    #[arg(long, value_name = "N")]
+    max_lines: Option<usize>,
+
+    /// Draw the tree with ASCII characters (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
+
+    #[command(flatten)]
+    filters: FilterArgs,
 }
 
 #[derive(Args)]
@@ -210,91 +251,6 @@ struct ReportArgs {
     filters: FilterArgs,
 }
 
-/// Filters that cut the profile down before any report or export (docs/filters.md). Patterns
-/// are Python regular expressions searched in the printed name, `file:line(function)`; a
-/// repeated flag matches any of its patterns.
-#[derive(Args, Clone, Default)]
-#[command(next_help_heading = "Filters")]
-struct FilterArgs {
-    /// Keep only what lies on a call path through a matching function: its callers up to the
-    /// roots and everything it calls
-    #[arg(long, value_name = "REGEX")]
-    focus: Vec<Pattern>,
-
-    /// Drop matching functions and whatever is reachable only through them (their time leaves
-    /// the total)
-    #[arg(long, value_name = "REGEX")]
-    ignore: Vec<Pattern>,
-
-    /// Remove matching functions from view and charge their own time to their callers (the
-    /// total stays)
-    #[arg(long, value_name = "REGEX")]
-    hide: Vec<Pattern>,
-
-    /// Keep only matching functions and what they call
-    #[arg(long, value_name = "REGEX")]
-    root: Vec<Pattern>,
-
-    /// Keep only matching functions and what calls them
-    #[arg(long, value_name = "REGEX")]
-    leaf: Vec<Pattern>,
-
-    /// Keep only functions at most N calls below the roots (below --root's matches if given)
-    #[arg(long, value_name = "N")]
-    depth: Option<usize>,
-
-    /// Hide functions whose cumulative time is below this fraction of the total (a fraction:
-    /// 0.005 is 0.5%)
-    #[arg(long, value_name = "F", value_parser = fraction)]
-    node_fraction: Option<f64>,
-
-    /// Drop calls (edges) whose cumulative time is below this fraction of the total (a
-    /// fraction: 0.001 is 0.1%)
-    #[arg(long, value_name = "F", value_parser = fraction)]
-    edge_fraction: Option<f64>,
-}
-
-impl FilterArgs {
-    /// The library filter these flags ask for.
-    fn filter(&self) -> Filter {
-        let mut filter = Filter::default();
-        filter.focus = self.focus.clone();
-        filter.ignore = self.ignore.clone();
-        filter.hide = self.hide.clone();
-        filter.root = self.root.clone();
-        filter.leaf = self.leaf.clone();
-        filter.depth = self.depth;
-        filter.node_fraction = self.node_fraction;
-        filter.edge_fraction = self.edge_fraction;
-        filter
-    }
-
-    /// Whether no filter was asked for.
-    fn is_empty(&self) -> bool {
-        self.filter().is_empty()
-    }
-
-    /// The profile cut down by the filters, and what they cut (none without filters).
-    fn apply(&self, profile: Profile) -> anyhow::Result<(Profile, Option<Reduction>)> {
-        let filter = self.filter();
-        if filter.is_empty() {
-            return Ok((profile, None));
-        }
-        let filtered = profile.filter(&filter).context("filtering the profile")?;
-        Ok((filtered.profile, Some(filtered.reduction)))
-    }
-}
-
-/// A fraction of the total, from 0 to 1.
-fn fraction(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "{text:?} is not a fraction from 0 to 1 (0.005 is 0.5%)"
-        )),
-    }
-}
-
 impl ReportArgs {
     /// The restrictions in the order they appear on the command line, as pstats applies its
     /// arguments in order.
@@ -388,6 +344,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Lines(args) => return lines(args, cli.color),
         Command::Completions { shell } => return completions(shell),
         Command::Man { dir } => return man_pages(&dir),
+        Command::Tree(args) => return tree(args, cli.color),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();
@@ -420,6 +377,53 @@ fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
+}
+
+fn tree(args: TreeArgs, color: style::ColorChoice) -> anyhow::Result<()> {
+    let mut profile = load(&args.files, &args.sampled.read_options())?;
+    if args.strip_dirs {
+        profile = profile.strip_dirs();
+    }
+    let mut options = pstat::query::tree::TreeOptions::default();
+    options.inverted = args.inverted;
+    // The tree takes --node-fraction as the share below which children are summarised in one
+    // line, rather than hidden into their callers.
+    let mut filter_args = args.filters.clone();
+    if let Some(fraction) = filter_args.node_fraction.take() {
+        options.min_fraction = fraction;
+    }
+    let (profile, reduction) = filter_args.apply(profile)?;
+    let mut tree = pstat::query::tree::build(&profile, &options);
+    // Without stacks, a filter keeps the callers' figures from the file, which include time
+    // the filter took out (docs/filters.md): percentages of the whole run stay at most 100%.
+    if tree.source == TreeSource::CallEdges
+        && let Some(reduction) = &reduction
+    {
+        tree.total = tree.total.max(reduction.time.before);
+    }
+    let mut report = pstat::report::tree::Options::default();
+    report.ascii = args.ascii || !utf8_locale();
+    report.max_lines = args.max_lines;
+    let mut out = report_output(color);
+    if let Some(reduction) = reduction.filter(Reduction::changed) {
+        writeln!(out, "{reduction}").context("writing the tree")?;
+    }
+    pstat::report::tree::write(&profile, &tree, &report, &mut out).context("writing the tree")?;
+    out.flush().context("writing the tree")?;
+    Ok(())
+}
+
+/// Whether the locale's character set is UTF-8, as the C library decides it: the first of
+/// LC_ALL, LC_CTYPE and LANG that is set and not empty names the locale.
+fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|locale| {
+            let locale = locale.to_ascii_lowercase();
+            locale.contains("utf-8") || locale.contains("utf8")
+        })
 }
 
 /// Standard output for a report: buffered, with control characters escaped on a terminal,
@@ -628,61 +632,6 @@ fn usage_error(message: &str) -> ! {
         .exit()
 }
 
-/// Names in a profile are data from whoever made it: on a terminal, control characters
-/// (C0 other than newline and tab, DEL, C1) are shown as `\xNN` / `\uNNNN` instead of being
-/// sent raw, so a crafted name cannot drive the terminal. Into a pipe or file the report goes
-/// byte for byte, as pstats prints it.
-struct EscapeControls<W> {
-    inner: W,
-    active: bool,
-    /// A 0xC2 byte seen at the end of the last write: the start of a possible C1 character.
-    pending_c2: bool,
-}
-
-impl<W: Write> EscapeControls<W> {
-    fn new(inner: W, active: bool) -> Self {
-        EscapeControls {
-            inner,
-            active,
-            pending_c2: false,
-        }
-    }
-}
-
-impl<W: Write> Write for EscapeControls<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if !self.active {
-            return self.inner.write(buf);
-        }
-        let mut out = Vec::with_capacity(buf.len() + 16);
-        for &byte in buf {
-            if self.pending_c2 {
-                self.pending_c2 = false;
-                if (0x80..=0x9f).contains(&byte) {
-                    out.extend_from_slice(format!("\\u{:04x}", byte).as_bytes());
-                    continue;
-                }
-                out.push(0xc2);
-            }
-            match byte {
-                b'\n' | b'\t' => out.push(byte),
-                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{byte:02x}").as_bytes()),
-                0xc2 => self.pending_c2 = true,
-                _ => out.push(byte),
-            }
-        }
-        self.inner.write_all(&out)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.pending_c2) {
-            self.inner.write_all(&[0xc2])?;
-        }
-        self.inner.flush()
-    }
-}
-
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;
 
 fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
@@ -720,74 +669,4 @@ fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
         bar.finish_and_clear();
         Ok(combiner.finish())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What `EscapeControls` sends on for `writes`, written one after the other, then flushed.
-    fn escaped(active: bool, writes: &[&[u8]]) -> Vec<u8> {
-        let mut out = EscapeControls::new(Vec::new(), active);
-        for bytes in writes {
-            assert_eq!(
-                out.write(bytes).expect("a Vec takes every byte"),
-                bytes.len()
-            );
-        }
-        out.flush().expect("a Vec flushes");
-        out.inner
-    }
-
-    #[test]
-    fn c0_controls_and_del_are_escaped() {
-        assert_eq!(escaped(true, &[b"a\x00b\x1bc\x7f"]), b"a\\x00b\\x1bc\\x7f");
-        assert_eq!(escaped(true, &[b"\r\x08\x1f"]), b"\\x0d\\x08\\x1f");
-    }
-
-    #[test]
-    fn newline_and_tab_go_through() {
-        assert_eq!(escaped(true, &[b"a\tb\n"]), b"a\tb\n");
-    }
-
-    #[test]
-    fn c1_controls_are_escaped() {
-        assert_eq!(escaped(true, &[b"x\xc2\x80y\xc2\x9b"]), b"x\\u0080y\\u009b");
-        assert_eq!(escaped(true, &[b"\xc2\x9f"]), b"\\u009f");
-    }
-
-    #[test]
-    fn c1_control_split_across_writes_is_escaped() {
-        assert_eq!(escaped(true, &[b"x\xc2", b"\x9by"]), b"x\\u009by");
-        assert_eq!(escaped(true, &[b"\xc2", b"\xc2", b"\x85"]), b"\xc2\\u0085");
-    }
-
-    #[test]
-    fn trailing_c2_is_written_on_flush() {
-        let mut out = EscapeControls::new(Vec::new(), true);
-        out.write_all(b"ab\xc2").expect("a Vec takes every byte");
-        assert_eq!(out.inner, b"ab");
-        out.flush().expect("a Vec flushes");
-        assert_eq!(out.inner, b"ab\xc2");
-        out.flush().expect("a Vec flushes");
-        assert_eq!(out.inner, b"ab\xc2", "written once");
-    }
-
-    #[test]
-    fn utf8_text_is_untouched() {
-        let text = "café → naïve ¡¿ 日本語 \u{a0}\u{ff} 🦀".as_bytes();
-        assert_eq!(escaped(true, &[text]), text);
-        // Split inside multi-byte characters, the 0xC2 of U+00A0 among them.
-        let (a, b) = text.split_at(text.iter().position(|&b| b == 0xc2).expect("has 0xC2") + 1);
-        assert_eq!(escaped(true, &[a, b]), text);
-    }
-
-    #[test]
-    fn inactive_passes_bytes_through() {
-        let bytes: &[u8] = b"a\x00\x1b[31m\x7f\xc2\x9b\xc2";
-        assert_eq!(
-            escaped(false, &[bytes, b"\xc2", b"\x80"]),
-            b"a\x00\x1b[31m\x7f\xc2\x9b\xc2\xc2\x80"
-        );
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod stacks;
+pub mod tree;
 pub(crate) mod units;
 
 use std::cmp::Ordering;

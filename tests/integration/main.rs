@@ -18,3 +18,4 @@ mod robustness;
 mod sampled;
 mod speedscope;
 mod support;
+mod tree;

@@ -35,13 +35,16 @@ impl ColorChoice {
 }
 
 const BOLD: &[u8] = b"\x1b[1m";
+const RED: &[u8] = b"\x1b[31m";
+const YELLOW: &[u8] = b"\x1b[33m";
 const DIM: &[u8] = b"\x1b[2m";
 const RESET: &[u8] = b"\x1b[0m";
 
 /// How a report line is shown.
 fn style_of(line: &[u8]) -> Option<&'static [u8]> {
-    const BOLD_STARTS: [&[u8]; 8] = [
+    const BOLD_STARTS: [&[u8]; 9] = [
         b"   ncalls  tottime",
+        b"  total    self",
         b"Function ",
         b"Timer unit:",
         b"Total time:",
@@ -50,7 +53,13 @@ fn style_of(line: &[u8]) -> Option<&'static [u8]> {
         b"Line ",
         b"Function:",
     ];
-    const DIM_STARTS: [&[u8]; 3] = [b"   Ordered by:", b"   Random listing", b"   List reduced"];
+    const DIM_STARTS: [&[u8]; 5] = [
+        b"   Ordered by:",
+        b"   Random listing",
+        b"   List reduced",
+        b"Call tree from",
+        b"Filtered by",
+    ];
     if BOLD_STARTS.iter().any(|s| line.starts_with(s)) {
         return Some(BOLD);
     }
@@ -63,6 +72,34 @@ fn style_of(line: &[u8]) -> Option<&'static [u8]> {
         return Some(BOLD);
     }
     None
+}
+
+/// A `pstat tree` line starts with two percentages (total, self): the first one's end and its
+/// colour, red from 50%, yellow from 10%.
+fn tree_share(line: &[u8]) -> Option<(usize, &'static [u8])> {
+    let percent = |from: usize| -> Option<(usize, f64)> {
+        let start = from + line[from..].iter().take_while(|b| **b == b' ').count();
+        let len = line[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
+        if len == 0 || line.get(start + len) != Some(&b'%') {
+            return None;
+        }
+        let value = std::str::from_utf8(&line[start..start + len])
+            .ok()?
+            .parse()
+            .ok()?;
+        Some((start + len + 1, value))
+    };
+    let (end, total) = percent(0)?;
+    percent(end)?;
+    let heat = match total {
+        t if t >= 50.0 => RED,
+        t if t >= 10.0 => YELLOW,
+        _ => return None,
+    };
+    Some((end, heat))
 }
 
 /// Styles whole lines of a report as they pass (see the module docs); off, it passes bytes on.
@@ -83,6 +120,12 @@ impl<W: Write> Highlight<W> {
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         let body = line.strip_suffix(b"\n").unwrap_or(line);
+        if let Some((end, heat)) = tree_share(body) {
+            self.inner.write_all(heat)?;
+            self.inner.write_all(&line[..end])?;
+            self.inner.write_all(RESET)?;
+            return self.inner.write_all(&line[end..]);
+        }
         match style_of(body) {
             Some(style) if !body.is_empty() => {
                 self.inner.write_all(style)?;
@@ -146,6 +189,13 @@ mod tests {
         // Split anywhere, the same.
         let (a, b) = report.split_at(20);
         assert_eq!(highlighted(&[a, b]), expected);
+    }
+
+    #[test]
+    fn tree_shares_are_coloured_by_heat() {
+        let tree = b" 99.9%    0.4%           1  main\n  3.6%    0.0%           1  fib\n 12.0%   12.0%  2  f\n";
+        let expected = b"\x1b[31m 99.9%\x1b[0m    0.4%           1  main\n  3.6%    0.0%           1  fib\n\x1b[33m 12.0%\x1b[0m   12.0%  2  f\n";
+        assert_eq!(highlighted(&[tree]), expected);
     }
 
     #[test]

@@ -1,0 +1,290 @@
+//! The text of a call tree ([`crate::query::tree::CallTree`]): one line per node with its
+//! percentages, calls and function-first name, indented with box-drawing characters (or ASCII).
+//!
+//! Names are data from whoever made the profile: control characters (C0, DEL, C1), the line and
+//! paragraph separators and the bidirectional-text controls are written as escapes (`\x1b`,
+//! `\u{202e}`), so a name cannot move the cursor, recolour the terminal, break a line or
+//! reorder what follows it (docs/tree.md, "Names").
+
+use std::fmt::Write as _;
+use std::io;
+
+use crate::model::{FunctionId, Measure, Profile};
+use crate::query::tree::{CallTree, Figures, Mark, NodeId, TreeSource};
+
+/// How a call tree is written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Draw the tree with ASCII (`|`, `+-`, `` `- ``, `...`) instead of box-drawing characters:
+    /// the whole output is then ASCII. Default: false.
+    pub ascii: bool,
+    /// Write at most this many lines of the tree (one per node); a last line then says how many
+    /// were cut. The two heading lines and that note are not counted. Default: `None` (no
+    /// limit).
+    pub max_lines: Option<usize>,
+}
+
+/// The drawing characters of one style.
+struct Style {
+    branch: &'static str,
+    last: &'static str,
+    through: &'static str,
+    blank: &'static str,
+    ellipsis: &'static str,
+}
+
+const UNICODE: Style = Style {
+    branch: "├─ ",
+    last: "└─ ",
+    through: "│  ",
+    blank: "   ",
+    ellipsis: "…",
+};
+
+const ASCII: Style = Style {
+    branch: "+- ",
+    last: "`- ",
+    through: "|  ",
+    blank: "   ",
+    ellipsis: "...",
+};
+
+/// Writes `tree`, built from `profile`, as text.
+///
+/// ```
+/// use pstat::query::tree::{self, TreeOptions};
+/// use pstat::report;
+///
+/// let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+/// let tree = tree::build(&profile, &TreeOptions::default());
+/// let mut options = report::tree::Options::default();
+/// options.ascii = true;
+/// options.max_lines = Some(10);
+/// let text = report::tree::to_string(&profile, &tree, &options);
+/// assert!(text.is_ascii());
+/// assert!(text.lines().count() <= 2 + 10 + 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write<W: io::Write>(
+    profile: &Profile,
+    tree: &CallTree,
+    options: &Options,
+    mut writer: W,
+) -> io::Result<()> {
+    let style = match options.ascii {
+        true => &ASCII,
+        false => &UNICODE,
+    };
+    let mut out = String::with_capacity(8192);
+    heading(&mut out, profile, tree);
+    // Per depth, whether the node open at that depth is the last of its siblings.
+    let mut last_at: Vec<bool> = Vec::new();
+    let limit = options.max_lines.unwrap_or(usize::MAX);
+    let nodes = tree.nodes();
+    for i in 0..nodes.len() {
+        if i == limit {
+            let _ = writeln!(
+                out,
+                "{} {} more lines cut by the line limit ({limit})",
+                style.ellipsis,
+                nodes.len() - limit
+            );
+            break;
+        }
+        let id = NodeId::from_index(i);
+        let node = tree.node(id);
+        let depth = node.depth as usize;
+        last_at.truncate(depth);
+        last_at.push(tree.is_last_child(id));
+        columns(&mut out, tree, &node.figures, node.mark);
+        if depth > 0 {
+            for &last in &last_at[1..depth] {
+                out.push_str(if last { style.blank } else { style.through });
+            }
+            out.push_str(if last_at[depth] {
+                style.last
+            } else {
+                style.branch
+            });
+        }
+        match (node.mark, node.function) {
+            (Mark::Pruned { count }, _) => {
+                let _ = write!(
+                    out,
+                    "{} {count} more below {}%",
+                    style.ellipsis,
+                    percent_text(tree.min_fraction * 100.0)
+                );
+            }
+            (mark, Some(function)) => {
+                function_name(&mut out, profile, function, options.ascii);
+                match mark {
+                    Mark::Recursion => out.push_str("  [recursive]"),
+                    Mark::Elsewhere => out.push_str("  [see its own entry]"),
+                    _ => {}
+                }
+            }
+            (_, None) => {}
+        }
+        out.push('\n');
+        if out.len() >= 64 * 1024 {
+            writer.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    writer.write_all(out.as_bytes())
+}
+
+/// [`write()`] into a string.
+pub fn to_string(profile: &Profile, tree: &CallTree, options: &Options) -> String {
+    let mut out = Vec::new();
+    write(profile, tree, options, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the tree is written as UTF-8")
+}
+
+/// The two heading lines: what the tree is and what 100% is, then the column names.
+fn heading(out: &mut String, profile: &Profile, tree: &CallTree) {
+    let direction = match tree.inverted {
+        false => "Call tree",
+        true => "Bottom-up call tree (own time by callers)",
+    };
+    let source = match tree.source {
+        TreeSource::Stacks => "from the recorded stacks",
+        _ => "from call edges, every figure the file's",
+    };
+    let _ = write!(out, "{direction} {source}; 100% = ");
+    match tree.measure {
+        Measure::Samples { timed } => {
+            let samples = profile.totals().primitive_calls.max(0);
+            let _ = write!(out, "{samples} samples");
+            if timed {
+                let _ = write!(out, " ({:.3} seconds)", tree.total);
+            }
+        }
+        _ => {
+            let _ = write!(out, "{:.3} seconds", tree.total);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "; below {}% left out",
+        percent_text(tree.min_fraction * 100.0)
+    );
+    let calls = match tree.measure {
+        Measure::Samples { .. } => "samples",
+        _ => "calls",
+    };
+    match tree.inverted {
+        false => {
+            let _ = writeln!(out, "  total    self  {calls:>10}  function");
+        }
+        true => {
+            let _ = writeln!(out, "   own  {calls:>10}  function");
+        }
+    }
+}
+
+/// The figure columns of one line.
+fn columns(out: &mut String, tree: &CallTree, figures: &Figures, mark: Mark) {
+    if matches!(mark, Mark::Pruned { .. }) {
+        let width = if tree.inverted {
+            6 + 2 + 10
+        } else {
+            6 + 2 + 6 + 2 + 10
+        };
+        out.extend(std::iter::repeat_n(' ', width + 2));
+        return;
+    }
+    percent_column(out, figures.cumulative, tree.total);
+    if !tree.inverted {
+        out.push_str("  ");
+        percent_column(out, figures.own, tree.total);
+    }
+    out.push_str("  ");
+    let calls = match (figures.calls, figures.primitive_calls, tree.source) {
+        (Some(calls), Some(primitive), TreeSource::CallEdges) if calls != primitive => {
+            format!("{calls}/{primitive}")
+        }
+        (Some(calls), _, _) => calls.to_string(),
+        (None, _, _) => "-".to_string(),
+    };
+    let _ = write!(out, "{calls:>10}  ");
+}
+
+/// `100.0%`, right-aligned in 6 characters; `-` where the figure is unknown.
+fn percent_column(out: &mut String, figure: Option<f64>, total: f64) {
+    match figure {
+        Some(value) if total > 0.0 => {
+            let _ = write!(out, "{:5.1}%", value / total * 100.0);
+        }
+        _ => out.push_str("     -"),
+    }
+}
+
+/// A percentage with as many decimals as it needs (up to four): `0.5`, `1`, `0.125`.
+fn percent_text(value: f64) -> String {
+    let text = format!("{value:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_string()
+}
+
+/// The function-first name: `name  file:line`, or the name alone for builtins (file `~`,
+/// line 0), escaped.
+fn function_name(out: &mut String, profile: &Profile, id: FunctionId, ascii: bool) {
+    escape_into(out, profile.name(id), ascii);
+    let (file, line) = (profile.file(id), profile.line(id));
+    if file == "~" && line == 0 {
+        return;
+    }
+    out.push_str("  ");
+    escape_into(out, file, ascii);
+    let _ = write!(out, ":{line}");
+}
+
+/// Appends `text` with the characters that could act on a terminal escaped: C0 controls, DEL
+/// and C1 controls as `\xNN`; the line and paragraph separators and the bidirectional-text
+/// controls as `\u{NNNN}`; with `ascii`, every other non-ASCII character as `\u{NNNN}` too.
+pub(crate) fn escape_into(out: &mut String, text: &str, ascii: bool) {
+    for c in text.chars() {
+        match c {
+            c if ascii && !c.is_ascii() && !c.is_control() => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_are_escaped() {
+        let mut out = String::new();
+        escape_into(&mut out, "a\nb\x1b[31mc\u{85}d\u{202e}e\u{2069}é→", false);
+        assert_eq!(out, "a\\x0ab\\x1b[31mc\\x85d\\u{202e}e\\u{2069}é→");
+        out.clear();
+        escape_into(&mut out, "\x1bé\u{202e}", true);
+        assert_eq!(out, "\\x1b\\u{00e9}\\u{202e}");
+    }
+
+    #[test]
+    fn percentages_print_as_short_as_they_can() {
+        assert_eq!(percent_text(0.5), "0.5");
+        assert_eq!(percent_text(1.0), "1");
+        assert_eq!(percent_text(0.125), "0.125");
+        assert_eq!(percent_text(0.0), "0");
+    }
+}

@@ -24,6 +24,8 @@ pub use graph::{RecursionGroup, RecursionGroups};
 pub(crate) use intern::Sym;
 pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use profile::Profile;
+#[cfg(test)]
+pub(crate) use stacks::test_profile;
 pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
 pub(crate) use stacks::{Node, SampleBuilder};
 pub(crate) use subset::Subgraph;

@@ -634,22 +634,28 @@ impl Profile {
     }
 }
 
+/// For tests: a profile from folded-style stacks of names (root first, each function at
+/// `m.py:1`) with counts; each sample lasts one second when `timed`.
+#[cfg(test)]
+pub(crate) fn test_profile(stacks: &[(&[&str], u64)], timed: bool) -> Profile {
+    let mut b = SampleBuilder::new(timed);
+    for (frames, count) in stacks {
+        let mut node = None;
+        for name in *frames {
+            let key = b.key("m.py", 1, name);
+            node = Some(b.push(node, key));
+        }
+        b.add(node, None, *count, *count as f64);
+    }
+    b.finish(false, Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Builds a profile from folded-style stacks of names (root first) with counts.
     fn profile(stacks: &[(&[&str], u64)]) -> Profile {
-        let mut b = SampleBuilder::new(false);
-        for (frames, count) in stacks {
-            let mut node = None;
-            for name in *frames {
-                let key = b.key("m.py", 1, name);
-                node = Some(b.push(node, key));
-            }
-            b.add(node, None, *count, *count as f64);
-        }
-        b.finish(false, Vec::new())
+        test_profile(stacks, false)
     }
 
     fn id(p: &Profile, name: &str) -> FunctionId {

@@ -2,9 +2,9 @@
 //! a profile with some of its functions and edges and adjusted own times, and a profile
 //! rebuilt from rewritten stacks, whose figures are then derived again.
 
-use super::builder::{Builder, KeyId, Merge};
-use super::intern::Sym;
-use super::{FunctionId, FunctionKey, FunctionStats, Profile, SampleBuilder, Stacks, Totals};
+use super::builder::{Builder, Merge};
+use super::transform::keys_in;
+use super::{FunctionId, FunctionStats, Profile, SampleBuilder, Stacks, Totals};
 
 /// What a sub-graph keeps of its profile; each vector is indexed by the profile's ids.
 pub(crate) struct Subgraph<'a> {
@@ -24,7 +24,7 @@ impl Profile {
     /// The result has no stacks; its measure and input files are this profile's.
     pub(crate) fn subgraph(&self, keep: &Subgraph<'_>) -> Profile {
         let mut builder = Builder::default();
-        let key_of = self.keys_in(&mut builder);
+        let key_of = keys_in(&mut builder, self);
         for id in self.functions().filter(|id| keep.functions[id.index()]) {
             let callers = self
                 .caller_edges(id)
@@ -69,7 +69,7 @@ impl Profile {
         if let Some(interval) = stacks.interval() {
             samples.set_interval(interval);
         }
-        let key_of = self.keys_in(samples.keys_mut());
+        let key_of = keys_in(samples.keys_mut(), self);
         let threads: Vec<_> = stacks
             .threads()
             .iter()
@@ -95,25 +95,5 @@ impl Profile {
             samples.add(None, None, without, 0.0);
         }
         samples.finish(false, self.files.clone())
-    }
-
-    /// The key of each of this profile's functions in `builder`, by function id.
-    fn keys_in(&self, builder: &mut Builder) -> Vec<KeyId> {
-        // Each string is interned once, not once per key using it.
-        let sym_of: Vec<Sym> = self
-            .strings
-            .iter()
-            .map(|text| builder.strings.intern(text))
-            .collect();
-        self.keys
-            .iter()
-            .map(|key| {
-                builder.key_id(FunctionKey {
-                    file: sym_of[key.file.index()],
-                    line: key.line,
-                    name: sym_of[key.name.index()],
-                })
-            })
-            .collect()
     }
 }

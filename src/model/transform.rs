@@ -105,6 +105,27 @@ fn rekey(builder: &mut Builder, profile: &Profile, file: impl Fn(&str) -> &str) 
         .collect()
 }
 
+/// The key of each of `profile`'s functions in `builder`, by function id. Each of the
+/// profile's strings is interned once, not once per key using it.
+pub(crate) fn keys_in(builder: &mut Builder, profile: &Profile) -> Vec<KeyId> {
+    let sym_of: Vec<Sym> = profile
+        .strings
+        .iter()
+        .map(|text| builder.strings.intern(text))
+        .collect();
+    profile
+        .keys
+        .iter()
+        .map(|key| {
+            builder.key_id(FunctionKey {
+                file: sym_of[key.file.index()],
+                line: key.line,
+                name: sym_of[key.name.index()],
+            })
+        })
+        .collect()
+}
+
 /// Adds profiles one at a time with pstats' `add` semantics, so that a caller can combine
 /// many files without holding them all. The order is the caller's: to reproduce
 /// `pstats.Stats(a, b, c)`, add a, then c, then b (see [`Combiner::pstats_order`]).
@@ -159,23 +180,7 @@ impl Combiner {
             return Ok(());
         }
         let builder = &mut self.builder;
-        // Each of the profile's strings is interned once here, not once per key using it.
-        let sym_of: Vec<Sym> = profile
-            .strings
-            .iter()
-            .map(|text| builder.strings.intern(text))
-            .collect();
-        let key_of: Vec<KeyId> = profile
-            .keys
-            .iter()
-            .map(|key| {
-                builder.key_id(FunctionKey {
-                    file: sym_of[key.file.index()],
-                    line: key.line,
-                    name: sym_of[key.name.index()],
-                })
-            })
-            .collect();
+        let key_of = keys_in(builder, profile);
         // The first file is loaded as is; every later one goes through `add_func_stats`.
         let merge = if self.count == 0 {
             Merge::Replace

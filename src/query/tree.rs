@@ -347,7 +347,7 @@ pub(super) fn edge_figures(call: CallStats) -> Figures {
 mod tests {
     use super::*;
     use crate::model::testing::{fs, timed};
-    use crate::model::{Builder, Merge, SampleBuilder};
+    use crate::model::{Builder, Merge};
 
     /// The tree as lines `depth name cumulative own calls mark`, figures `-` where unknown.
     fn lines(profile: &Profile, tree: &CallTree) -> Vec<String> {
@@ -544,16 +544,7 @@ mod tests {
 
     /// A sampled profile from (frames root first, samples); each sample takes 1 s.
     fn sampled(stacks: &[(&[&str], u64)]) -> Profile {
-        let mut b = SampleBuilder::new(true);
-        for (frames, count) in stacks {
-            let mut node = None;
-            for name in *frames {
-                let key = b.key("m.py", 1, name);
-                node = Some(b.push(node, key));
-            }
-            b.add(node, None, *count, *count as f64);
-        }
-        b.finish(false, Vec::new())
+        crate::model::test_profile(stacks, true)
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub use model::{
     Measure, Profile, RecursionGroup, RecursionGroups, Sample, SourceFile, StackId, Stacks,
     StringId, Thread, ThreadId, Totals,
 };
+/// memory_profiler's recordings: a program's memory over time (`pstat memory`).
+pub use model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use query::{
     ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,
 };
@@ -107,3 +109,4 @@ pub use read::{
     InputFormat, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with,
     read_with,
 };
+pub use read::{read_memory, read_memory_path};

@@ -23,6 +23,8 @@ pub mod flamegraph;
 pub mod folded;
 pub mod json;
 pub mod lines;
+pub mod memory;
+mod memory_svg;
 pub mod speedscope;
 pub mod stats;
 

@@ -57,8 +57,9 @@ impl InputFormat {
             // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
             [0x80, 2..=5, ..] => InputFormat::Pickle,
             [0x1f, 0x8b, ..] => InputFormat::Gzip,
-            // Before folded stacks: `CMDLINE python x.py 3` would pass for a stack.
-            _ if looks_like_text(input) && mprof::looks_like_mprof(input) => InputFormat::Mprofile,
+            // By its first line alone (a command line or a function name may hold control
+            // characters), and before folded stacks: `CMDLINE python x.py 3` would pass for one.
+            _ if mprof::looks_like_mprof(input) => InputFormat::Mprofile,
             _ if looks_like_text(input) && looks_folded(input) => InputFormat::Folded,
             _ if looks_like_text(input) => InputFormat::Text,
             _ => InputFormat::Unknown,
@@ -234,6 +235,11 @@ mod tests {
         assert_eq!(InputFormat::detect(b"{\n  \"$schema\""), InputFormat::Json);
         assert_eq!(InputFormat::detect(b"{}"), InputFormat::Json);
         assert_eq!(InputFormat::detect(b"\x00\x01\x02"), InputFormat::Unknown);
+        assert_eq!(
+            InputFormat::detect(b"CMDLINE python x.py 3\nMEM 1.5 2\n"),
+            InputFormat::Mprofile
+        );
+        assert_eq!(InputFormat::detect(b"MEM 1.5 2\n"), InputFormat::Mprofile);
     }
 
     #[test]

@@ -162,9 +162,12 @@ impl<'a> Fields<'a> {
             return None;
         }
         let column = self.column;
-        let (field, rest) = self.rest.split_once(' ').unwrap_or((self.rest, ""));
+        let (field, rest, separator) = match self.rest.split_once(' ') {
+            Some((field, rest)) => (field, rest, 1),
+            None => (self.rest, "", 0),
+        };
         self.rest = rest;
-        self.column += field.len() + 1;
+        self.column += field.len() + separator;
         Some((column, field))
     }
 

@@ -10,6 +10,7 @@ mod convert_stats;
 mod hostile;
 mod json_export;
 mod lines;
+mod memory;
 mod pstats_fixtures;
 mod robustness;
 mod sampled;

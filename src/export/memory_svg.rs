@@ -7,6 +7,7 @@
 //! the recording), `data-mib-range="M0 M1"`; x = LEFT + (t − T0) / (T1 − T0) × WIDTH and
 //! y = TOP + HEIGHT − (m − M0) / (M1 − M0) × HEIGHT.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 
@@ -23,6 +24,8 @@ const BRACKET_COLORS: [&str; 5] = ["#00bfbf", "#bfbf00", "#008000", "#ff0000", "
 /// More points than this many per horizontal pixel are thinned (keeping each column's first,
 /// lowest, highest and last point, so extents and the peak stay exact).
 const POINTS_PER_PIXEL: usize = 4;
+/// How many times a function label is lengthened while it is ambiguous.
+const LABEL_ROUNDS: usize = 8;
 
 /// One line to draw: its points in data coordinates (seconds from the start, MiB).
 struct Series {
@@ -341,36 +344,50 @@ fn brackets(
     }
 }
 
-/// `mprof plot`'s function labels: the last dotted component of each name, and more of it
-/// where that is ambiguous.
+/// `mprof plot`'s function labels: the last dotted component of each name, and one more
+/// component of each name whose label is still ambiguous, round after round. After
+/// [`LABEL_ROUNDS`] rounds a name still ambiguous is shown whole, so that hostile names (many,
+/// with thousands of components) cost linear time.
 fn function_labels(names: &[&str]) -> Vec<String> {
     let suffix = |name: &str, level: usize| -> String {
-        let parts: Vec<&str> = name.split('.').collect();
-        parts[parts.len().saturating_sub(level)..].join(".")
+        let mut cut = name.len();
+        for _ in 0..level {
+            match name[..cut].rfind('.') {
+                Some(dot) => cut = dot,
+                None => return name.to_string(),
+            }
+        }
+        name[cut + 1..].to_string()
     };
     let mut levels = vec![1usize; names.len()];
-    loop {
+    for round in 0..=LABEL_ROUNDS {
         let labels: Vec<String> = names
             .iter()
             .zip(&levels)
             .map(|(n, &l)| suffix(n, l))
             .collect();
-        let mut changed = false;
-        for i in 0..names.len() {
-            let parts = names[i].split('.').count();
-            let ambiguous = labels
-                .iter()
-                .enumerate()
-                .any(|(j, l)| j != i && *l == labels[i] && names[j] != names[i]);
-            if ambiguous && levels[i] < parts {
-                levels[i] += 1;
-                changed = true;
-            }
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for label in &labels {
+            *count.entry(label.as_str()).or_default() += 1;
         }
-        if !changed {
+        let ambiguous: Vec<usize> = (0..names.len())
+            .filter(|&i| count[labels[i].as_str()] > 1 && labels[i] != names[i])
+            .collect();
+        if ambiguous.is_empty() {
             return labels;
         }
+        if round == LABEL_ROUNDS {
+            let mut labels = labels;
+            for i in ambiguous {
+                labels[i] = names[i].to_string();
+            }
+            return labels;
+        }
+        for i in ambiguous {
+            levels[i] += 1;
+        }
     }
+    names.iter().map(|n| n.to_string()).collect()
 }
 
 /// Marks each program's peak among its plotted points; with one recording also as `mprof
@@ -538,6 +555,12 @@ mod tests {
             ["a.f", "b.f", "g", "z"]
         );
         assert_eq!(function_labels(&["b.c", "a.b.c"]), ["b.c", "a.b.c"]);
+        let deep = [
+            format!("a.{}f", "x.".repeat(50)),
+            format!("b.{}f", "x.".repeat(50)),
+        ];
+        let names: Vec<&str> = deep.iter().map(String::as_str).collect();
+        assert_eq!(function_labels(&names), deep);
     }
 
     #[test]

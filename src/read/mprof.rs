@@ -6,6 +6,7 @@
 //! of range, missing fields, text that is not UTF-8.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
@@ -43,6 +44,10 @@ pub fn looks_like_mprof(input: &[u8]) -> bool {
 /// Reads a recording.
 pub fn read(input: &[u8]) -> Result<MemoryProfile, Error> {
     let mut profile = MemoryProfile::default();
+    // Where each function and child is in the profile's lists, so that a file with many names
+    // is not read in quadratic time. Only looked up, never iterated.
+    let mut function_index: HashMap<&str, usize> = HashMap::new();
+    let mut child_index: HashMap<&str, usize> = HashMap::new();
     for (index, (offset, line)) in lines(input).enumerate() {
         let number = index as u64 + 1;
         let at = Line {
@@ -83,12 +88,15 @@ pub fn read(input: &[u8]) -> Result<MemoryProfile, Error> {
                 let id = fields.text("CHLD <child> <MiB> <time>")?;
                 let sample = fields.sample("CHLD <child> <MiB> <time>")?;
                 // `children` is a defaultdict keyed by the child's text: first appearance order.
-                match profile.children.iter_mut().find(|c| c.id == id) {
-                    Some(child) => child.samples.push(sample),
-                    None => profile.children.push(ChildProcess {
-                        id: id.to_string(),
-                        samples: vec![sample],
-                    }),
+                match child_index.get(id) {
+                    Some(&i) => profile.children[i].samples.push(sample),
+                    None => {
+                        child_index.insert(id, profile.children.len());
+                        profile.children.push(ChildProcess {
+                            id: id.to_string(),
+                            samples: vec![sample],
+                        });
+                    }
                 }
             }
             "FUNC" => {
@@ -103,12 +111,15 @@ pub fn read(input: &[u8]) -> Result<MemoryProfile, Error> {
                     end,
                     stack_level,
                 };
-                match profile.functions.iter_mut().find(|f| f.name == name) {
-                    Some(function) => function.calls.push(call),
-                    None => profile.functions.push(MemoryFunction {
-                        name: name.to_string(),
-                        calls: vec![call],
-                    }),
+                match function_index.get(name) {
+                    Some(&i) => profile.functions[i].calls.push(call),
+                    None => {
+                        function_index.insert(name, profile.functions.len());
+                        profile.functions.push(MemoryFunction {
+                            name: name.to_string(),
+                            calls: vec![call],
+                        });
+                    }
                 }
             }
             // The last command line wins, as in read_mprofile_file (its newline dropped).

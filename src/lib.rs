@@ -10,7 +10,7 @@
 //!
 //! | layer | what | start with |
 //! |---|---|---|
-//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`InputFormat::detect`] |
+//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`read_memory_path`], [`InputFormat::detect`] |
 //! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids; for sampled inputs, the real stacks they were derived from | [`Profile`], [`FunctionId`], [`Profile::stacks`], [`LineProfile`] |
 //! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks | [`query::list`], [`NameFilter`], [`query::stacks`] |
 //! | report | the text reports, as pstats and line_profiler print them | [`report::write_stats`], [`report::write_callers`], [`report::lines::write`] |

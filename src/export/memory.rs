@@ -1,6 +1,6 @@
 //! memory_profiler recordings out: an SVG plot of memory against time, as `mprof plot` draws
 //! it ([`write_svg`]), and pstat's JSON for them ([`write_json`], schema in docs/mprof.md and
-//! docs/pstat-memory.schema.json). [`write`] picks one by [`OutputFormat`] and refuses the
+//! docs/pstat-memory.schema.json). [`write()`] picks one by [`OutputFormat`] and refuses the
 //! formats a recording has no meaning in.
 
 use std::io;
@@ -33,7 +33,7 @@ impl Default for Options {
     }
 }
 
-/// Whether [`write`] writes recordings in this format: SVG and JSON.
+/// Whether [`write()`] writes recordings in this format: SVG and JSON.
 pub fn converts(format: OutputFormat) -> bool {
     matches!(format, OutputFormat::Svg | OutputFormat::Json)
 }

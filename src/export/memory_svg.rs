@@ -210,7 +210,10 @@ fn limits(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.0);
     }
     let span = hi - lo;
-    if !(span > 1e-9 * lo.abs().max(hi.abs()).max(1.0)) {
+    // Also when the span is not a number (it cannot be: both ends are finite).
+    if span.partial_cmp(&(1e-9 * lo.abs().max(hi.abs()).max(1.0)))
+        != Some(std::cmp::Ordering::Greater)
+    {
         return (lo - 0.5, hi + 0.5);
     }
     (lo - span * 0.05, hi + span * 0.05)
@@ -239,11 +242,11 @@ fn axes(svg: &mut String, frame: &Frame) {
     let (xticks, xdec) = ticks(frame.time);
     for t in xticks {
         let x = frame.x(t);
-        let _ = write!(
+        let _ = writeln!(
             svg,
             "<line class=\"grid\" x1=\"{x:.2}\" y1=\"{:.2}\" x2=\"{x:.2}\" y2=\"{bottom:.2}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>\
              <line x1=\"{x:.2}\" y1=\"{bottom:.2}\" x2=\"{x:.2}\" y2=\"{:.2}\" stroke=\"#000000\"/>\
-             <text class=\"xtick\" x=\"{x:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{}</text>\n",
+             <text class=\"xtick\" x=\"{x:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{}</text>",
             frame.top,
             bottom + 4.0,
             bottom + 17.0,
@@ -253,11 +256,11 @@ fn axes(svg: &mut String, frame: &Frame) {
     let (yticks, ydec) = ticks(frame.mib);
     for m in yticks {
         let y = frame.y(m);
-        let _ = write!(
+        let _ = writeln!(
             svg,
             "<line class=\"grid\" x1=\"{:.2}\" y1=\"{y:.2}\" x2=\"{right:.2}\" y2=\"{y:.2}\" stroke=\"#b0b0b0\" stroke-width=\"0.8\"/>\
              <line x1=\"{:.2}\" y1=\"{y:.2}\" x2=\"{:.2}\" y2=\"{y:.2}\" stroke=\"#000000\"/>\
-             <text class=\"ytick\" x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"end\">{}</text>\n",
+             <text class=\"ytick\" x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"end\">{}</text>",
             frame.left,
             frame.left - 4.0,
             frame.left,

@@ -247,7 +247,7 @@ fn sort_orders_the_function_table() {
         .iter()
         .map(|(n, c)| (n, c.as_array().expect("a list").len()))
         .collect();
-    by_calls.sort_by(|a, b| b.1.cmp(&a.1));
+    by_calls.sort_by_key(|&(_, calls)| std::cmp::Reverse(calls));
     let want: Vec<String> = by_calls.iter().map(|(n, _)| n.to_string()).collect();
     assert_eq!(rows("calls"), want);
     let mut names: Vec<String> = functions.keys().cloned().collect();
@@ -743,10 +743,12 @@ fn empty_recordings_do_not_break_anything() {
         "CHLD 1 2 3\n",
     ] {
         let profile = pstat::read_memory(text.as_bytes()).expect(text);
-        let report = pstat::report::memory::to_string(&[profile.clone()], &Default::default());
+        let report =
+            pstat::report::memory::to_string(std::slice::from_ref(&profile), &Default::default());
         assert!(report.contains("Peak:      none (no samples)"), "{report}");
         for format in [OutputFormat::Svg, OutputFormat::Json] {
-            memory::to_vec(format, &[profile.clone()], &Options::default()).expect(text);
+            memory::to_vec(format, std::slice::from_ref(&profile), &Options::default())
+                .expect(text);
         }
     }
 }

@@ -76,7 +76,8 @@ enum Command {
 #[derive(Args)]
 struct ConvertArgs {
     /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
-    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; or memory_profiler
+    /// recordings (mprof run's .dat), which convert to svg (the plot) or json
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 

@@ -3,7 +3,8 @@
 # Targets: marshal (the decoder), stats (reader + reports + exporters), fastpath (the .stats
 # fast path against the general reader), detect (format detection + read), lprof (the pickle
 # machine + .lprof reader), speedscope (the speedscope JSON reader + the stats report), folded
-# (the folded-stack reader + reports + exporters). The
+# (the folded-stack reader + reports + exporters), mprof (the memory_profiler recording reader +
+# summary + SVG and JSON). The
 # corpus starts from every fixture dump, .lprof file and sampled-profile file
 # (tests/fixtures/sampled: py-spy's speedscope JSON among them); crashes
 # land in fuzz/artifacts/TARGET/ and each becomes a regression fixture in tests/fixtures/fuzz/.
@@ -17,6 +18,7 @@ mkdir -p "corpus/$target"
 {
     find ../tests/fixtures/stats ../tests/fixtures/lprof -type f \( -name '*.stats' -o -name '*.lprof' \)
     find ../tests/fixtures/sampled -type f ! -name '*.py' ! -name '*.md'
+    find ../tests/fixtures/mprof -maxdepth 1 -type f -name '*.dat'
 } |
     while read -r seed; do cp -n "$seed" "corpus/$target/seed_$(echo "$seed" | tr '/.' '__')"; done
 cargo fuzz run --sanitizer none -O "$target" "corpus/$target" -- \

@@ -180,6 +180,9 @@ impl fmt::Display for ErrorKind {
                     InputFormat::Pickle => {
                         f.write_str("not a line_profiler .lprof file (a pickle)")?
                     }
+                    InputFormat::Mprofile => {
+                        f.write_str("not a memory_profiler recording (mprof run)")?
+                    }
                     _ => f.write_str(
                         "not a profile pstat reads (a cProfile/profile stats dump, folded stacks or speedscope JSON)",
                     )?,

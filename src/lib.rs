@@ -10,7 +10,7 @@
 //!
 //! | layer | what | start with |
 //! |---|---|---|
-//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`InputFormat::detect`] |
+//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`read_memory_path`], [`InputFormat::detect`] |
 //! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids; for sampled inputs, the real stacks they were derived from | [`Profile`], [`FunctionId`], [`Profile::stacks`], [`LineProfile`] |
 //! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks | [`query::list`], [`NameFilter`], [`query::stacks`] |
 //! | report | the text reports, as pstats and line_profiler print them | [`report::write_stats`], [`report::write_callers`], [`report::lines::write`] |
@@ -98,6 +98,8 @@ pub use model::{
     Measure, Profile, RecursionGroup, RecursionGroups, Sample, SourceFile, StackId, Stacks,
     StringId, Thread, ThreadId, Totals,
 };
+/// memory_profiler's recordings: a program's memory over time (`pstat memory`).
+pub use model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use query::{
     ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,
 };
@@ -107,3 +109,4 @@ pub use read::{
     InputFormat, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with,
     read_with,
 };
+pub use read::{read_memory, read_memory_path};

@@ -3,6 +3,7 @@
 //! report of `python -m line_profiler` for `.lprof` files.
 
 pub mod lines;
+pub mod memory;
 pub mod tree;
 
 use std::io;

@@ -64,6 +64,9 @@ enum Command {
     /// Write the profile as callgrind, folded stacks, an SVG flame graph, JSON, speedscope or
     /// a .stats dump (several inputs are added together first, as pstats adds them)
     Convert(ConvertArgs),
+    /// Summarise memory_profiler recordings (mprof run's mprofile_*.dat): command, duration,
+    /// samples, peak (as `mprof peak`), baseline, and the @profile functions
+    Memory(MemoryArgs),
     /// Print a completion script for a shell (bash, zsh, fish, powershell or elvish)
     Completions {
         /// The shell
@@ -115,7 +118,8 @@ struct TreeArgs {
 #[derive(Args)]
 struct ConvertArgs {
     /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
-    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; or memory_profiler
+    /// recordings (mprof run's .dat), which convert to svg (the plot) or json
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 
@@ -171,6 +175,18 @@ struct LinesArgs {
     /// Order functions by ascending total time
     #[arg(short = 't', long)]
     sort: bool,
+}
+
+#[derive(Args)]
+struct MemoryArgs {
+    /// memory_profiler recordings (mprofile_*.dat, from `mprof run`)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Order the @profile functions by KEY: calls, increase (largest increase in one call),
+    /// end (memory at the end), time (time inside) or name. Without it, in file order
+    #[arg(long, short = 's', value_name = "KEY")]
+    sort: Option<pstat::report::memory::SortKey>,
 }
 
 /// How sampled inputs are read.
@@ -319,6 +335,10 @@ fn with_advice(error: &pstat::Error) -> String {
             found: pstat::InputFormat::Pickle,
             ..
         } => "use `pstat lines` for those",
+        pstat::ErrorKind::WrongFormat {
+            found: pstat::InputFormat::Mprofile,
+            ..
+        } => "use `pstat memory` for those",
         _ => return error.to_string(),
     };
     let mut text = format!("{}: {advice}", error.kind());
@@ -342,6 +362,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Callees(args) => (args, |p, o, w| pstat::report::write_callees(p, o, w)),
         Command::Convert(args) => return convert(args),
         Command::Lines(args) => return lines(args, cli.color),
+        Command::Memory(args) => return memory(args, cli.color),
         Command::Completions { shell } => return completions(shell),
         Command::Man { dir } => return man_pages(&dir),
         Command::Tree(args) => return tree(args, cli.color),
@@ -437,6 +458,21 @@ fn report_output(
     io::BufWriter::with_capacity(64 * 1024, EscapeControls::new(highlight, terminal))
 }
 
+fn memory(args: MemoryArgs, color: style::ColorChoice) -> anyhow::Result<()> {
+    let recordings = load_memory(&args.files)?;
+    let mut options = pstat::report::memory::Options::default();
+    options.sort = args.sort;
+    let mut out = report_output(color);
+    pstat::report::memory::write(&recordings, &options, &mut out).context("writing the report")?;
+    out.flush().context("writing the report")?;
+    Ok(())
+}
+
+fn load_memory(files: &[PathBuf]) -> anyhow::Result<Vec<pstat::MemoryProfile>> {
+    input::check(files)?;
+    files.iter().map(|path| input::read_memory(path)).collect()
+}
+
 fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
     input::check(files)?;
     let profiles = files
@@ -479,6 +515,9 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if is_line_profile(&args.files[0]) {
         return convert_lines(&args, format, &options);
     }
+    if is_memory_recording(&args.files[0]) {
+        return convert_memory(&args, format);
+    }
 
     let mut profile = load(&args.files, &args.sampled.read_options())?;
     if args.strip_dirs {
@@ -507,6 +546,30 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
 fn is_line_profile(path: &Path) -> bool {
     let head = input::head(path);
     head.len() >= 2 && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
+}
+
+/// Whether an input is a memory_profiler recording (`mprof run`).
+fn is_memory_recording(path: &Path) -> bool {
+    pstat::InputFormat::detect(&input::head_of(path, 4096)) == pstat::InputFormat::Mprofile
+}
+
+fn convert_memory(args: &ConvertArgs, format: OutputFormat) -> anyhow::Result<()> {
+    // Checked before reading, so that a wrong format is what is reported first.
+    if !export::memory::converts(format) {
+        anyhow::bail!(
+            "{} is a memory_profiler recording: it converts to svg or json, not {}",
+            args.files[0].display(),
+            format.name()
+        );
+    }
+    if args.strip_dirs || !args.regex.is_empty() || args.unit.is_some() {
+        anyhow::bail!("--strip-dirs, --match and --unit apply to call profiles only");
+    }
+    let recordings = load_memory(&args.files)?;
+    let options = export::memory::Options::default();
+    emit(&args.output, |out| {
+        export::memory::write(format, &recordings, &options, out).map_err(write_error)
+    })
 }
 
 fn convert_lines(

@@ -24,6 +24,8 @@ pub mod flamegraph;
 pub mod folded;
 pub mod json;
 pub mod lines;
+pub mod memory;
+mod memory_svg;
 pub mod pprof;
 pub mod speedscope;
 pub mod stats;

@@ -14,6 +14,7 @@ mod graph;
 mod intern;
 mod keytable;
 mod lines;
+mod memory;
 mod profile;
 mod stacks;
 mod subset;
@@ -23,6 +24,7 @@ pub(crate) use builder::{Builder, KeyId, Merge, TOP_LEVEL_MARK};
 pub use graph::{RecursionGroup, RecursionGroups};
 pub(crate) use intern::Sym;
 pub use lines::{LineFunction, LineProfile, LineTiming};
+pub use memory::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use profile::Profile;
 #[cfg(test)]
 pub(crate) use stacks::test_profile;

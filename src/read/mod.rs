@@ -4,6 +4,7 @@
 pub mod cprofile;
 pub mod folded;
 pub mod lprof;
+pub mod mprof;
 #[cfg(not(fuzzing))]
 pub(crate) mod pickle;
 /// The pickle machine, public only for the fuzz targets.
@@ -15,7 +16,7 @@ pub mod speedscope;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::model::{LineProfile, Profile, SourceFile};
+use crate::model::{LineProfile, MemoryProfile, Profile, SourceFile};
 
 /// What an input is, recognised by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,9 @@ pub enum InputFormat {
     Empty,
     /// Anything else.
     Unknown,
+    /// A memory_profiler recording (`mprof run`'s `mprofile_*.dat`): lines `CMDLINE …`,
+    /// `MEM …`, `FUNC …`, `CHLD …`.
+    Mprofile,
 }
 
 impl InputFormat {
@@ -53,6 +57,9 @@ impl InputFormat {
             // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
             [0x80, 2..=5, ..] => InputFormat::Pickle,
             [0x1f, 0x8b, ..] => InputFormat::Gzip,
+            // By its first line alone (a command line or a function name may hold control
+            // characters), and before folded stacks: `CMDLINE python x.py 3` would pass for one.
+            _ if mprof::looks_like_mprof(input) => InputFormat::Mprofile,
             _ if looks_like_text(input) && looks_folded(input) => InputFormat::Folded,
             _ if looks_like_text(input) => InputFormat::Text,
             _ => InputFormat::Unknown,
@@ -71,6 +78,7 @@ impl InputFormat {
             InputFormat::Text => "text (perhaps a printed report rather than a dump)",
             InputFormat::Empty => "an empty file",
             InputFormat::Unknown => "binary data of an unknown kind",
+            InputFormat::Mprofile => "a memory_profiler recording (mprof run)",
         }
     }
 }
@@ -190,6 +198,22 @@ pub fn read_lines_path(path: impl AsRef<Path>) -> Result<LineProfile, Error> {
     read_lines(&std::fs::read(path)?)
 }
 
+/// Reads a memory_profiler recording (`mprof run`'s `mprofile_*.dat`) from bytes.
+pub fn read_memory(input: &[u8]) -> Result<MemoryProfile, Error> {
+    match InputFormat::detect(input) {
+        InputFormat::Mprofile => mprof::read(input),
+        found => Err(Error::wrong_format(InputFormat::Mprofile, found)),
+    }
+}
+
+/// Reads a memory_profiler recording file and records its path (as given).
+pub fn read_memory_path(path: impl AsRef<Path>) -> Result<MemoryProfile, Error> {
+    let path = path.as_ref();
+    let mut profile = read_memory(&std::fs::read(path)?)?;
+    profile.set_path(path.to_string_lossy());
+    Ok(profile)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +235,11 @@ mod tests {
         assert_eq!(InputFormat::detect(b"{\n  \"$schema\""), InputFormat::Json);
         assert_eq!(InputFormat::detect(b"{}"), InputFormat::Json);
         assert_eq!(InputFormat::detect(b"\x00\x01\x02"), InputFormat::Unknown);
+        assert_eq!(
+            InputFormat::detect(b"CMDLINE python x.py 3\nMEM 1.5 2\n"),
+            InputFormat::Mprofile
+        );
+        assert_eq!(InputFormat::detect(b"MEM 1.5 2\n"), InputFormat::Mprofile);
     }
 
     #[test]

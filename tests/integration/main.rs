@@ -12,6 +12,7 @@ mod filter;
 mod hostile;
 mod json_export;
 mod lines;
+mod memory;
 mod pprof;
 mod pstats_fixtures;
 mod robustness;

@@ -72,15 +72,33 @@ pub fn read_lines(path: &Path) -> anyhow::Result<LineProfile> {
     }
 }
 
+/// Reads a memory_profiler recording from a file or standard input.
+pub fn read_memory(path: &Path) -> anyhow::Result<pstat::MemoryProfile> {
+    let context = || format!("reading {}", describe(path));
+    if is_stdin(path) {
+        let mut recording =
+            pstat::read_memory(stdin_bytes().with_context(context)?).with_context(context)?;
+        recording.set_path("<stdin>");
+        Ok(recording)
+    } else {
+        pstat::read_memory_path(path).with_context(context)
+    }
+}
+
 /// The first bytes of an input (fewer if it is shorter; none if it cannot be read, which the
 /// reader then reports).
 pub fn head(path: &Path) -> Vec<u8> {
+    head_of(path, 16)
+}
+
+/// The first `len` bytes of an input, as [`head`]: text formats are told by their first line.
+pub fn head_of(path: &Path, len: usize) -> Vec<u8> {
     if is_stdin(path) {
-        return stdin_bytes().map_or_else(|_| Vec::new(), |b| b[..b.len().min(16)].to_vec());
+        return stdin_bytes().map_or_else(|_| Vec::new(), |b| b[..b.len().min(len)].to_vec());
     }
-    let mut head = Vec::with_capacity(16);
+    let mut head = Vec::with_capacity(len);
     if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.take(16).read_to_end(&mut head);
+        let _ = file.take(len as u64).read_to_end(&mut head);
     }
     head
 }

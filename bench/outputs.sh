@@ -54,4 +54,30 @@ run err.format "$bin" convert tests/fixtures/stats/py313/cprofile.stats -o x.txt
 run err.sort "$bin" show tests/fixtures/stats/py313/cprofile.stats --sort c
 run err.unit "$bin" convert tests/fixtures/stats/py313/cprofile.stats -o - --format svg --unit sec
 run err.lprof.svg "$bin" convert tests/fixtures/lprof/py312-lp5.1.0/demo.lprof -o - --format svg
+# The formats and reports of issue 15, and the sampled fixtures (real stacks). A pprof export
+# is gzip: its gunzipped bytes are compared.
+sampled=$(find tests/fixtures/sampled -path '*/expected' -prune -o -path '*/programs' -prune \
+    -o -type f \( -name '*.folded' -o -name '*.pstats' -o -name '*.speedscope.json' \
+    -o -name '*.collapsed.txt' \) -print | sort)
+for f in $stats "$@"; do
+    key=$(echo "$f" | tr '/' '_')
+    run "$key.convert.dot" "$bin" convert "$f" -o - --format dot
+    run "$key.tree" "$bin" tree "$f" --color never
+    run "$key.tree.inverted" "$bin" tree "$f" --inverted --color never
+done
+for f in $sampled; do
+    key=$(echo "$f" | tr '/' '_')
+    for fmt in folded svg json speedscope pprof dot; do
+        run "$key.convert.$fmt" "$bin" convert "$f" -o - --format "$fmt"
+    done
+    run "$key.tree" "$bin" tree "$f" --color never
+    run "$key.tree.inverted" "$bin" tree "$f" --inverted --color never
+done
+for f in $stats "$@"; do
+    key=$(echo "$f" | tr '/' '_')
+    run "$key.convert.pprof" "$bin" convert "$f" -o - --format pprof
+done
+for f in "$out"/*.convert.pprof.out; do
+    gzip -dc <"$f" >"$f.raw" 2>/dev/null && mv "$f.raw" "$f"
+done
 echo "$(ls "$out" | wc -l) files in $out"

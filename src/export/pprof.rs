@@ -14,11 +14,13 @@
 
 mod proto;
 
+use std::hash::BuildHasher;
 use std::io;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use hashbrown::HashMap;
+use hashbrown::hash_map::EntryRef;
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::Profile;
 use crate::model::{CallStats, FunctionId, Measure, Stacks};
@@ -362,16 +364,35 @@ fn write_estimated<W: io::Write>(
 /// function with a count but no stack (no own time) gets one more stack: the path of its
 /// heaviest callers, leaf first.
 fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<FunctionId>, u64)>) {
-    let mut by_leaf: Vec<Vec<usize>> = vec![Vec::new(); profile.all_functions().len()];
-    for (i, stack) in estimated.iter().enumerate() {
-        if let Some(Frame::Function(id)) = stack.frames.last() {
-            by_leaf[id.index()].push(i);
-        }
+    // The stacks of each function as leaf, in their order: function `f`'s are
+    // by_leaf[start[f]..start[f + 1]].
+    let functions = profile.all_functions().len();
+    let leaf = |stack: &Stack| match stack.frames.last() {
+        Some(Frame::Function(id)) => Some(id.index()),
+        _ => None,
+    };
+    let mut start = vec![0usize; functions + 1];
+    for f in estimated.iter().filter_map(leaf) {
+        start[f + 1] += 1;
+    }
+    for f in 0..functions {
+        start[f + 1] += start[f];
+    }
+    let mut next = start.clone();
+    let mut by_leaf = vec![0usize; start[functions]];
+    for (i, f) in estimated
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((i, leaf(s)?)))
+    {
+        by_leaf[next[f]] = i;
+        next[f] += 1;
     }
     let sampled = profile.measure().is_sampled();
     let mut counts = vec![0; estimated.len()];
     let mut extra = Vec::new();
-    let mut on_path = vec![u32::MAX; by_leaf.len()];
+    let mut on_path = vec![u32::MAX; functions];
+    let mut seconds: Vec<f64> = Vec::new();
     for id in profile.functions() {
         let stats = profile.stats(id);
         let count = if sampled {
@@ -383,12 +404,21 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
         if count == 0 {
             continue;
         }
-        let members = &by_leaf[id.index()];
-        if members.is_empty() {
-            extra.push((heaviest_path(profile, id, &mut on_path), count));
-            continue;
+        let members = &by_leaf[start[id.index()]..start[id.index() + 1]];
+        match *members {
+            [] => {
+                extra.push((heaviest_path(profile, id, &mut on_path), count));
+                continue;
+            }
+            // What `share` gives one amount, whatever it is.
+            [i] => {
+                counts[i] = count;
+                continue;
+            }
+            _ => {}
         }
-        let seconds: Vec<f64> = members.iter().map(|&i| estimated[i].seconds).collect();
+        seconds.clear();
+        seconds.extend(members.iter().map(|&i| estimated[i].seconds));
         for (&i, share) in members.iter().zip(share(count, &seconds)) {
             counts[i] = share;
         }
@@ -457,27 +487,36 @@ fn heaviest_path(profile: &Profile, id: FunctionId, on_path: &mut [u32]) -> Vec<
 /// The string table: index 0 is the empty string, as profile.proto requires.
 struct Strings {
     list: Vec<String>,
-    index: HashMap<String, i64>,
+    /// Indices into `list`, by the hash of their string.
+    index: HashTable<usize>,
+    hasher: DefaultHashBuilder,
 }
 
 impl Strings {
     fn new() -> Strings {
         let mut strings = Strings {
             list: Vec::new(),
-            index: HashMap::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
         };
         strings.get("");
         strings
     }
 
     fn get(&mut self, text: &str) -> i64 {
-        if let Some(&at) = self.index.get(text) {
-            return at;
+        let Strings {
+            list,
+            index,
+            hasher,
+        } = self;
+        let hash = hasher.hash_one(text);
+        if let Some(&at) = index.find(hash, |&at| list[at] == text) {
+            return at as i64;
         }
-        let at = self.list.len() as i64;
-        self.list.push(text.to_string());
-        self.index.insert(text.to_string(), at);
-        at
+        let at = list.len();
+        list.push(text.to_string());
+        index.insert_unique(hash, at, |&at| hasher.hash_one(list[at].as_str()));
+        at as i64
     }
 }
 
@@ -571,12 +610,15 @@ fn is_builtin(profile: &Profile, id: FunctionId) -> bool {
 /// Makes `label` differ from every label taken so far (only crafted names collide: a name
 /// that contains ` (file:line)`, or a builtin named `[other callers]`) by appending ` #2`, ` #3`, …
 fn unique(label: &mut String, taken: &mut HashMap<String, u32>) {
-    let Some(seen) = taken.get_mut(label.as_str()) else {
-        taken.insert(label.clone(), 1);
-        return;
+    let seen = match taken.entry_ref(label.as_str()) {
+        EntryRef::Vacant(vacant) => {
+            vacant.insert(1);
+            return;
+        }
+        EntryRef::Occupied(seen) => *seen.get(),
     };
     let base = label.clone();
-    let mut n = *seen;
+    let mut n = seen;
     loop {
         n += 1;
         label.clear();
@@ -605,6 +647,10 @@ mod tests {
         assert_eq!(share(5, &[f64::NAN, 2.0]), vec![0, 5]);
         let amounts: Vec<f64> = (1..=1000).map(|i| 1.0 / f64::from(i)).collect();
         assert_eq!(share(1_000_003, &amounts).iter().sum::<u64>(), 1_000_003);
+        // count_shares gives a lone stack the whole count without calling `share`.
+        for amount in [0.0, -1.0, 1e-300, 0.25, 3.0, f64::INFINITY, f64::NAN] {
+            assert_eq!(share(12_345, &[amount]), vec![12_345], "{amount}");
+        }
     }
 
     #[test]

@@ -85,33 +85,66 @@ pub fn stacks(profile: &Profile, options: &StackOptions) -> Vec<Stack> {
         leaf_cutoff: 0.0,
         budget: MAX_STEPS,
         shares: Vec::new(),
-        out: Vec::new(),
+        blocked: vec![false; profile.all_functions().len()],
+        collapsed: false,
+        frames: Vec::new(),
+        spans: Vec::new(),
     };
+    let mut path = Vec::new();
     for id in profile.functions() {
         let tottime = profile.stats(id).tottime;
         if tottime > 0.0 && tottime.is_finite() {
             walk.leaf_cutoff = tottime * walk.share_of_leaf;
-            walk.expand(&mut vec![id], &mut Vec::new(), tottime);
-        }
-    }
-    merge_identical(walk.out)
-}
-
-/// Sums stacks with the same frames (collapsed recursion reaches a stack by several routes),
-/// keeping the order of first appearance.
-fn merge_identical(stacks: Vec<Stack>) -> Vec<Stack> {
-    let mut index: HashMap<Vec<Frame>, usize> = HashMap::with_capacity(stacks.len());
-    let mut merged: Vec<Stack> = Vec::with_capacity(stacks.len());
-    for stack in stacks {
-        match index.get(&stack.frames) {
-            Some(&at) => merged[at].seconds += stack.seconds,
-            None => {
-                index.insert(stack.frames.clone(), merged.len());
-                merged.push(stack);
+            let first = walk.spans.len();
+            walk.collapsed = false;
+            path.clear();
+            path.push(id);
+            walk.blocked[id.index()] = true;
+            walk.expand(&mut path, tottime);
+            walk.blocked[id.index()] = false;
+            // Every stack ends with its leaf, so only stacks of one leaf can be identical, and
+            // only a collapsed recursion reaches a stack by a second route.
+            if walk.collapsed {
+                merge_identical(&walk.frames, &mut walk.spans, first);
             }
         }
     }
-    merged
+    let Walk { frames, spans, .. } = walk;
+    spans
+        .into_iter()
+        .map(|span| Stack {
+            frames: frames[span.start..span.end].to_vec(),
+            seconds: span.seconds,
+        })
+        .collect()
+}
+
+/// A stack being built: its frames in [`Walk::frames`] and its time.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    seconds: f64,
+}
+
+/// Sums the spans from `first` on that have the same frames, keeping the order of first
+/// appearance (and the order of the additions).
+fn merge_identical(frames: &[Frame], spans: &mut Vec<Span>, first: usize) {
+    let mut index: HashMap<&[Frame], usize> = HashMap::with_capacity(spans.len() - first);
+    let mut kept = first;
+    for i in first..spans.len() {
+        let span = spans[i];
+        let key = &frames[span.start..span.end];
+        match index.get(key) {
+            Some(&at) => spans[at].seconds += span.seconds,
+            None => {
+                index.insert(key, kept);
+                spans[kept] = span;
+                kept += 1;
+            }
+        }
+    }
+    spans.truncate(kept);
 }
 
 /// Expansion steps allowed in all: past this (only pathological graphs get there), the
@@ -127,13 +160,20 @@ struct Walk<'p> {
     budget: u64,
     /// Callers' shares, a stack of one segment per level being expanded.
     shares: Vec<(FunctionId, f64)>,
-    out: Vec<Stack>,
+    /// Per function (by index): whether it is on the path, or in a recursion collapsed out of
+    /// it; such callers are not followed.
+    blocked: Vec<bool>,
+    /// Whether a recursion was collapsed since the current leaf's walk began.
+    collapsed: bool,
+    /// The frames of every stack, one after another.
+    frames: Vec<Frame>,
+    spans: Vec<Span>,
 }
 
 impl Walk<'_> {
     /// Follows the callers of the last frame of `path` (leaf first), carrying `seconds`;
-    /// callers in `excluded` are not followed (recursion already collapsed).
-    fn expand(&mut self, path: &mut Vec<FunctionId>, excluded: &mut Vec<FunctionId>, seconds: f64) {
+    /// blocked callers are not followed.
+    fn expand(&mut self, path: &mut Vec<FunctionId>, seconds: f64) {
         if self.budget == 0 {
             self.emit(path, Some(Frame::OtherCallers), seconds);
             return;
@@ -141,10 +181,15 @@ impl Walk<'_> {
         self.budget -= 1;
         let top = *path.last().expect("path is never empty");
         let start = self.shares.len();
-        let skip = |caller: &FunctionId| path.contains(caller) || excluded.contains(caller);
-        caller_shares(self.profile, top, skip, &mut self.shares);
+        let blocked = &self.blocked;
+        caller_shares(
+            self.profile,
+            top,
+            |caller| blocked[caller.index()],
+            &mut self.shares,
+        );
         if self.shares.len() == start {
-            self.dead_end(path, excluded, seconds);
+            self.dead_end(path, seconds);
             return;
         }
         let mut other = 0.0;
@@ -158,7 +203,9 @@ impl Walk<'_> {
                 continue;
             }
             path.push(caller);
-            self.expand(path, excluded, part);
+            self.blocked[caller.index()] = true;
+            self.expand(path, part);
+            self.blocked[caller.index()] = false;
             path.pop();
         }
         self.shares.truncate(start);
@@ -170,13 +217,8 @@ impl Walk<'_> {
     /// The top of `path` has no caller left to follow. If it has none at all, it is a root.
     /// Otherwise its callers are all on the stack already: this time was spent in a recursive
     /// call, so it goes to the outermost of those callers' frames, which continues without the
-    /// frames of the cycle.
-    fn dead_end(
-        &mut self,
-        path: &mut Vec<FunctionId>,
-        excluded: &mut Vec<FunctionId>,
-        seconds: f64,
-    ) {
+    /// frames of the cycle (they stay blocked).
+    fn dead_end(&mut self, path: &mut Vec<FunctionId>, seconds: f64) {
         let top = *path.last().expect("path is never empty");
         let outermost = self
             .profile
@@ -185,11 +227,9 @@ impl Walk<'_> {
             .min();
         match outermost {
             Some(j) if j + 1 < path.len() => {
+                self.collapsed = true;
                 let cycle = path.split_off(j + 1);
-                let excluded_before = excluded.len();
-                excluded.extend(&cycle);
-                self.expand(path, excluded, seconds);
-                excluded.truncate(excluded_before);
+                self.expand(path, seconds);
                 path.extend(cycle);
             }
             _ => self.emit(path, None, seconds),
@@ -197,11 +237,15 @@ impl Walk<'_> {
     }
 
     fn emit(&mut self, path: &[FunctionId], root: Option<Frame>, seconds: f64) {
-        let frames = root
-            .into_iter()
-            .chain(path.iter().rev().map(|&id| Frame::Function(id)))
-            .collect();
-        self.out.push(Stack { frames, seconds });
+        let start = self.frames.len();
+        self.frames.extend(root);
+        self.frames
+            .extend(path.iter().rev().map(|&id| Frame::Function(id)));
+        self.spans.push(Span {
+            start,
+            end: self.frames.len(),
+            seconds,
+        });
     }
 }
 
@@ -210,7 +254,7 @@ impl Walk<'_> {
 fn caller_shares(
     profile: &Profile,
     id: FunctionId,
-    skip: impl Fn(&FunctionId) -> bool,
+    skip: impl Fn(FunctionId) -> bool,
     shares: &mut Vec<(FunctionId, f64)>,
 ) {
     let weight = |call: CallStats| {
@@ -220,7 +264,7 @@ fn caller_shares(
             CallStats::Count(calls) => (0.0, usable(calls as f64)),
         }
     };
-    let callers = || profile.callers(id).filter(|(caller, _)| !skip(caller));
+    let callers = || profile.callers(id).filter(|&(caller, _)| !skip(caller));
     let (by_time, by_calls, n) = callers().fold((0.0, 0.0, 0.0), |(t, c, n), (_, call)| {
         let (time, calls) = weight(call);
         (t + time, c + calls, n + 1.0)
@@ -244,37 +288,62 @@ fn caller_shares(
 /// or loses more than the rounding of its own time). A stack whose count is zero is best left
 /// out of the output.
 pub fn stack_counts(stacks: &[Stack], unit: TimeUnit) -> Vec<u64> {
-    let mut leaves: Vec<Frame> = Vec::new();
-    let mut by_leaf: HashMap<Frame, Vec<usize>> = HashMap::new();
-    for (i, stack) in stacks.iter().enumerate() {
+    // Each stack's leaf, numbered in order of first appearance (stacks of one leaf usually come
+    // together, so the previous stack's leaf is tried first).
+    const NO_LEAF: u32 = u32::MAX;
+    let mut leaf_of: Vec<u32> = Vec::with_capacity(stacks.len());
+    let mut numbers: HashMap<Frame, u32> = HashMap::new();
+    let mut previous: Option<(Frame, u32)> = None;
+    for stack in stacks {
         let Some(&leaf) = stack.frames.last() else {
+            leaf_of.push(NO_LEAF);
             continue;
         };
-        by_leaf
-            .entry(leaf)
-            .or_insert_with(|| {
-                leaves.push(leaf);
-                Vec::new()
-            })
-            .push(i);
+        let number = match previous {
+            Some((frame, number)) if frame == leaf => number,
+            _ => {
+                let next = numbers.len() as u32;
+                *numbers.entry(leaf).or_insert(next)
+            }
+        };
+        previous = Some((leaf, number));
+        leaf_of.push(number);
     }
-    let per_leaf: Vec<f64> = leaves
-        .iter()
-        .map(|leaf| {
-            by_leaf[leaf]
+    // The stacks of each leaf, in their order: leaf `l`'s are members[start[l]..start[l + 1]].
+    let leaves = numbers.len();
+    let mut start = vec![0usize; leaves + 1];
+    for &leaf in leaf_of.iter().filter(|&&l| l != NO_LEAF) {
+        start[leaf as usize + 1] += 1;
+    }
+    for l in 0..leaves {
+        start[l + 1] += start[l];
+    }
+    let mut next = start.clone();
+    let mut members = vec![0usize; start[leaves]];
+    for (i, &leaf) in leaf_of.iter().enumerate().filter(|(_, l)| **l != NO_LEAF) {
+        members[next[leaf as usize]] = i;
+        next[leaf as usize] += 1;
+    }
+    let amount = |i: usize| unit.from_seconds(stacks[i].seconds);
+    let per_leaf: Vec<f64> = (0..leaves)
+        .map(|l| {
+            members[start[l]..start[l + 1]]
                 .iter()
-                .map(|&i| unit.from_seconds(stacks[i].seconds))
+                .map(|&i| amount(i))
                 .sum()
         })
         .collect();
     let leaf_counts = round_preserving_sum(&per_leaf);
     let mut counts = vec![0; stacks.len()];
-    for (leaf, leaf_count) in leaves.iter().zip(leaf_counts) {
-        let members = &by_leaf[leaf];
-        let amounts: Vec<f64> = members
-            .iter()
-            .map(|&i| unit.from_seconds(stacks[i].seconds))
-            .collect();
+    let mut amounts: Vec<f64> = Vec::new();
+    for (l, leaf_count) in leaf_counts.into_iter().enumerate() {
+        let members = &members[start[l]..start[l + 1]];
+        if let [i] = *members {
+            counts[i] = share_count_of_one(leaf_count, amount(i));
+            continue;
+        }
+        amounts.clear();
+        amounts.extend(members.iter().map(|&i| amount(i)));
         for (&i, count) in members.iter().zip(share_count(leaf_count, &amounts)) {
             counts[i] = count;
         }
@@ -321,6 +390,12 @@ pub(crate) fn sample_weights(
     }
 }
 
+/// [`share_count`] of one amount, without its allocations: all of `count`, unless the amount is
+/// zero or negative.
+fn share_count_of_one(count: u64, amount: f64) -> u64 {
+    if amount <= 0.0 { 0 } else { count }
+}
+
 /// Splits the integer `count` among `amounts` in proportion, by largest remainders.
 fn share_count(count: u64, amounts: &[f64]) -> Vec<u64> {
     let total: f64 = amounts.iter().sum();
@@ -344,22 +419,19 @@ pub(crate) fn round_preserving_sum(amounts: &[f64]) -> Vec<u64> {
     let mut counts: Vec<u64> = amounts.iter().map(|a| a.max(0.0).floor() as u64).collect();
     let assigned: u64 = counts.iter().sum();
     let wanted = total.max(0.0).round() as u64;
-    let mut leftover = wanted.saturating_sub(assigned);
+    let leftover = wanted.saturating_sub(assigned);
     if leftover > 0 {
+        // The `leftover` first amounts by decreasing remainder, then index: a total order, so
+        // selecting them gives the same amounts as sorting all.
+        let remainders: Vec<f64> = amounts.iter().map(|a| a - a.floor()).collect();
         let mut by_remainder: Vec<usize> = (0..amounts.len()).collect();
-        by_remainder.sort_by(|&a, &b| {
-            let (ra, rb) = (
-                amounts[a] - amounts[a].floor(),
-                amounts[b] - amounts[b].floor(),
-            );
-            rb.total_cmp(&ra).then(a.cmp(&b))
-        });
-        for i in by_remainder {
-            if leftover == 0 {
-                break;
-            }
+        let order = |a: &usize, b: &usize| remainders[*b].total_cmp(&remainders[*a]).then(a.cmp(b));
+        let take = usize::try_from(leftover).map_or(amounts.len(), |n| n.min(amounts.len()));
+        if take > 0 && take < by_remainder.len() {
+            by_remainder.select_nth_unstable_by(take - 1, order);
+        }
+        for &i in &by_remainder[..take] {
             counts[i] += 1;
-            leftover -= 1;
         }
     }
     counts
@@ -518,6 +590,13 @@ mod tests {
 
     #[test]
     fn sharing_keeps_the_count() {
+        for amount in [0.0, -0.0, -1.0, 1e-300, 0.25, 3.0, f64::INFINITY, f64::NAN] {
+            assert_eq!(
+                share_count(12_345, &[amount]),
+                [share_count_of_one(12_345, amount)],
+                "{amount}"
+            );
+        }
         assert_eq!(share_count(3, &[0.3, 0.3, 0.3]), [1, 1, 1]);
         assert_eq!(share_count(1, &[0.3, 0.3, 0.3]), [1, 0, 0]);
         assert_eq!(share_count(5, &[0.0, 0.0]), [0, 0]);

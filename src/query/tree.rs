@@ -21,6 +21,7 @@
 use std::cmp::Ordering;
 
 mod edges;
+mod groups;
 mod stacks;
 
 use crate::model::{CallStats, FunctionId, Measure, Profile};

@@ -3,11 +3,12 @@
 
 use std::cmp::Ordering;
 
+use super::groups::RecursionGroups;
 use super::{
     CallTree, Candidate, Figures, Mark, NO_PARENT, TreeNode, by_weight, edge_figures,
     function_figures, node, weight,
 };
-use crate::model::{FunctionId, Profile, RecursionGroups};
+use crate::model::{FunctionId, Profile};
 
 /// Whether a function was called: it is listed with calls. The `profile` module lists a
 /// pseudo-function for its top level (`profile:0(profiler)`) with no calls and no time, and a
@@ -39,13 +40,13 @@ struct Groups {
 
 impl Groups {
     fn new(profile: &Profile) -> Groups {
-        let groups = profile.recursion_groups();
+        let groups = RecursionGroups::new(profile);
         let mut entries = vec![0u32; groups.len()];
         let mut called_entries = vec![0u32; groups.len()];
         for callee in profile.functions() {
-            let group = groups.group(callee).index();
+            let group = groups.group(callee);
             for (caller, _) in profile.callers(callee) {
-                if groups.group(caller).index() != group {
+                if groups.group(caller) != group {
                     entries[group] = entries[group].saturating_add(1);
                     if called(profile, caller) {
                         called_entries[group] = called_entries[group].saturating_add(1);
@@ -68,7 +69,7 @@ impl Groups {
         let mut heaviest: Vec<Option<FunctionId>> = vec![None; self.groups.len()];
         let mut roots = Vec::new();
         for id in profile.functions().filter(|&id| called(profile, id)) {
-            let group = self.groups.group(id).index();
+            let group = self.groups.group(id);
             if self.called_entries[group] == 0 {
                 let best = &mut heaviest[group];
                 let heavier = |b: FunctionId| {
@@ -94,7 +95,7 @@ impl Groups {
         let mut others = profile.callers(callee).filter(|&(c, _)| c != callee);
         let single = others.next().is_some_and(|(c, _)| c == caller) && others.next().is_none();
         let group = self.groups.group(callee);
-        let entry = self.groups.group(caller) != group && self.entries[group.index()] == 1;
+        let entry = self.groups.group(caller) != group && self.entries[group] == 1;
         (single || entry) && all_calls_have_callers(profile, callee)
     }
 }

@@ -115,15 +115,17 @@ fn verdict(v: Verdict) -> Value {
 }
 
 /// Writes the diff as JSON: both sides' totals, and the rows `selection` keeps, in its order.
-pub fn write_json<W: io::Write>(diff: &Diff, selection: &Selection, mut writer: W) -> io::Result<()> {
+pub fn write_json<W: io::Write>(
+    diff: &Diff,
+    selection: &Selection,
+    mut writer: W,
+) -> io::Result<()> {
     let measure = match diff.measure {
         Measure::Calls => "calls",
         Measure::Samples { timed: true } => "samples-timed",
         Measure::Samples { timed: false } => "samples",
     };
-    let side = |s: &crate::query::diff::Side| {
-        json!({ "files": s.files, "runs": s.runs, "totals": figures(&s.totals) })
-    };
+    let side = |s: &crate::query::diff::Side| json!({ "files": s.files, "runs": s.runs, "totals": figures(&s.totals) });
     let functions: Vec<Value> = diff
         .select(selection)
         .into_iter()
@@ -269,9 +271,17 @@ fn two_count_lines(
     let mut differential = inferno::differential::Options::default();
     differential.normalize = diff.normalize;
     let mut out = Vec::new();
-    inferno::differential::from_readers(differential, before.as_bytes(), after.as_bytes(), &mut out)?;
+    inferno::differential::from_readers(
+        differential,
+        before.as_bytes(),
+        after.as_bytes(),
+        &mut out,
+    )?;
     // inferno writes its lines in hash order: sorted, the output is the same every time.
-    let mut lines: Vec<&[u8]> = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut lines: Vec<&[u8]> = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     lines.sort_unstable();
     let mut sorted = Vec::with_capacity(out.len());
     for line in lines {
@@ -349,8 +359,14 @@ mod tests {
         let base = crate::read(b"main;f 3\nmain;g 1\n").expect("folded");
         let new = crate::read(b"main;f 6\nmain;h 2\n").expect("folded");
         let mut out = Vec::new();
-        write_folded(&[base], &[new], &DiffOptions::default(), &Options::default(), &mut out)
-            .expect("folded");
+        write_folded(
+            &[base],
+            &[new],
+            &DiffOptions::default(),
+            &Options::default(),
+            &mut out,
+        )
+        .expect("folded");
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),
             "main;f 3 6\nmain;g 1 0\nmain;h 0 2\n"

@@ -12,7 +12,9 @@ mod select;
 mod welch;
 
 pub use paths::{PathNormalization, SITE_PACKAGES, STDLIB};
-pub use select::{DiffSort, GateFailure, MinDelta, ParseDiffSortError, ParseMinDeltaError, Selection};
+pub use select::{
+    DiffSort, GateFailure, MinDelta, ParseDiffSortError, ParseMinDeltaError, Selection,
+};
 
 use hashbrown::HashMap;
 
@@ -151,7 +153,11 @@ impl FunctionDiff {
     pub fn write_display_name(&self, out: &mut String) {
         use std::fmt::Write;
         if self.file == "~" && self.line == 0 {
-            match self.name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+            match self
+                .name
+                .strip_prefix('<')
+                .and_then(|n| n.strip_suffix('>'))
+            {
                 Some(inner) => {
                     out.push('{');
                     out.push_str(inner);
@@ -304,7 +310,14 @@ struct Table {
 
 impl Table {
     /// Adds one run of side `side` (0 base, 1 new), its times scaled by `scale`.
-    fn add_run(&mut self, side: usize, run: u32, profile: &Profile, paths: &PathNormalization, scale: f64) {
+    fn add_run(
+        &mut self,
+        side: usize,
+        run: u32,
+        profile: &Profile,
+        paths: &PathNormalization,
+        scale: f64,
+    ) {
         let mut file_of: Vec<u32> = vec![u32::MAX; profile.string_count()];
         let mut name_of: Vec<u32> = vec![u32::MAX; profile.string_count()];
         for id in profile.functions() {
@@ -340,8 +353,18 @@ impl Table {
 /// profiles must measure the same thing (calls and seconds, or samples with or without
 /// times); otherwise the error is [`ErrorKind::Incomparable`].
 pub fn diff(base: &[Profile], new: &[Profile], options: &DiffOptions) -> Result<Diff, Error> {
-    let measure = base.iter().chain(new).map(|p| p.measure()).next().unwrap_or(Measure::Calls);
-    if let Some(other) = base.iter().chain(new).map(|p| p.measure()).find(|m| *m != measure) {
+    let measure = base
+        .iter()
+        .chain(new)
+        .map(|p| p.measure())
+        .next()
+        .unwrap_or(Measure::Calls);
+    if let Some(other) = base
+        .iter()
+        .chain(new)
+        .map(|p| p.measure())
+        .find(|m| *m != measure)
+    {
         return Err(Error::new(
             ErrorKind::Incomparable {
                 base: measure.description(),
@@ -376,8 +399,16 @@ pub fn diff(base: &[Profile], new: &[Profile], options: &DiffOptions) -> Result<
             let scale = scale(profile);
             table.add_run(side, run as u32, profile, &options.paths, scale);
             let t = profile.totals();
-            totals[side].add(run as u32, t.calls as f64, t.primitive_calls as f64, t.tottime * scale, 0.0);
-            sides[side].files.extend(profile.files().iter().map(|f| f.path.clone()));
+            totals[side].add(
+                run as u32,
+                t.calls as f64,
+                t.primitive_calls as f64,
+                t.tottime * scale,
+                0.0,
+            );
+            sides[side]
+                .files
+                .extend(profile.files().iter().map(|f| f.path.clone()));
         }
     }
     let alpha = options.alpha;

@@ -85,7 +85,10 @@ fn header(out: &mut String, diff: &Diff, options: &Options) {
         number(new_calls),
         signed(new_calls - base_calls),
     );
-    percent_suffix(out, (base_calls != 0.0).then(|| 100.0 * (new_calls - base_calls) / base_calls));
+    percent_suffix(
+        out,
+        (base_calls != 0.0).then(|| 100.0 * (new_calls - base_calls) / base_calls),
+    );
     out.push('\n');
     let time = |f: &Figures, with_spread: bool| match with_spread {
         true => format!("{:.3}±{:.3}", f.tottime, f.tottime_spread),
@@ -218,7 +221,10 @@ fn write_row(out: &mut String, row: &FunctionDiff, spread: bool) {
         (Change::Added, _) => "added".to_string(),
         (Change::Removed, _) => "removed".to_string(),
         (Change::Moved { base_line }, verdict) => {
-            format!("moved:{base_line}{}", if verdict.is_noise() { ",noise" } else { "" })
+            format!(
+                "moved:{base_line}{}",
+                if verdict.is_noise() { ",noise" } else { "" }
+            )
         }
         (Change::Matched, Verdict::Noise { .. }) => "noise".to_string(),
         (Change::Matched, _) => String::new(),

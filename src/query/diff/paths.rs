@@ -161,7 +161,10 @@ mod tests {
             ("/src/lib/pythonic/x.py", "/src/lib/pythonic/x.py"),
             ("/src/lib/python3.12x/x.py", "/src/lib/python3.12x/x.py"),
             ("~", "~"),
-            ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap>"),
+            (
+                "<frozen importlib._bootstrap>",
+                "<frozen importlib._bootstrap>",
+            ),
         ] {
             assert_eq!(canonical_of(path), expected, "{path}");
         }

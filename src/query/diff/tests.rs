@@ -45,7 +45,10 @@ fn matches_moves_adds_and_removes() {
     assert_eq!(find(&diff, "main").change, Change::Matched);
     let f = find(&diff, "f");
     assert_eq!(f.change, Change::Moved { base_line: 10 });
-    assert_eq!((f.line, f.tottime_delta(), f.tottime_ratio()), (12, 4.0, Some(3.0)));
+    assert_eq!(
+        (f.line, f.tottime_delta(), f.tottime_ratio()),
+        (12, 4.0, Some(3.0))
+    );
     assert_eq!(find(&diff, "gone").change, Change::Removed);
     assert_eq!(find(&diff, "fresh").change, Change::Added);
     // Two candidates on each side: not matched as moved.
@@ -57,7 +60,12 @@ fn matches_moves_adds_and_removes() {
         .collect();
     assert_eq!(
         twins,
-        [Change::Removed, Change::Removed, Change::Added, Change::Added]
+        [
+            Change::Removed,
+            Change::Removed,
+            Change::Added,
+            Change::Added
+        ]
     );
     assert_eq!(diff.functions.len(), 8);
     assert_eq!(diff.total_verdict, Verdict::Unknown);
@@ -71,14 +79,23 @@ fn matches_moves_adds_and_removes() {
 fn prefixes_match_after_rewriting_and_collisions_add_up() {
     let base = profile(&[("/x/lib/python3.12/site-packages/p/a.py", 3, "g", 1.0, 1)]);
     let new = profile(&[
-        ("/y/venv/lib/python3.12/site-packages/p/a.py", 3, "g", 1.0, 1),
+        (
+            "/y/venv/lib/python3.12/site-packages/p/a.py",
+            3,
+            "g",
+            1.0,
+            1,
+        ),
         ("/z/site-packages/p/a.py", 3, "g", 0.5, 2),
     ]);
     let diff = diff(&[base.clone()], &[new.clone()], &DiffOptions::default()).expect("diff");
     assert_eq!(diff.functions.len(), 1);
     let g = &diff.functions[0];
     assert_eq!(g.file, "<site-packages>/p/a.py");
-    assert_eq!((g.change, g.new.tottime, g.new.calls), (Change::Matched, 1.5, 3.0));
+    assert_eq!(
+        (g.change, g.new.tottime, g.new.calls),
+        (Change::Matched, 1.5, 3.0)
+    );
     let mut options = DiffOptions::default();
     options.paths.canonical = false;
     let diff = super::diff(&[base], &[new], &options).expect("diff");
@@ -115,7 +132,10 @@ fn kinds_must_agree() {
     let calls = profile(&[("m.py", 1, "f", 1.0, 1)]);
     let samples = crate::read(b"main;f 3\n").expect("folded");
     let error = diff(&[calls], &[samples], &DiffOptions::default()).expect_err("mixed");
-    assert!(matches!(error.kind(), ErrorKind::Incomparable { .. }), "{error}");
+    assert!(
+        matches!(error.kind(), ErrorKind::Incomparable { .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -129,12 +149,20 @@ fn selection_and_gate() {
     let diff = diff(&[base], &[new], &DiffOptions::default()).expect("diff");
     let mut selection = Selection::default();
     selection.min_delta = Some("10%".parse().expect("percent"));
-    let names: Vec<&str> = diff.select(&selection).iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = diff
+        .select(&selection)
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(names, ["g", "h"]);
     selection.min_delta = None;
     selection.sort = DiffSort::Ratio;
     selection.matches = vec![NameFilter::new("[fg]").expect("regex")];
-    let names: Vec<&str> = diff.select(&selection).iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = diff
+        .select(&selection)
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(names, ["f", "g"]);
     // Total time went down: only a function can fail the gate.
     assert_eq!(diff.gate(3.0, None), None);

@@ -188,7 +188,7 @@ fn column_titles(out: &mut String, diff: &Diff) {
     if diff.has_noise_estimate() {
         out.push_str("                  ");
     }
-    out.push_str("                base->new\n");
+    out.push_str("                  base->new\n");
 }
 
 fn write_row(out: &mut String, row: &FunctionDiff, spread: bool) {

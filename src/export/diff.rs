@@ -268,8 +268,10 @@ fn two_count_lines(
 ) -> io::Result<(Vec<u8>, bool)> {
     let (before, base_exact) = side_stacks(base, diff, options);
     let (after, new_exact) = side_stacks(new, diff, options);
-    let mut differential = inferno::differential::Options::default();
-    differential.normalize = diff.normalize;
+    let differential = inferno::differential::Options {
+        normalize: diff.normalize,
+        ..Default::default()
+    };
     let mut out = Vec::new();
     inferno::differential::from_readers(
         differential,

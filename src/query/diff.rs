@@ -440,11 +440,11 @@ pub fn diff(base: &[Profile], new: &[Profile], options: &DiffOptions) -> Result<
         });
     };
     // Base keys in order (a moved one with its new key), then keys only the new side has.
-    for key in 0..table.order.len() {
+    for (key, &to) in moved.iter().enumerate() {
         let (in_base, in_new) = (table.sums[0][key].present, table.sums[1][key].present);
         match (in_base, in_new) {
             (true, true) => push(key, key, Change::Matched),
-            (true, false) => match moved[key] {
+            (true, false) => match to {
                 u32::MAX => push(key, key, Change::Removed),
                 to => push(
                     to as usize,
@@ -457,7 +457,7 @@ pub fn diff(base: &[Profile], new: &[Profile], options: &DiffOptions) -> Result<
             _ => {}
         }
     }
-    for key in 0..table.order.len() {
+    for (key, _) in moved.iter().enumerate() {
         let (in_base, in_new) = (table.sums[0][key].present, table.sums[1][key].present);
         if !in_base && in_new && !moved_to(&moved, key) {
             push(key, key, Change::Added);

@@ -172,11 +172,13 @@ mod tests {
 
     #[test]
     fn maps_apply_first_and_strip_dirs_last() {
-        let mut paths = PathNormalization::default();
-        paths.maps = vec![
-            ("/build/a/".to_string(), "/src/".to_string()),
-            ("/build/".to_string(), "/other/".to_string()),
-        ];
+        let mut paths = PathNormalization {
+            maps: vec![
+                ("/build/a/".to_string(), "/src/".to_string()),
+                ("/build/".to_string(), "/other/".to_string()),
+            ],
+            ..PathNormalization::default()
+        };
         assert_eq!(paths.apply("/build/a/x.py"), "/src/x.py");
         assert_eq!(paths.apply("/build/b/x.py"), "/other/b/x.py");
         paths.strip_dirs = true;

@@ -111,7 +111,7 @@ impl std::str::FromStr for MinDelta {
             None => (s.trim(), false),
         };
         let value: f64 = number.trim().parse().map_err(|_| error())?;
-        if !(value >= 0.0) || !value.is_finite() {
+        if value.is_nan() || value < 0.0 || value.is_infinite() {
             return Err(error());
         }
         Ok(if percent {
@@ -198,8 +198,10 @@ impl Diff {
                 && min_delta.passes(row)
                 && row.tottime_percent().is_none_or(|p| p > percent)
         };
-        let mut selection = Selection::default();
-        selection.min_delta = Some(min_delta);
+        let selection = Selection {
+            min_delta: Some(min_delta),
+            ..Selection::default()
+        };
         let worst = self.select(&selection).into_iter().find(grown)?;
         Some(GateFailure::Function {
             name: worst.display_name(),

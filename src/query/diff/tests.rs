@@ -88,7 +88,12 @@ fn prefixes_match_after_rewriting_and_collisions_add_up() {
         ),
         ("/z/site-packages/p/a.py", 3, "g", 0.5, 2),
     ]);
-    let diff = diff(&[base.clone()], &[new.clone()], &DiffOptions::default()).expect("diff");
+    let diff = diff(
+        std::slice::from_ref(&base),
+        std::slice::from_ref(&new),
+        &DiffOptions::default(),
+    )
+    .expect("diff");
     assert_eq!(diff.functions.len(), 1);
     let g = &diff.functions[0];
     assert_eq!(g.file, "<site-packages>/p/a.py");
@@ -120,8 +125,10 @@ fn several_runs_give_means_spreads_and_verdicts() {
 fn normalize_scales_runs_to_the_new_total() {
     let base = profile(&[("m.py", 1, "f", 1.0, 1), ("m.py", 2, "g", 1.0, 1)]);
     let new = profile(&[("m.py", 1, "f", 2.0, 1), ("m.py", 2, "g", 2.0, 1)]);
-    let mut options = DiffOptions::default();
-    options.normalize = true;
+    let options = DiffOptions {
+        normalize: true,
+        ..DiffOptions::default()
+    };
     let diff = diff(&[base], &[new], &options).expect("diff");
     assert!(diff.functions.iter().all(|f| f.tottime_delta() == 0.0));
     assert_eq!(diff.base.totals.tottime, 4.0);
@@ -147,8 +154,10 @@ fn selection_and_gate() {
         ("m.py", 3, "h", 0.1, 1),
     ]);
     let diff = diff(&[base], &[new], &DiffOptions::default()).expect("diff");
-    let mut selection = Selection::default();
-    selection.min_delta = Some("10%".parse().expect("percent"));
+    let mut selection = Selection {
+        min_delta: Some("10%".parse().expect("percent")),
+        ..Selection::default()
+    };
     let names: Vec<&str> = diff
         .select(&selection)
         .iter()

@@ -21,7 +21,7 @@ pub(crate) fn p_value(a: Sample, b: Sample) -> Option<f64> {
     let (na, nb) = (a.n as f64, b.n as f64);
     let (sa, sb) = (a.variance.max(0.0) / na, b.variance.max(0.0) / nb);
     let se2 = sa + sb;
-    if !(se2 > 0.0) || !se2.is_finite() {
+    if se2.is_nan() || se2 <= 0.0 || se2.is_infinite() {
         return Some(if a.mean == b.mean { 1.0 } else { 0.0 });
     }
     let t = (b.mean - a.mean) / se2.sqrt();

@@ -228,13 +228,13 @@ struct Strings {
 }
 
 impl Strings {
-    fn intern(&mut self, text: String) -> u32 {
-        if let Some(&id) = self.index.get(text.as_str()) {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.index.get(text) {
             return id;
         }
         let id = self.texts.len() as u32;
-        self.texts.push(text.clone());
-        self.index.insert(text, id);
+        self.texts.push(text.to_string());
+        self.index.insert(text.to_string(), id);
         id
     }
 }
@@ -323,11 +323,11 @@ impl Table {
         for id in profile.functions() {
             let file_id = profile.file_id(id).index();
             if file_of[file_id] == u32::MAX {
-                file_of[file_id] = self.files.intern(paths.apply(profile.file(id)));
+                file_of[file_id] = self.files.intern(&paths.apply(profile.file(id)));
             }
             let name_id = profile.name_id(id).index();
             if name_of[name_id] == u32::MAX {
-                name_of[name_id] = self.names.intern(profile.name(id).to_string());
+                name_of[name_id] = self.names.intern(profile.name(id));
             }
             let key = (file_of[file_id], profile.line(id), name_of[name_id]);
             let next = self.order.len() as u32;
@@ -384,12 +384,19 @@ pub fn diff(base: &[Profile], new: &[Profile], options: &DiffOptions) -> Result<
             false => 1.0,
         }
     };
+    // Room for the larger side's functions: most diffs match most of them.
+    let largest = base
+        .iter()
+        .chain(new)
+        .map(Profile::function_count)
+        .max()
+        .unwrap_or(0);
     let mut table = Table {
         files: Strings::default(),
         names: Strings::default(),
-        keys: HashMap::new(),
-        order: Vec::new(),
-        sums: [Vec::new(), Vec::new()],
+        keys: HashMap::with_capacity(largest),
+        order: Vec::with_capacity(largest),
+        sums: [Vec::with_capacity(largest), Vec::with_capacity(largest)],
     };
     let mut sides = [Side::default(), Side::default()];
     let mut totals = [Sums::default(), Sums::default()];

@@ -165,7 +165,14 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     // estimated stacks do.
     read_options.callers =
         !args.filters.is_empty() || matches!(format, DiffFormat::Folded | DiffFormat::Svg);
-    input::check(&[base_files.clone(), new_files.clone()].concat())?;
+    let all = [base_files.clone(), new_files.clone()].concat();
+    input::check(&all)?;
+    if let Some(lines) = all.iter().find(|path| crate::is_line_profile(path)) {
+        anyhow::bail!(
+            "{} is a line_profiler file: pstat diff compares call profiles only so far",
+            input::describe(lines)
+        );
+    }
     let (base, new) = std::thread::scope(|scope| {
         let reading = scope.spawn(|| load_side(&base_files, &read_options, &args.filters));
         let new = load_side(&new_files, &read_options, &args.filters);

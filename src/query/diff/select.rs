@@ -169,15 +169,23 @@ impl Diff {
             })
             .map(|row| (row, selection.sort.figure(row)))
             .collect();
-        rows.sort_by(|(a, fa), (b, fb)| {
+        // A total order (no two rows share a key), so an unstable sort is deterministic.
+        let order = |(a, fa): &(&FunctionDiff, f64), (b, fb): &(&FunctionDiff, f64)| {
             fb.total_cmp(fa)
                 .then_with(|| a.file.cmp(&b.file))
                 .then(a.line.cmp(&b.line))
                 .then_with(|| a.name.cmp(&b.name))
-        });
-        if let Some(count) = selection.count {
+        };
+        if let Some(count) = selection.count
+            && count < rows.len()
+        {
+            // The first N alone are sorted: -n 20 of a large diff need not sort it all.
+            if count > 0 {
+                rows.select_nth_unstable_by(count - 1, order);
+            }
             rows.truncate(count);
         }
+        rows.sort_unstable_by(order);
         rows.into_iter().map(|(row, _)| row).collect()
     }
 

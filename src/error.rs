@@ -71,6 +71,13 @@ pub enum ErrorKind {
         /// The kind of the one being added.
         other: &'static str,
     },
+    /// Profiles of different kinds cannot be compared (`pstat::query::diff::diff`).
+    Incomparable {
+        /// The kind of the base side's first profile.
+        base: &'static str,
+        /// The kind of the profile that differs.
+        new: &'static str,
+    },
     /// The output format cannot hold this kind of profile (`pstat::export::write`).
     UnsupportedOutput {
         /// The format asked for.
@@ -199,6 +206,9 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::Incompatible { first, other } => {
                 write!(f, "cannot merge {other} into {first}")
+            }
+            ErrorKind::Incomparable { base, new } => {
+                write!(f, "cannot compare {new} with {base}")
             }
             ErrorKind::Io(e) => write!(f, "{e}"),
             ErrorKind::UnsupportedOutput { format, input } => {

@@ -2,6 +2,7 @@
 //! and `print_callees`. Each writes to any `io::Write`; pass a `BufWriter`. [`lines`] is the
 //! report of `python -m line_profiler` for `.lprof` files.
 
+pub mod diff;
 pub mod lines;
 pub mod memory;
 pub mod tree;

@@ -1,7 +1,8 @@
 //! The `pstat` command line: a thin layer that maps flags to library options.
 //!
 //! Exit status: 0 on success (also when the reader of standard output goes away), 1 when an
-//! input cannot be read or is not a profile, 2 on a usage error.
+//! input cannot be read or is not a profile, 2 on a usage error, 3 when `pstat diff
+//! --fail-if-slower` finds a slowdown.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
 
+#[path = "pstat/diff.rs"]
+mod diff;
 #[path = "pstat/escape.rs"]
 mod escape;
 #[path = "pstat/filters.rs"]
@@ -82,6 +85,9 @@ enum Command {
     /// Print the call tree, top-down from the roots (or bottom-up with --inverted), with
     /// cumulative %, self % and calls on each line; children below 0.5% are summarised
     Tree(TreeArgs),
+    /// Compare two profiles (or two groups of runs): what got slower, by how much, and
+    /// whether it is noise
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Args)]
@@ -298,6 +304,10 @@ fn main() -> ExitCode {
     match run(cli, sub_matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<diff::Slower>().is_some() => {
+            eprintln!("pstat: {e}");
+            ExitCode::from(diff::SLOWER)
+        }
         Err(e) => {
             eprintln!("pstat: {}", describe(&e));
             ExitCode::from(1)
@@ -366,6 +376,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Completions { shell } => return completions(shell),
         Command::Man { dir } => return man_pages(&dir),
         Command::Tree(args) => return tree(args, cli.color),
+        Command::Diff(args) => return diff::run(args, cli.color),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod callgrind;
+pub mod diff;
 pub mod dot;
 pub mod flamegraph;
 pub mod folded;

@@ -1,6 +1,7 @@
 //! Queries over a profile, with pstats' semantics: sort keys and their abbreviations, stable
 //! multi-key sorting, reversal, and restrictions (count, fraction, regex) applied in order.
 
+pub mod diff;
 pub mod filter;
 pub mod stacks;
 pub mod tree;
@@ -346,6 +347,11 @@ impl NameFilter {
     /// Whether the function's printed name matches anywhere.
     pub fn matches(&self, profile: &Profile, id: FunctionId) -> bool {
         self.matches_with(profile, id, &mut String::new())
+    }
+
+    /// Whether a printed name (`file:line(function)`) matches anywhere.
+    pub fn matches_text(&self, name: &str) -> bool {
+        self.regex.is_match(name).unwrap_or(false)
     }
 
     fn matches_with(&self, profile: &Profile, id: FunctionId, name: &mut String) -> bool {

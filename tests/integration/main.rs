@@ -7,6 +7,7 @@ mod cli;
 mod cli_io;
 mod convert;
 mod convert_stats;
+mod diff;
 mod dot;
 mod filter;
 mod hostile;

@@ -1,0 +1,239 @@
+//! `pstat diff`: what changed between two profiles or two groups of runs (docs/diff.md).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use pstat::Profile;
+use pstat::export::TimeUnit;
+use pstat::export::diff::DiffFormat;
+use pstat::query::diff::{DiffOptions, DiffSort, GateFailure, MinDelta, Selection};
+use pstat::{NameFilter, ReadOptions};
+
+use crate::filters::FilterArgs;
+use crate::output::emit;
+use crate::{SampledArgs, input, report_output, style, usage_error};
+
+/// The exit status when `--fail-if-slower` finds a slowdown.
+pub const SLOWER: u8 = 3;
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The base profile, then the new one (or give each side's runs with --base and --new)
+    #[arg(value_name = "FILE", num_args = 0..=2)]
+    files: Vec<PathBuf>,
+
+    /// The base side's runs: each side is the mean of its runs, with the spread shown and a
+    /// noise test on each change
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "new", conflicts_with = "files")]
+    base: Vec<PathBuf>,
+
+    /// The new side's runs
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "base", conflicts_with = "files")]
+    new: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
+
+    /// Order rows by: delta (|Δ tottime|), ratio (new/base), base or new (own time), largest
+    /// first
+    #[arg(long, short = 's', value_name = "KEY", default_value = "delta")]
+    sort: DiffSort,
+
+    /// Show the first N rows
+    #[arg(short = 'n', long = "count", value_name = "N")]
+    count: Option<usize>,
+
+    /// Show the rows whose printed name matches this Python regular expression (repeat to
+    /// require several)
+    #[arg(long = "match", short = 'm', value_name = "REGEX")]
+    regex: Vec<String>,
+
+    /// Show the rows whose own time changed by at least this: seconds (0.01) or a percentage
+    /// of the base's (5%)
+    #[arg(long, value_name = "MIN")]
+    min_delta: Option<MinDelta>,
+
+    /// Exit with status 3 and one line saying why when total time grew by more than PCT
+    /// percent, or, with --min-delta, when a function above it did (changes the noise test
+    /// finds to be noise do not count)
+    #[arg(long, value_name = "PCT")]
+    fail_if_slower: Option<f64>,
+
+    /// Match files below site-packages/, dist-packages/ and lib/pythonX.Y/ under any prefix
+    /// (the default)
+    #[arg(long, overrides_with = "no_normalize_paths")]
+    normalize_paths: bool,
+
+    /// Match files by their paths as recorded
+    #[arg(long)]
+    no_normalize_paths: bool,
+
+    /// Rewrite paths that start with OLD to start with NEW before matching (repeat for
+    /// several; the first that matches applies)
+    #[arg(long, value_name = "OLD=NEW", value_parser = prefix_map)]
+    map: Vec<(String, String)>,
+
+    /// Match files by base name only, as pstats' strip_dirs (functions that then share a key
+    /// are added up)
+    #[arg(long)]
+    strip_dirs: bool,
+
+    /// Scale every run's times to the new side's mean total first (pprof's -normalize)
+    #[arg(long)]
+    normalize: bool,
+
+    /// Output format on standard output: text or json; with -o, OUT's name decides (*.json,
+    /// *.folded, *.svg, *.txt)
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    format: Option<DiffFormat>,
+
+    /// Write to this file instead of the report on standard output; - for standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    output: Option<PathBuf>,
+
+    /// Time unit of the folded and SVG outputs' counts: ns, us, ms or s [default: us]
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<TimeUnit>,
+
+    #[command(flatten)]
+    filters: FilterArgs,
+}
+
+/// `--map OLD=NEW`.
+fn prefix_map(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((old, new)) if !old.is_empty() => Ok((old.to_string(), new.to_string())),
+        _ => Err(format!("{text:?} is not OLD=NEW")),
+    }
+}
+
+/// The gate's verdict, carried to `main` for its exit status.
+#[derive(Debug)]
+pub struct Slower(pub GateFailure, pub f64);
+
+impl std::fmt::Display for Slower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "slower: {} (--fail-if-slower {}%)", self.0, self.1)
+    }
+}
+
+impl std::error::Error for Slower {}
+
+pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
+    let (base_files, new_files) = match args.files.as_slice() {
+        [base, new] => (vec![base.clone()], vec![new.clone()]),
+        [] if !args.base.is_empty() => (args.base.clone(), args.new.clone()),
+        _ => usage_error("give two profiles, BASE and NEW, or --base A1 A2 … --new B1 B2 …"),
+    };
+    let format = match (&args.format, &args.output) {
+        (Some(format), _) => *format,
+        (None, Some(out)) if out.as_os_str() == "-" => DiffFormat::Text,
+        (None, Some(out)) => DiffFormat::from_path(out).unwrap_or_else(|| {
+            usage_error(&format!(
+                "cannot tell the output format from the name {:?}; name it x.json, x.folded, \
+                 x.svg or x.txt, or pass --format",
+                out.display()
+            ))
+        }),
+        (None, None) => DiffFormat::Text,
+    };
+    if matches!(format, DiffFormat::Folded | DiffFormat::Svg) && args.output.is_none() {
+        usage_error("folded and SVG output go to a file: give -o OUT (- for standard output)");
+    }
+    let mut selection = Selection::default();
+    selection.sort = args.sort;
+    selection.count = args.count;
+    selection.min_delta = args.min_delta;
+    selection.matches = args
+        .regex
+        .iter()
+        .map(|pattern| {
+            NameFilter::new(pattern)
+                .unwrap_or_else(|e| usage_error(&format!("--match {pattern:?}: {e}")))
+        })
+        .collect();
+    let mut options = DiffOptions::default();
+    options.paths.canonical = !args.no_normalize_paths;
+    options.paths.maps = args.map.clone();
+    options.paths.strip_dirs = args.strip_dirs;
+    options.normalize = args.normalize;
+
+    let mut read_options = args.sampled.read_options();
+    // The report needs no edges (reading without them takes about half the time); filters and
+    // estimated stacks do.
+    read_options.callers =
+        !args.filters.is_empty() || matches!(format, DiffFormat::Folded | DiffFormat::Svg);
+    let all = [base_files.clone(), new_files.clone()].concat();
+    input::check(&all)?;
+    if let Some(lines) = all.iter().find(|path| crate::is_line_profile(path)) {
+        anyhow::bail!(
+            "{} is a line_profiler file: pstat diff compares call profiles only so far",
+            input::describe(lines)
+        );
+    }
+    let (base, new) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| load_side(&base_files, &read_options, &args.filters));
+        let new = load_side(&new_files, &read_options, &args.filters);
+        let base = reading.join().expect("reading thread does not panic");
+        (base, new)
+    });
+    let (base, new) = (base?, new?);
+    let diff = pstat::query::diff::diff(&base, &new, &options).context("comparing the profiles")?;
+
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            DiffFormat::Text => {
+                let mut report = pstat::report::diff::Options::default();
+                report.selection = selection.clone();
+                pstat::report::diff::write(&diff, &report, out)
+            }
+            DiffFormat::Json => pstat::export::diff::write_json(&diff, &selection, out),
+            _ => {
+                let mut export = pstat::export::diff::Options::default();
+                if let Some(unit) = args.unit {
+                    export.unit = unit;
+                }
+                match format {
+                    DiffFormat::Folded => {
+                        pstat::export::diff::write_folded(&base, &new, &options, &export, out)
+                    }
+                    _ => pstat::export::diff::write_svg(&base, &new, &options, &export, out),
+                }
+            }
+        }
+    };
+    match &args.output {
+        Some(path) => emit(path, |out| write(out))?,
+        None => {
+            let mut out = report_output(color);
+            write(&mut out).context("writing the report")?;
+            out.flush().context("writing the report")?;
+        }
+    }
+    if let Some(percent) = args.fail_if_slower
+        && let Some(failure) = diff.gate(percent, args.min_delta)
+    {
+        return Err(Slower(failure, percent).into());
+    }
+    Ok(())
+}
+
+/// One side's runs, each read (and filtered) on its own.
+fn load_side(
+    files: &[PathBuf],
+    options: &ReadOptions,
+    filters: &FilterArgs,
+) -> anyhow::Result<Vec<Profile>> {
+    files
+        .iter()
+        .map(|path| {
+            let profile = input::read_profile(path, options)?;
+            let (profile, _) = filters
+                .apply(profile)
+                .with_context(|| input::describe(path))?;
+            Ok(profile)
+        })
+        .collect()
+}

@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -110,4 +110,66 @@ fn without_temp_path(e: io::Error) -> io::Error {
         cause = error.source();
     }
     e
+}
+
+/// The I/O error behind a write error, so that it reads as before (`pstat::Error` shows an I/O
+/// error's text and also gives it as its source).
+pub fn write_error(e: pstat::Error) -> io::Error {
+    let kind = match e.kind() {
+        pstat::ErrorKind::Io(io) => io.kind(),
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, WriteError(e))
+}
+
+/// A `pstat::Error` from writing, shown as the I/O error it holds.
+#[derive(Debug)]
+struct WriteError(pstat::Error);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.fmt(f),
+            _ => self.0.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.kind() {
+            pstat::ErrorKind::Io(io) => io.source(),
+            _ => self.0.source(),
+        }
+    }
+}
+
+/// An output that is one of the inputs (by any name) would destroy it.
+pub fn refuse_input_as_output(inputs: &[PathBuf], output: &Path) -> anyhow::Result<()> {
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for input in inputs.iter().filter(|path| !crate::input::is_stdin(path)) {
+        if let Ok(meta) = std::fs::metadata(input)
+            && same_file(&meta, &out)
+        {
+            anyhow::bail!(
+                "refusing to write {}: it is the input {}",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }

@@ -29,6 +29,8 @@ mod output;
 mod progress;
 #[path = "pstat/style.rs"]
 mod style;
+#[path = "pstat/view.rs"]
+mod view;
 
 use escape::EscapeControls;
 use filters::FilterArgs;
@@ -79,6 +81,9 @@ enum Command {
     /// Print the call tree, top-down from the roots (or bottom-up with --inverted), with
     /// cumulative %, self % and calls on each line; children below 0.5% are summarised
     Tree(TreeArgs),
+    /// Write the HTML report (summary, function table, callers and callees, icicle) to a
+    /// temporary file and open it in the default browser
+    View(view::ViewArgs),
 }
 
 #[derive(Args)]
@@ -128,7 +133,7 @@ struct ConvertArgs {
 
     /// Output format; without it, OUT's name decides: callgrind.out*, *.callgrind →
     /// callgrind; *.folded, *.collapsed → folded; *.svg → svg; *.speedscope.json → speedscope;
-    /// *.json → json; *.stats, *.prof, *.pstats → stats
+    /// *.json → json; *.stats, *.prof, *.pstats → stats; *.html → html
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<OutputFormat>,
 
@@ -345,6 +350,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Completions { shell } => return completions(shell),
         Command::Man { dir } => return man_pages(&dir),
         Command::Tree(args) => return tree(args, cli.color),
+        Command::View(args) => return view::view(args),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();

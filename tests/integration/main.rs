@@ -10,6 +10,7 @@ mod convert_stats;
 mod dot;
 mod filter;
 mod hostile;
+mod html;
 mod json_export;
 mod lines;
 mod pprof;

@@ -659,7 +659,7 @@
       r.filtered = { count: table.rows.length, rows: table.visible() };
       table.setFilter('', false);
     }
-    const id = params.has('fn') ? Number(params.get('fn')) : table.rows[0];
+    const id = params.has('fn') ? Number(params.get('fn')) : sorted(params.get('open') || 'time', false)[0];
     go('fn=' + id);
     r.function = {
       id,
@@ -698,7 +698,8 @@
       for (const line of numbers) {
         const t = timing.get(line);
         const text = f.source && line - f.line < f.source.length && line >= f.line ? f.source[line - f.line] : '';
-        const us = (ticks) => (ticks * unit) / 1e-6;
+        // line_profiler's `time * scalar`, scalar = unit / output unit (1e-6, as `pstat lines`).
+        const us = (ticks) => ticks * (unit / 1e-6);
         const values = t
           ? [String(line), String(t[0]), fixed(us(t[1]), 1), t[0] ? fixed(us(t[1]) / t[0], 1) : '', sum ? fixed((100 * t[1]) / sum, 1) : '']
           : [String(line), '', '', '', ''];

@@ -85,9 +85,9 @@ pub fn content_security_policy() -> String {
 fn write_head<W: io::Write>(title: &str, out: &mut W) -> io::Result<()> {
     out.write_all(b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")?;
     // The policy holds only base64 digits, letters and fixed text: no escaping needed.
-    write!(
+    writeln!(
         out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
         content_security_policy()
     )?;
     out.write_all(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")?;

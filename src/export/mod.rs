@@ -365,12 +365,7 @@ fn write_lines(
         }
         OutputFormat::Html => {
             let options = html_options(options);
-            html::write_lines(
-                profile,
-                &options,
-                &crate::report::lines::FileSystem,
-                writer,
-            )?;
+            html::write_lines(profile, &options, &crate::report::lines::FileSystem, writer)?;
         }
         OutputFormat::Folded
         | OutputFormat::Svg

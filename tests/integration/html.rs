@@ -61,15 +61,14 @@ fn report(cwd: &Path, input: &str, dir: &Path) -> std::path::PathBuf {
 
 /// Runs a Python script with `args` and returns its standard output parsed as JSON.
 fn python(script: &str, args: &[&str]) -> Value {
-    let mut child = Command::new("python3")
+    let output = Command::new("python3")
         .arg("-c")
         .arg(script)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .spawn()
+        .output()
         .expect("python3 runs");
-    let output = child.wait_with_output().expect("python finishes");
     assert!(output.status.success(), "python failed");
     serde_json::from_slice(&output.stdout).expect("JSON from python")
 }
@@ -136,11 +135,17 @@ fn the_table_and_a_function_page_show_what_pstats_lists() {
         .expect("rows")
         .len();
     assert!(shown >= 20, "{shown} rows visible");
-    let expected = python(PSTATS, &[&path, &shown.to_string(), "cumulative", "method|lock"]);
+    let expected = python(
+        PSTATS,
+        &[&path, &shown.to_string(), "cumulative", "method|lock"],
+    );
     for (key, rows) in expected.as_object().expect("object") {
         let actual = match key.as_str() {
             "filtered" => {
-                assert_eq!(results["filtered"]["count"], rows["count"], "filtered count");
+                assert_eq!(
+                    results["filtered"]["count"], rows["count"],
+                    "filtered count"
+                );
                 &results["filtered"]["rows"]
             }
             "reversed" => &results["reversed"],
@@ -153,7 +158,11 @@ fn the_table_and_a_function_page_show_what_pstats_lists() {
             .iter()
             .map(pstats_cells)
             .collect();
-        let rows = if key == "filtered" { &rows["rows"] } else { rows };
+        let rows = if key == "filtered" {
+            &rows["rows"]
+        } else {
+            rows
+        };
         let expected: Vec<Vec<String>> = serde_json::from_value(rows.clone()).expect("rows");
         assert_eq!(actual, expected, "sorted by {key}");
     }
@@ -253,10 +262,9 @@ fn line_profiles_show_line_profilers_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
     let page = report(&lprof_dir(), "py312-lp5.1.0/demo.lprof", dir.path());
     let results = selftest(&page, "selftest");
-    let expected = std::fs::read_to_string(
-        lprof_dir().join("expected/py312-lp5.1.0/demo/plain.txt"),
-    )
-    .expect("expected output");
+    let expected =
+        std::fs::read_to_string(lprof_dir().join("expected/py312-lp5.1.0/demo/plain.txt"))
+            .expect("expected output");
     let expected = line_profiler_rows(&expected);
     let shown = results["lines"].as_array().expect("functions");
     assert_eq!(shown.len(), expected.len());

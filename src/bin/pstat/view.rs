@@ -42,7 +42,9 @@ pub fn view(args: ViewArgs) -> anyhow::Result<()> {
     let profile;
     let input = if is_line_profile(&args.files[0]) {
         if args.strip_dirs || !args.filters.is_empty() {
-            anyhow::bail!("--strip-dirs and the filters apply to call profiles, not to .lprof files");
+            anyhow::bail!(
+                "--strip-dirs and the filters apply to call profiles, not to .lprof files"
+            );
         }
         lines = load_lines(&args.files)?;
         Input::Lines(&lines)
@@ -57,7 +59,10 @@ pub fn view(args: ViewArgs) -> anyhow::Result<()> {
     let stem = args.files[0]
         .file_stem()
         .and_then(|s| s.to_str())
-        .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .filter(|s| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
         .unwrap_or("profile");
     let file = tempfile::Builder::new()
         .prefix(&format!("pstat-view-{stem}-"))
@@ -79,7 +84,10 @@ pub fn view(args: ViewArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if let Err(e) = open(&path) {
-        eprintln!("pstat: could not open a browser ({e}); the report is {}", path.display());
+        eprintln!(
+            "pstat: could not open a browser ({e}); the report is {}",
+            path.display()
+        );
     }
     Ok(())
 }

@@ -277,7 +277,9 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
             }
         }
     } else {
-        let mut index: HashMap<(i64, i64), usize> = HashMap::new();
+        // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
+        // as u32::MAX.
+        let mut index: HashMap<u64, usize> = HashMap::new();
         for stack in stacks::stacks(profile, &options.stacks) {
             let mut parent = -1i64;
             for frame in &stack.frames {
@@ -286,7 +288,8 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
                     Frame::OtherCallers => -1,
                 };
                 let next = nodes.len();
-                let at = *index.entry((parent, function)).or_insert(next);
+                let key = (u64::from(parent as u32) << 32) | u64::from(function as u32);
+                let at = *index.entry(key).or_insert(next);
                 if at == next {
                     nodes.push(Node {
                         parent,
@@ -307,26 +310,32 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
 /// The nodes renumbered in pre-order, children sorted by their function's key (name, file,
 /// line), so that a parent comes before its children and siblings stay together.
 fn preorder(profile: &Profile, nodes: &[Node], rank: &[u32]) -> Vec<Node> {
-    let key = |node: &Node| match node.function {
-        -1 => None,
-        f => {
-            let id = FunctionId(f as u32);
-            Some((
-                rank[profile.name_id(id).index()],
-                rank[profile.file_id(id).index()],
-                profile.line(id),
-            ))
-        }
-    };
+    let keys: Vec<Option<(u32, u32, i64)>> = nodes
+        .iter()
+        .map(|node| match node.function {
+            -1 => None,
+            f => {
+                let id = FunctionId(f as u32);
+                Some((
+                    rank[profile.name_id(id).index()],
+                    rank[profile.file_id(id).index()],
+                    profile.line(id),
+                ))
+            }
+        })
+        .collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut roots = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        match usize::try_from(node.parent).ok().filter(|&p| p < nodes.len()) {
+        match usize::try_from(node.parent)
+            .ok()
+            .filter(|&p| p < nodes.len())
+        {
             Some(parent) => children[parent].push(i),
             None => roots.push(i),
         }
     }
-    let by_key = |list: &mut Vec<usize>| list.sort_by_key(|&i| (key(&nodes[i]), i));
+    let by_key = |list: &mut Vec<usize>| list.sort_unstable_by_key(|&i| (keys[i], i));
     by_key(&mut roots);
     let mut out = Vec::with_capacity(nodes.len());
     let mut renumbered = vec![-1i64; nodes.len()];

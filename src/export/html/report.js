@@ -173,38 +173,73 @@
     percall: { label: 'tottime per call', keys: 'percall' },
     cpercall: { label: 'cumtime per call', keys: 'cpercall' },
   };
-  // NaN above every number, as pstat sorts it.
-  const cmpNum = (x, y) => (x < y ? -1 : x > y ? 1 : Number.isNaN(x) - Number.isNaN(y));
   function ratio(a, b) {
     const out = new Float64Array(listed);
     for (let i = 0; i < listed; i++) out[i] = b[i] === 0 ? -Infinity : a[i] / b[i];
     return out;
   }
-  function comparator(sort) {
-    let keys = sort.keys;
-    if (keys === 'percall') keys = sort.keys = [[ratio(tt, nc), -1]];
-    if (keys === 'cpercall') keys = sort.keys = [[ratio(ct, cc), -1]];
-    if (keys === 'stdname') {
-      const names = [];
-      for (let i = 0; i < listed; i++) names.push(stdName(i, false));
-      return (a, b) => compareText(names[a], names[b]) || a - b;
-    }
-    if (keys.length === 1) {
-      const [column, direction] = keys[0];
-      return (a, b) => direction * cmpNum(column[a], column[b]) || a - b;
-    }
-    return (a, b) => {
-      for (const [column, direction] of keys) {
-        const c = direction * cmpNum(column[a], column[b]);
-        if (c) return c;
-      }
-      return a - b;
-    };
+  // Each printed name's place in Python's order, computed on first use.
+  let stdRank = null;
+  function stdNameRank() {
+    if (stdRank) return stdRank;
+    const names = [];
+    for (let i = 0; i < listed; i++) names.push(stdName(i, false));
+    const astral = names.some((s) => /[\ud800-\udfff]/.test(s));
+    const compare = astral ? compareText : (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    const order = Array.from(names.keys()).sort((a, b) => compare(names[a], names[b]) || a - b);
+    stdRank = new Float64Array(listed);
+    order.forEach((id, place) => (stdRank[id] = place));
+    return stdRank;
   }
+  function columns(sort) {
+    if (sort.keys === 'percall') sort.keys = [[ratio(tt, nc), -1]];
+    if (sort.keys === 'cpercall') sort.keys = [[ratio(ct, cc), -1]];
+    if (sort.keys === 'stdname') return [[stdNameRank(), 1]];
+    return sort.keys;
+  }
+  // A stable LSD radix sort of `order` by one column: four passes of 16 bits over each
+  // value's IEEE bits made to sort as unsigned integers. -0 sorts as 0 and NaN above every
+  // number, as pstat sorts them; descending flips every bit.
+  const hi = new Uint32Array(listed);
+  const lo = new Uint32Array(listed);
+  const counts = new Uint32Array(65537);
+  function radixPass(order, column, direction) {
+    const f = new Float64Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let i = 0; i < listed; i++) {
+      const v = column[i];
+      f[0] = v === 0 ? 0 : Number.isNaN(v) ? NaN : v;
+      let h = u[1];
+      let l = u[0];
+      if (h & 0x80000000) {
+        h = ~h;
+        l = ~l;
+      } else h |= 0x80000000;
+      if (direction < 0) {
+        h = ~h;
+        l = ~l;
+      }
+      hi[i] = h >>> 0;
+      lo[i] = l >>> 0;
+    }
+    let from = order;
+    let to = new Uint32Array(listed);
+    for (const [word, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]]) {
+      counts.fill(0);
+      for (let k = 0; k < listed; k++) counts[((word[from[k]] >>> shift) & 0xffff) + 1]++;
+      for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
+      for (let k = 0; k < listed; k++) to[counts[(word[from[k]] >>> shift) & 0xffff]++] = from[k];
+      [from, to] = [to, from];
+    }
+    return from;
+  }
+  // Stable: the least significant key first, each pass keeping the order of equal values;
+  // the start is file order, so ties end in file order, as pstats' stable sort leaves them.
   function sorted(key, reverse) {
-    const order = new Uint32Array(listed);
+    let order = new Uint32Array(listed);
     for (let i = 0; i < listed; i++) order[i] = i;
-    order.sort(comparator(SORTS[key]));
+    const keys = columns(SORTS[key]);
+    for (let k = keys.length - 1; k >= 0; k--) order = radixPass(order, keys[k][0], keys[k][1]);
     if (reverse) order.reverse();
     return order;
   }
@@ -651,6 +686,13 @@
       table.setSort(key, false);
       r.sorts[key] = { ms: performance.now() - start, rows: table.visible() };
     }
+    // Sorting again, once each key's columns exist (the first stdname sort builds the names).
+    r.resort_ms = {};
+    for (const key of ['stdname', 'time', 'nfl']) {
+      const start = performance.now();
+      table.setSort(key, false);
+      r.resort_ms[key] = performance.now() - start;
+    }
     table.setSort('time', true);
     r.reversed = table.visible();
     table.setSort('time', false);
@@ -713,11 +755,9 @@
       }
       const head = el('tr');
       for (const title of ['Line #', 'Hits', 'Time', 'Per Hit', '% Time', 'Line Contents']) head.appendChild(el('th', title === 'Line Contents' ? null : 'num', title));
-      main.append(
-        el('h3', 'mono', f.name + '  (' + f.file + ':' + f.line + ')  Total time: ' + fixed(sum * unit, 6) + ' s'),
-        f.source ? null : el('p', 'muted', 'Source not found: ' + f.file),
-        el('table', 'lines', el('thead', null, head), body),
-      );
+      main.appendChild(el('h3', 'mono', f.name + '  (' + f.file + ':' + f.line + ')  Total time: ' + fixed(sum * unit, 6) + ' s'));
+      if (!f.source) main.appendChild(el('p', 'muted', 'Source not found: ' + f.file));
+      main.appendChild(el('table', 'lines', el('thead', null, head), body));
       shown.push({ name: f.name, total: sum, rows });
     }
     return shown;

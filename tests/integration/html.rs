@@ -48,6 +48,14 @@ fn selftest(page: &Path, fragment: &str) -> Value {
     let results: Value = serde_json::from_str(&text).expect("the results are JSON");
     assert_eq!(results["errors"], serde_json::json!([]), "console errors");
     assert_eq!(results["network"], serde_json::json!([]), "requests");
+    assert_eq!(
+        results["styled"], true,
+        "the style sheet applies under the policy"
+    );
+    assert_eq!(
+        results["inline_script_ran"], false,
+        "the policy refuses a script it does not name"
+    );
     results
 }
 

@@ -90,6 +90,14 @@
       iframe: document.getElementsByTagName('iframe').length,
     };
     results.pwned = window.pwned === undefined ? null : String(window.pwned);
+    // The policy is in force: the style sheet (allowed by its hash) applies, and a script added
+    // now (allowed by nothing) does not run.
+    results.styled = getComputedStyle(document.body).margin === '0px';
+    const probe = document.createElement('script');
+    probe.textContent = 'window.policyBroken = true;';
+    document.body.appendChild(probe);
+    results.inline_script_ran = window.policyBroken === true;
+    probe.remove();
     const pre = el('pre', null, JSON.stringify(results));
     pre.id = 'selftest';
     document.body.appendChild(pre);

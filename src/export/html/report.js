@@ -192,10 +192,17 @@
     if (stdRank) return stdRank;
     const names = [];
     for (let i = 0; i < listed; i++) names.push(stdName(i, false));
-    const astral = names.some((s) => /[\ud800-\udfff]/.test(s));
-    const compare = astral ? compareText : (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-    const order = Array.from(names.keys()).sort((a, b) => compare(names[a], names[b]) || a - b);
     stdRank = new Float64Array(listed);
+    if (!names.some((s) => /[\0\ud800-\udfff]/.test(s))) {
+      // Without surrogates UTF-16 order is code point order, and without NUL a name followed
+      // by NUL and its id sorts as the name, ties by id: the engine's own sort, with no
+      // comparator to call, does the work.
+      const keyed = names.map((s, id) => s + '\0' + String(id).padStart(10, '0'));
+      keyed.sort();
+      keyed.forEach((k, place) => (stdRank[Number(k.slice(-10))] = place));
+      return stdRank;
+    }
+    const order = Array.from(names.keys()).sort((a, b) => compareText(names[a], names[b]) || a - b);
     order.forEach((id, place) => (stdRank[id] = place));
     return stdRank;
   }

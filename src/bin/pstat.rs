@@ -32,6 +32,8 @@ mod output;
 mod progress;
 #[path = "pstat/style.rs"]
 mod style;
+#[path = "pstat/view.rs"]
+mod view;
 
 use escape::EscapeControls;
 use filters::FilterArgs;
@@ -88,6 +90,9 @@ enum Command {
     /// Compare two profiles (or two groups of runs): what got slower, by how much, and
     /// whether it is noise
     Diff(diff::DiffArgs),
+    /// Write the HTML report (summary, function table, callers and callees, icicle) to a
+    /// temporary file and open it in the default browser
+    View(view::ViewArgs),
 }
 
 #[derive(Args)]
@@ -138,7 +143,7 @@ struct ConvertArgs {
 
     /// Output format; without it, OUT's name decides: callgrind.out*, *.callgrind →
     /// callgrind; *.folded, *.collapsed → folded; *.svg → svg; *.speedscope.json → speedscope;
-    /// *.json → json; *.stats, *.prof, *.pstats → stats
+    /// *.json → json; *.stats, *.prof, *.pstats → stats; *.html → html
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<OutputFormat>,
 
@@ -377,6 +382,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Man { dir } => return man_pages(&dir),
         Command::Tree(args) => return tree(args, cli.color),
         Command::Diff(args) => return diff::run(args, cli.color),
+        Command::View(args) => return view::view(args),
     };
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();

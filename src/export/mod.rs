@@ -23,6 +23,7 @@ pub mod diff;
 pub mod dot;
 pub mod flamegraph;
 pub mod folded;
+pub mod html;
 pub mod json;
 pub mod lines;
 pub mod memory;
@@ -60,11 +61,13 @@ pub enum OutputFormat {
     Dot,
     /// pprof's gzip-compressed `profile.proto` (docs/pprof.md).
     Pprof,
+    /// A self-contained HTML report (docs/html.md).
+    Html,
 }
 
 impl OutputFormat {
     /// Every format with its name, as `--format` takes them.
-    pub const ALL: [(&'static str, OutputFormat); 8] = [
+    pub const ALL: [(&'static str, OutputFormat); 9] = [
         ("callgrind", OutputFormat::Callgrind),
         ("folded", OutputFormat::Folded),
         ("svg", OutputFormat::Svg),
@@ -73,12 +76,13 @@ impl OutputFormat {
         ("stats", OutputFormat::Stats),
         ("dot", OutputFormat::Dot),
         ("pprof", OutputFormat::Pprof),
+        ("html", OutputFormat::Html),
     ];
 
     /// The format an output file's name implies: `callgrind.out*`, `callgrind.output` and
     /// `*.callgrind` → callgrind; `*.folded`, `*.collapsed` → folded; `*.svg` → SVG;
     /// `*.speedscope.json` → speedscope; `*.json` → JSON; `*.stats`, `*.prof`, `*.pstats` →
-    /// stats; `*.dot`, `*.gv` → DOT; `*.pb.gz`, `*.pprof` → pprof.
+    /// stats; `*.dot`, `*.gv` → DOT; `*.pb.gz`, `*.pprof` → pprof; `*.html`, `*.htm` → HTML.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let ends = |suffix: &str| name.ends_with(suffix);
@@ -98,16 +102,18 @@ impl OutputFormat {
             OutputFormat::Dot
         } else if ends(".pb.gz") || ends(".pprof") {
             OutputFormat::Pprof
+        } else if ends(".html") || ends(".htm") {
+            OutputFormat::Html
         } else {
             return None;
         })
     }
 
-    /// Whether [`write()`] writes a line profile ([`Input::Lines`]) in this format: JSON and
-    /// callgrind do.
+    /// Whether [`write()`] writes a line profile ([`Input::Lines`]) in this format: JSON,
+    /// callgrind and HTML do.
     pub fn converts_line_profiles(self) -> bool {
         match self {
-            OutputFormat::Json | OutputFormat::Callgrind => true,
+            OutputFormat::Json | OutputFormat::Callgrind | OutputFormat::Html => true,
             OutputFormat::Folded
             | OutputFormat::Svg
             | OutputFormat::Speedscope
@@ -172,7 +178,7 @@ impl std::error::Error for ParseOutputFormatError {}
 pub enum Input<'a> {
     /// A call profile (cProfile's or profile's `.stats`): every output format.
     Calls(&'a Profile),
-    /// A line profile (line_profiler's `.lprof`): JSON (`pstat-lines`) and callgrind only
+    /// A line profile (line_profiler's `.lprof`): JSON (`pstat-lines`), callgrind and HTML only
     /// ([`OutputFormat::converts_line_profiles`]).
     Lines(&'a LineProfile),
 }
@@ -232,7 +238,7 @@ impl Options {
 /// # Errors
 ///
 /// [`ErrorKind::UnsupportedOutput`] when a line profile is to be written in a format other
-/// than JSON or callgrind, before anything is written; [`ErrorKind::Io`] when writing fails;
+/// than JSON, callgrind or HTML, before anything is written; [`ErrorKind::Io`] when writing fails;
 /// when `format` is [`OutputFormat::Stats`], [`ErrorKind::Io`] also for a name longer than
 /// marshal's 2 GiB limit.
 pub fn write(
@@ -322,6 +328,20 @@ fn write_calls(
             };
             pprof::write(profile, &options, writer)
         }
+        OutputFormat::Html => {
+            let options = html_options(options);
+            html::write(profile, &options, writer)
+        }
+    }
+}
+
+/// The HTML report's options from [`Options`]: its title is the given one, else the inputs.
+fn html_options(options: &Options) -> html::Options {
+    let defaults = html::Options::default();
+    html::Options {
+        title: options.title_or(defaults.title.clone()),
+        inputs: options.inputs.clone(),
+        ..defaults
     }
 }
 
@@ -345,6 +365,10 @@ fn write_lines(
                 command: options.inputs.join(" "),
             };
             lines::write_callgrind(profile, &options, writer)?;
+        }
+        OutputFormat::Html => {
+            let options = html_options(options);
+            html::write_lines(profile, &options, &crate::report::lines::FileSystem, writer)?;
         }
         OutputFormat::Folded
         | OutputFormat::Svg
@@ -387,6 +411,8 @@ mod tests {
             ("graph.GV", Some(OutputFormat::Dot)),
             ("cpu.pb.gz", Some(OutputFormat::Pprof)),
             ("x.PPROF", Some(OutputFormat::Pprof)),
+            ("report.html", Some(OutputFormat::Html)),
+            ("r.HTM", Some(OutputFormat::Html)),
             ("report.txt", None),
             ("callgrind", None),
         ];
@@ -412,7 +438,7 @@ mod tests {
         let format = "png".parse::<OutputFormat>().unwrap_err();
         assert_eq!(
             format.to_string(),
-            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot, pprof"#
+            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot, pprof, html"#
         );
         for (name, format) in OutputFormat::ALL {
             assert_eq!(name.parse::<OutputFormat>(), Ok(format));

@@ -11,6 +11,7 @@ mod diff;
 mod dot;
 mod filter;
 mod hostile;
+mod html;
 mod json_export;
 mod lines;
 mod memory;

@@ -1,0 +1,206 @@
+//! A self-contained HTML report (docs/html.md): one file with its CSS, its JavaScript and the
+//! profile's data inline, that opens from disk with no server and makes no request. It shows a
+//! summary, the function table (every pstats column, sortable in pstats' order, filtered,
+//! rendered only where visible), a page per function with its callers and callees, an icicle
+//! graph (real stacks for sampled profiles, stacks estimated from call edges otherwise) and,
+//! for line profiles, each function's source with its timings.
+//!
+//! Names in a profile come from a stranger. The data travels as JSON inside a
+//! `<script type="application/json">` element with `<`, `>`, `&`, U+2028 and U+2029 escaped,
+//! so nothing in it can end the element; the page's script builds its DOM from text nodes
+//! only; and a Content-Security-Policy allows the page's own script and style (by hash) and
+//! nothing else.
+
+mod data;
+
+use std::io;
+
+use base64_sha::sha256_base64;
+
+use crate::Profile;
+use crate::model::LineProfile;
+use crate::query::stacks::StackOptions;
+use crate::report::lines::SourceProvider;
+
+/// The page's script (hand-written, no dependencies).
+const SCRIPT: &str = include_str!("html/report.js");
+/// The page's style sheet.
+const STYLE: &str = include_str!("html/report.css");
+
+/// Options of the HTML report.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The page's title. Default: `pstat report`.
+    pub title: String,
+    /// The input files' names as the user gave them, shown in the summary of a line profile
+    /// (a call profile names the files it was read from). Default: empty.
+    pub inputs: Vec<String>,
+    /// How the icicle's stacks are estimated from call edges, for profiles without real stacks.
+    /// Default: [`StackOptions::default`].
+    pub stacks: StackOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            title: "pstat report".to_string(),
+            inputs: Vec::new(),
+            stacks: StackOptions::default(),
+        }
+    }
+}
+
+/// Writes the report of a call profile (cProfile, profile or a sampled profile).
+pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> io::Result<()> {
+    write_head(&options.title, &mut out)?;
+    data::write_calls(profile, options, &mut out)?;
+    write_tail(&mut out)
+}
+
+/// Writes the report of a line profile: each function's source (read through `sources`, as
+/// `pstat lines` reads it) with its hits and times.
+pub fn write_lines<W: io::Write>(
+    profile: &LineProfile,
+    options: &Options,
+    sources: &dyn SourceProvider,
+    mut out: W,
+) -> io::Result<()> {
+    write_head(&options.title, &mut out)?;
+    data::write_lines(profile, options, sources, &mut out)?;
+    write_tail(&mut out)
+}
+
+/// The Content-Security-Policy of the page: nothing may load, connect or submit; only the
+/// page's own script and style sheet, named by their SHA-256, may run or apply.
+pub fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; img-src data:; \
+         base-uri 'none'; form-action 'none'",
+        sha256_base64(SCRIPT.as_bytes()),
+        sha256_base64(STYLE.as_bytes())
+    )
+}
+
+fn write_head<W: io::Write>(title: &str, out: &mut W) -> io::Result<()> {
+    out.write_all(b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")?;
+    // The policy holds only base64 digits, letters and fixed text: no escaping needed.
+    writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        content_security_policy()
+    )?;
+    out.write_all(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")?;
+    out.write_all(b"<title>")?;
+    out.write_all(escape_text(title).as_bytes())?;
+    out.write_all(b"</title>\n<style>")?;
+    out.write_all(STYLE.as_bytes())?;
+    out.write_all(b"</style>\n</head>\n<body>\n<script type=\"application/json\" id=\"data\">")
+}
+
+fn write_tail<W: io::Write>(out: &mut W) -> io::Result<()> {
+    out.write_all(b"</script>\n<script>")?;
+    out.write_all(SCRIPT.as_bytes())?;
+    out.write_all(b"</script>\n</body>\n</html>\n")
+}
+
+/// Text escaped for an HTML element's content or a quoted attribute.
+fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// SHA-256 in base64, as a Content-Security-Policy names a script.
+mod base64_sha {
+    use sha2::{Digest, Sha256};
+
+    pub(super) fn sha256_base64(bytes: &[u8]) -> String {
+        base64(&Sha256::digest(bytes))
+    }
+
+    /// Standard base64 with padding (RFC 4648, section 4).
+    pub(super) fn base64(bytes: &[u8]) -> String {
+        const DIGITS: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                chunk.get(1).copied().unwrap_or(0),
+                chunk.get(2).copied().unwrap_or(0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+                if i <= chunk.len() {
+                    out.push(DIGITS[(n >> shift) as usize & 63] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_rfc4648s() {
+        // RFC 4648, section 10.
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64_sha::base64(input.as_bytes()), expected, "{input:?}");
+        }
+        // FIPS 180-2's example "abc".
+        assert_eq!(
+            sha256_base64(b"abc"),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+    }
+
+    #[test]
+    fn titles_are_text() {
+        assert_eq!(
+            escape_text("</title><script>x</script> & \"'"),
+            "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &amp; &quot;&#39;"
+        );
+    }
+
+    #[test]
+    fn the_data_cannot_end_its_element() {
+        let profile =
+            crate::read_path("tests/fixtures/stats/py313/cprofile.stats").expect("fixture reads");
+        let mut page = Vec::new();
+        write(&profile, &Options::default(), &mut page).expect("writes");
+        let page = String::from_utf8(page).expect("UTF-8");
+        let start = page.find("id=\"data\">").expect("data block") + 10;
+        let end = start + page[start..].find("</script>").expect("end");
+        let block = &page[start..end];
+        assert!(!block.contains(['<', '>', '&', '\u{2028}', '\u{2029}']));
+        let value: serde_json::Value = serde_json::from_str(block).expect("JSON");
+        assert_eq!(value["kind"], "calls");
+        // One script element that runs, and its hash is the one the policy names.
+        assert_eq!(page.matches("<script>").count(), 1);
+        assert!(page.contains(&content_security_policy()));
+    }
+}

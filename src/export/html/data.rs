@@ -1,0 +1,444 @@
+//! The report's data block: JSON with a string table and columnar arrays (docs/html.md, "Data
+//! layout"), every string escaped so that the block cannot end its `<script>` element.
+
+use std::io;
+
+use hashbrown::HashMap;
+
+use super::Options;
+use crate::model::{CallStats, FunctionId, LineProfile, Measure, Profile};
+use crate::pysource;
+use crate::query::stacks::{self, Frame};
+use crate::report::lines::SourceProvider;
+
+/// A JSON writer over any `io::Write`, for the few shapes the block needs.
+struct Json<'a, W: io::Write> {
+    out: &'a mut W,
+    number: itoa::Buffer,
+}
+
+impl<'a, W: io::Write> Json<'a, W> {
+    fn new(out: &'a mut W) -> Self {
+        Json {
+            out,
+            number: itoa::Buffer::new(),
+        }
+    }
+
+    fn raw(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// `"key":`, after a comma unless it is the object's first member.
+    fn key(&mut self, key: &str, first: bool) -> io::Result<()> {
+        if !first {
+            self.raw(",")?;
+        }
+        self.string(key)?;
+        self.raw(":")
+    }
+
+    /// A JSON string in which `<`, `>`, `&`, U+2028 and U+2029 are `\u` escapes as well as
+    /// what JSON itself requires: inside a `<script>` element nothing can then end it or open a
+    /// comment.
+    fn string(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(b"\"")?;
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            let escape: Option<&[u8]> = match c {
+                '"' => Some(b"\\\""),
+                '\\' => Some(b"\\\\"),
+                '<' => Some(b"\\u003c"),
+                '>' => Some(b"\\u003e"),
+                '&' => Some(b"\\u0026"),
+                '\u{2028}' => Some(b"\\u2028"),
+                '\u{2029}' => Some(b"\\u2029"),
+                '\u{0}'..='\u{1f}' => None,
+                _ => continue,
+            };
+            self.out.write_all(&bytes[start..i])?;
+            match escape {
+                Some(escape) => self.out.write_all(escape)?,
+                None => write!(self.out, "\\u{:04x}", c as u32)?,
+            }
+            start = i + c.len_utf8();
+        }
+        self.out.write_all(&bytes[start..])?;
+        self.out.write_all(b"\"")
+    }
+
+    fn int(&mut self, value: i64) -> io::Result<()> {
+        self.out.write_all(self.number.format(value).as_bytes())
+    }
+
+    /// A float as its shortest round-trip text; NaN and the infinities, which JSON lacks, as
+    /// `null` (the page shows them as `nan`).
+    fn float(&mut self, value: f64) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.out, &value).map_err(io::Error::other)
+    }
+
+    fn ints(&mut self, values: impl Iterator<Item = i64>) -> io::Result<()> {
+        self.raw("[")?;
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.int(value)?;
+        }
+        self.raw("]")
+    }
+
+    fn floats(&mut self, values: impl Iterator<Item = f64>) -> io::Result<()> {
+        self.raw("[")?;
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.float(value)?;
+        }
+        self.raw("]")
+    }
+
+    fn strings<'s>(&mut self, values: impl Iterator<Item = &'s str>) -> io::Result<()> {
+        self.raw("[")?;
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                self.raw(",")?;
+            }
+            self.string(value)?;
+        }
+        self.raw("]")
+    }
+}
+
+/// The profile's files and names as one table sorted as Python compares strings (by code
+/// point, which is UTF-8's byte order): comparing two indices compares the strings. Returns the
+/// table and each of the profile's string ids' place in it.
+fn string_table(profile: &Profile) -> (Vec<&str>, Vec<u32>) {
+    let mut used = vec![false; profile.string_count()];
+    for id in profile.all_functions() {
+        used[profile.file_id(id).index()] = true;
+        used[profile.name_id(id).index()] = true;
+    }
+    let mut ids: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
+    let text = |i: usize| profile.string(crate::StringId(i as u32));
+    ids.sort_unstable_by(|&a, &b| text(a).cmp(text(b)));
+    let mut rank = vec![0u32; used.len()];
+    for (place, &i) in ids.iter().enumerate() {
+        rank[i] = place as u32;
+    }
+    (ids.into_iter().map(text).collect(), rank)
+}
+
+/// The call profile's block.
+pub(super) fn write_calls<W: io::Write>(
+    profile: &Profile,
+    options: &Options,
+    out: &mut W,
+) -> io::Result<()> {
+    let mut json = Json::new(out);
+    json.raw("{")?;
+    json.key("kind", true)?;
+    json.string("calls")?;
+    json.key("title", false)?;
+    json.string(&options.title)?;
+    json.key("inputs", false)?;
+    json.raw("[")?;
+    for (i, file) in profile.files().iter().enumerate() {
+        json.raw(if i == 0 { "[" } else { ",[" })?;
+        json.string(&file.path)?;
+        json.raw(",")?;
+        match file
+            .mtime
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        {
+            Some(since) => json.float(since.as_secs_f64())?,
+            None => json.raw("null")?,
+        }
+        json.raw("]")?;
+    }
+    json.raw("]")?;
+    json.key("measure", false)?;
+    json.string(match profile.measure() {
+        Measure::Calls => "calls",
+        Measure::Samples { timed: true } => "samples",
+        Measure::Samples { timed: false } => "counts",
+    })?;
+    let totals = profile.totals();
+    json.key("calls", false)?;
+    json.int(totals.calls)?;
+    json.key("pcalls", false)?;
+    json.int(totals.primitive_calls)?;
+    json.key("total", false)?;
+    json.float(totals.tottime)?;
+
+    let (strings, rank) = string_table(profile);
+    json.key("strings", false)?;
+    json.strings(strings.iter().copied())?;
+    json.key("listed", false)?;
+    json.int(profile.function_count() as i64)?;
+    let all = || profile.all_functions();
+    let stats = |id: FunctionId| profile.stats(id);
+    json.key("file", false)?;
+    json.ints(all().map(|id| i64::from(rank[profile.file_id(id).index()])))?;
+    json.key("line", false)?;
+    json.ints(all().map(|id| profile.line(id)))?;
+    json.key("name", false)?;
+    json.ints(all().map(|id| i64::from(rank[profile.name_id(id).index()])))?;
+    let listed = || profile.functions();
+    json.key("cc", false)?;
+    json.ints(listed().map(|id| stats(id).primitive_calls))?;
+    json.key("nc", false)?;
+    json.ints(listed().map(|id| stats(id).calls))?;
+    json.key("tt", false)?;
+    json.floats(listed().map(|id| stats(id).tottime))?;
+    json.key("ct", false)?;
+    json.floats(listed().map(|id| stats(id).cumtime))?;
+
+    // Edges grouped by callee, in function order, each group in the file's order.
+    let timed = profile.has_timed_edges();
+    let edges = || listed().flat_map(|id| profile.callers(id));
+    json.key("ncallers", false)?;
+    json.ints(listed().map(|id| profile.callers(id).len() as i64))?;
+    json.key("timed", false)?;
+    json.raw(if timed { "true" } else { "false" })?;
+    json.key("ecaller", false)?;
+    json.ints(edges().map(|(caller, _)| caller.index() as i64))?;
+    json.key("enc", false)?;
+    json.ints(edges().map(|(_, call)| call.calls()))?;
+    let figures = |call: CallStats| match call {
+        CallStats::Timed {
+            primitive_calls,
+            tottime,
+            cumtime,
+            ..
+        } => (primitive_calls, tottime, cumtime),
+        CallStats::Count(calls) => (calls, f64::NAN, f64::NAN),
+    };
+    if timed {
+        json.key("ecc", false)?;
+        json.ints(edges().map(|(_, call)| figures(call).0))?;
+        json.key("ett", false)?;
+        json.floats(edges().map(|(_, call)| figures(call).1))?;
+        json.key("ect", false)?;
+        json.floats(edges().map(|(_, call)| figures(call).2))?;
+    }
+
+    let tree = icicle(profile, options, &rank);
+    json.key("stacks", false)?;
+    json.raw("{")?;
+    json.key("exact", true)?;
+    json.raw(if profile.stacks().is_some() {
+        "true"
+    } else {
+        "false"
+    })?;
+    json.key("parent", false)?;
+    json.ints(tree.iter().map(|node| node.parent))?;
+    json.key("fn", false)?;
+    json.ints(tree.iter().map(|node| node.function))?;
+    json.key("self", false)?;
+    json.floats(tree.iter().map(|node| node.weight))?;
+    json.raw("}}")
+}
+
+/// One frame of the icicle: its parent's index (-1 for a root), its function (-1 for the
+/// callers too small to follow) and its own weight (seconds, or samples when the profile has
+/// no times).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Node {
+    parent: i64,
+    function: i64,
+    weight: f64,
+}
+
+/// The icicle's frames in pre-order, siblings ordered by name, file and line: the real stacks
+/// of a sampled profile, else those estimated from call edges (docs/stacks.md).
+fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    if let Some(real) = profile.stacks() {
+        let timed = matches!(profile.measure(), Measure::Samples { timed: true });
+        for index in 0..real.stack_count() {
+            let stack = crate::StackId::from_index(index);
+            nodes.push(Node {
+                parent: real.parent(stack).map_or(-1, |p| p.index() as i64),
+                function: real.frame(stack).index() as i64,
+                weight: 0.0,
+            });
+        }
+        for sample in real.samples() {
+            if let Some(node) = nodes.get_mut(sample.stack.index()) {
+                node.weight += if timed {
+                    sample.time
+                } else {
+                    sample.count as f64
+                };
+            }
+        }
+    } else {
+        // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
+        // as u32::MAX.
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        for stack in stacks::stacks(profile, &options.stacks) {
+            let mut parent = -1i64;
+            for frame in &stack.frames {
+                let function = match frame {
+                    Frame::Function(id) => id.index() as i64,
+                    Frame::OtherCallers => -1,
+                };
+                let next = nodes.len();
+                let key = (u64::from(parent as u32) << 32) | u64::from(function as u32);
+                let at = *index.entry(key).or_insert(next);
+                if at == next {
+                    nodes.push(Node {
+                        parent,
+                        function,
+                        weight: 0.0,
+                    });
+                }
+                parent = at as i64;
+            }
+            if parent >= 0 {
+                nodes[parent as usize].weight += stack.seconds;
+            }
+        }
+    }
+    preorder(profile, &nodes, rank)
+}
+
+/// The nodes renumbered in pre-order, children sorted by their function's key (name, file,
+/// line), so that a parent comes before its children and siblings stay together.
+fn preorder(profile: &Profile, nodes: &[Node], rank: &[u32]) -> Vec<Node> {
+    let keys: Vec<Option<(u32, u32, i64)>> = nodes
+        .iter()
+        .map(|node| match node.function {
+            -1 => None,
+            f => {
+                let id = FunctionId(f as u32);
+                Some((
+                    rank[profile.name_id(id).index()],
+                    rank[profile.file_id(id).index()],
+                    profile.line(id),
+                ))
+            }
+        })
+        .collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut roots = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        match usize::try_from(node.parent)
+            .ok()
+            .filter(|&p| p < nodes.len())
+        {
+            Some(parent) => children[parent].push(i),
+            None => roots.push(i),
+        }
+    }
+    let by_key = |list: &mut Vec<usize>| list.sort_unstable_by_key(|&i| (keys[i], i));
+    by_key(&mut roots);
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut renumbered = vec![-1i64; nodes.len()];
+    // (node, its parent's new number), deepest last.
+    let mut todo: Vec<(usize, i64)> = roots.iter().rev().map(|&r| (r, -1)).collect();
+    while let Some((node, parent)) = todo.pop() {
+        if renumbered[node] >= 0 {
+            continue; // a cycle in crafted parent links: each node once
+        }
+        renumbered[node] = out.len() as i64;
+        out.push(Node {
+            parent,
+            ..nodes[node]
+        });
+        let mut kids = std::mem::take(&mut children[node]);
+        by_key(&mut kids);
+        todo.extend(kids.iter().rev().map(|&k| (k, renumbered[node])));
+    }
+    out
+}
+
+/// The line profile's block: per function its key, its timed lines and its source (the block
+/// `inspect.getblock` finds at its first line, as line_profiler shows it).
+pub(super) fn write_lines<W: io::Write>(
+    profile: &LineProfile,
+    options: &Options,
+    sources: &dyn SourceProvider,
+    out: &mut W,
+) -> io::Result<()> {
+    let mut json = Json::new(out);
+    json.raw("{")?;
+    json.key("kind", true)?;
+    json.string("lines")?;
+    json.key("title", false)?;
+    json.string(&options.title)?;
+    json.key("inputs", false)?;
+    json.strings(options.inputs.iter().map(String::as_str))?;
+    json.key("unit", false)?;
+    json.float(profile.unit)?;
+    json.key("functions", false)?;
+    json.raw("[")?;
+    for (i, function) in profile.functions.iter().enumerate() {
+        json.raw(if i == 0 { "{" } else { ",{" })?;
+        json.key("file", true)?;
+        json.string(&function.file)?;
+        json.key("line", false)?;
+        json.int(function.first_line)?;
+        json.key("name", false)?;
+        json.string(&function.name)?;
+        json.key("lines", false)?;
+        json.ints(function.lines.iter().map(|l| l.line))?;
+        json.key("hits", false)?;
+        json.ints(function.lines.iter().map(|l| l.hits))?;
+        json.key("time", false)?;
+        json.ints(function.lines.iter().map(|l| l.time))?;
+        json.key("source", false)?;
+        match sources.lines(&function.file) {
+            Some(lines) => {
+                let block = pysource::getblock(pysource::from_line(&lines, function.first_line));
+                json.strings(block.iter().map(|l| l.trim_end_matches(['\n', '\r'])))?;
+            }
+            None => json.raw("null")?,
+        }
+        json.raw("}")?;
+    }
+    json.raw("]}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(text: &str) -> String {
+        let mut out = Vec::new();
+        Json::new(&mut out).string(text).expect("writes");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn strings_are_json_without_markup() {
+        let hostile = "</script><!-- \"\\\n\u{0}\u{1f}\u{2028}\u{2029} & é";
+        let text = escaped(hostile);
+        assert_eq!(
+            text,
+            r#""\u003c/script\u003e\u003c!-- \"\\\u000a\u0000\u001f\u2028\u2029 \u0026 é""#
+        );
+        let back: String = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(back, hostile);
+    }
+
+    #[test]
+    fn icicle_is_in_preorder() {
+        for path in [
+            "tests/fixtures/stats/py313/cprofile.stats",
+            "tests/fixtures/sampled/py-spy/threads.folded",
+        ] {
+            let profile = crate::read_path(path).expect("fixture reads");
+            let (_, rank) = string_table(&profile);
+            let nodes = icicle(&profile, &Options::default(), &rank);
+            assert!(!nodes.is_empty(), "{path}");
+            for (i, node) in nodes.iter().enumerate() {
+                assert!(node.parent < i as i64, "{path}: node {i}");
+            }
+        }
+    }
+}

@@ -574,7 +574,7 @@ fn convert_memory(args: &ConvertArgs, format: OutputFormat) -> anyhow::Result<()
     // Checked before reading, so that a wrong format is what is reported first.
     if !export::memory::converts(format) {
         anyhow::bail!(
-            "{} is a memory_profiler recording: it converts to svg or json, not {}",
+            "{} is a memory_profiler recording: it converts to svg, json or html, not {}",
             args.files[0].display(),
             format.name()
         );

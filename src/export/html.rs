@@ -105,7 +105,7 @@ fn write_tail<W: io::Write>(out: &mut W) -> io::Result<()> {
 }
 
 /// Text escaped for an HTML element's content or a quoted attribute.
-fn escape_text(text: &str) -> String {
+pub(crate) fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -121,7 +121,7 @@ fn escape_text(text: &str) -> String {
 }
 
 /// SHA-256 in base64, as a Content-Security-Policy names a script.
-mod base64_sha {
+pub(crate) mod base64_sha {
     use sha2::{Digest, Sha256};
 
     pub(super) fn sha256_base64(bytes: &[u8]) -> String {
@@ -129,7 +129,7 @@ mod base64_sha {
     }
 
     /// Standard base64 with padding (RFC 4648, section 4).
-    pub(super) fn base64(bytes: &[u8]) -> String {
+    pub(crate) fn base64(bytes: &[u8]) -> String {
         const DIGITS: &[u8; 64] =
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);

@@ -1,6 +1,7 @@
 //! memory_profiler recordings out: an SVG plot of memory against time, as `mprof plot` draws
-//! it ([`write_svg`]), and pstat's JSON for them ([`write_json`], schema in docs/mprof.md and
-//! docs/pstat-memory.schema.json). [`write()`] picks one by [`OutputFormat`] and refuses the
+//! it ([`write_svg`]), pstat's JSON for them ([`write_json`], schema in docs/mprof.md and
+//! docs/pstat-memory.schema.json), and an HTML page with the summary and the plot
+//! ([`write_html`]). [`write()`] picks one by [`OutputFormat`] and refuses the
 //! formats a recording has no meaning in.
 
 use std::io;
@@ -33,9 +34,12 @@ impl Default for Options {
     }
 }
 
-/// Whether [`write()`] writes recordings in this format: SVG and JSON.
+/// Whether [`write()`] writes recordings in this format: SVG, JSON and HTML.
 pub fn converts(format: OutputFormat) -> bool {
-    matches!(format, OutputFormat::Svg | OutputFormat::Json)
+    matches!(
+        format,
+        OutputFormat::Svg | OutputFormat::Json | OutputFormat::Html
+    )
 }
 
 /// Writes the recordings as `format` (SVG or JSON); any other format is
@@ -49,6 +53,7 @@ pub fn write<W: io::Write>(
     match format {
         OutputFormat::Svg => write_svg(recordings, options, out)?,
         OutputFormat::Json => write_json(recordings, out)?,
+        OutputFormat::Html => write_html(recordings, options, out)?,
         format => {
             return Err(Error::new(
                 ErrorKind::UnsupportedOutput {
@@ -60,6 +65,51 @@ pub fn write<W: io::Write>(
         }
     }
     Ok(())
+}
+
+/// The Content-Security-Policy of the page [`write_html`] writes: no script at all, the
+/// page's own style, and images only from `data:` URLs (the plot).
+pub const HTML_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/// Writes the recordings as one self-contained HTML page, as the HTML report shows a memory
+/// recording: the summary `pstat memory` prints, then the plot [`write_svg`] draws, as a
+/// `data:` image (so nothing in it is parsed as HTML). The page has no script, and its
+/// Content-Security-Policy ([`HTML_POLICY`]) lets no request leave it. Names are escaped.
+pub fn write_html<W: io::Write>(
+    recordings: &[MemoryProfile],
+    options: &Options,
+    mut out: W,
+) -> io::Result<()> {
+    use crate::export::html::{base64_sha::base64, escape_text};
+    let mut svg = Vec::new();
+    write_svg(recordings, options, &mut svg)?;
+    let summary = crate::report::memory::to_string(recordings, &Default::default());
+    let title = recordings
+        .iter()
+        .map(|r| {
+            r.command()
+                .or(r.path())
+                .unwrap_or("memory_profiler recording")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{HTML_POLICY}\">\n\
+         <title>Memory: {}</title>\n\
+         <style>body{{font-family:sans-serif;margin:1.5em}}\
+         pre{{font-size:13px;background:#f6f6f6;padding:1em;overflow-x:auto}}\
+         img{{max-width:100%;height:auto}}</style>\n</head>\n<body>\n\
+         <h1>memory_profiler recording</h1>\n<pre id=\"summary\">{}</pre>\n\
+         <img id=\"plot\" width=\"{}\" height=\"{}\" alt=\"memory (MiB) against time (s)\" \
+         src=\"data:image/svg+xml;base64,{}\">\n</body>\n</html>\n",
+        escape_text(&title),
+        escape_text(&summary),
+        options.width,
+        options.height,
+        base64(&svg)
+    )
 }
 
 /// Writes `format` into memory.

@@ -612,7 +612,7 @@ fn show_points_to_pstat_memory() {
     );
     assert_eq!(out.code(), Some(1));
     assert!(
-        out.stderr().contains("converts to svg or json"),
+        out.stderr().contains("converts to svg, json or html"),
         "{}",
         out.stderr()
     );
@@ -750,5 +750,99 @@ fn empty_recordings_do_not_break_anything() {
             memory::to_vec(format, std::slice::from_ref(&profile), &Options::default())
                 .expect(text);
         }
+    }
+}
+
+/// Undoes the HTML escapes `write_html` uses.
+fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Standard base64 (RFC 4648) decoded, for the page's `data:` image.
+fn from_base64(text: &str) -> Vec<u8> {
+    let digit = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let mut out = Vec::new();
+    for chunk in text.trim_end_matches('=').as_bytes().chunks(4) {
+        let bits = chunk
+            .iter()
+            .fold(0u32, |acc, &c| (acc << 6) | u32::from(digit(c)))
+            << (6 * (4 - chunk.len()));
+        out.extend_from_slice(&bits.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// The HTML report of a recording: `pstat memory`'s summary and the plot `-o x.svg` draws,
+/// byte for byte, in a page with no script that Chromium shows with its title intact, also for
+/// a hostile command line.
+#[test]
+fn html_page_holds_the_summary_and_the_plot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hostile = dir.path().join("hostile.dat");
+    std::fs::write(
+        &hostile,
+        "CMDLINE python </title></pre><script>document.title='pwned'</script><img src=x>\n\
+         MEM 1.5 100\nMEM 9 100.5\nFUNC <m>.f&g 2 100.1 8 100.4 0\n",
+    )
+    .expect("writes");
+    for input in [dir_file("functions.dat"), hostile] {
+        let stem = input
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let page = dir.path().join(format!("{stem}.html"));
+        let svg = dir.path().join(format!("{stem}.svg"));
+        for out in [&page, &svg] {
+            let r = run(
+                dir.path(),
+                [
+                    "convert".as_ref(),
+                    input.as_os_str(),
+                    "-o".as_ref(),
+                    out.as_os_str(),
+                ],
+            );
+            assert!(r.success(), "{}", r.stderr());
+        }
+        let html = std::fs::read_to_string(&page).expect("page");
+        assert!(html.contains(memory::HTML_POLICY), "{stem}: its policy");
+        assert!(!html.contains("<script"), "{stem}: no script element");
+        let summary = run(dir.path(), ["memory".as_ref(), input.as_os_str()]);
+        let pre = html
+            .split("<pre id=\"summary\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</pre>").next())
+            .expect("a summary");
+        assert_eq!(unescape_html(pre), summary.stdout(), "{stem}: the summary");
+        let data = html
+            .split("src=\"data:image/svg+xml;base64,")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the plot");
+        assert_eq!(
+            from_base64(data),
+            std::fs::read(&svg).expect("svg"),
+            "{stem}: the plot is -o x.svg's"
+        );
+        let dom = String::from_utf8(chromium(&["--dump-dom"], &page).stdout).expect("UTF-8");
+        assert!(dom.contains("<title>Memory: "), "{stem}: {dom}");
+        assert!(
+            !dom.contains("<title>pwned</title>"),
+            "{stem}: no script ran"
+        );
+        assert_eq!(dom.matches("<img").count(), 1, "{stem}: only the plot");
+        assert!(dom.contains("<pre id=\"summary\">"), "{stem}: {dom}");
     }
 }

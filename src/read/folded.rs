@@ -11,13 +11,11 @@
 //! in its dialect is kept whole as a name, with pstats' builtin key shape (file `~`, line 0).
 //! Counts are samples; with [`Options::interval`] they also get a time.
 
-use std::borrow::Cow;
-
 use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::error::Error;
+use crate::error::{Error, quote};
 use crate::model::{KeyId, Node, Profile, SampleBuilder};
 
 /// The format's name in error messages.
@@ -334,21 +332,6 @@ fn parse_frame(dialect: Dialect, frame: &str) -> (&str, i64, &str) {
         Dialect::Plain => None,
     };
     parsed.unwrap_or(("~", 0, frame))
-}
-
-/// Input text for an error message: at most 60 characters, control characters escaped.
-fn quote(text: &[u8]) -> String {
-    let text: Cow<str> = String::from_utf8_lossy(text);
-    let mut out = String::from("`");
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    out.push('`');
-    out
 }
 
 #[cfg(test)]

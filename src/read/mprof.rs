@@ -5,10 +5,9 @@
 //! exception is refused here with the line it is on: numbers that are not finite or are out
 //! of range, missing fields, text that is not UTF-8.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::error::Error;
+use crate::error::{Error, quote};
 use crate::model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 
 /// The format's name in error messages.
@@ -245,21 +244,6 @@ fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         let line = &input[start..end];
         Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
     })
-}
-
-/// Input text for an error message: at most 60 characters, control characters escaped.
-fn quote(text: &[u8]) -> String {
-    let text: Cow<str> = String::from_utf8_lossy(text);
-    let mut out = String::from("`");
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    out.push('`');
-    out
 }
 
 #[cfg(test)]

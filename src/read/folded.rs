@@ -17,6 +17,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::error::{Error, quote};
 use crate::model::{KeyId, Node, Profile, SampleBuilder};
+use crate::read::lines;
 
 /// The format's name in error messages.
 const FORMAT: &str = "folded stacks";
@@ -209,21 +210,6 @@ impl FrameKeys {
         );
         key
     }
-}
-
-/// The lines of the input with their byte offsets, without their `\n` or `\r\n`.
-fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        if at >= input.len() {
-            return None;
-        }
-        let start = at;
-        let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |n| start + n);
-        at = end + 1;
-        let line = &input[start..end];
-        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
-    })
 }
 
 /// The frames of a stack, split at `;` (none for an empty stack).

@@ -214,6 +214,21 @@ pub fn read_memory_path(path: impl AsRef<Path>) -> Result<MemoryProfile, Error> 
     Ok(profile)
 }
 
+/// The lines of a text input (folded stacks, mprof recordings) with their byte offsets, without their `\n` or `\r\n`.
+pub(crate) fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= input.len() {
+            return None;
+        }
+        let start = at;
+        let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |n| start + n);
+        at = end + 1;
+        let line = &input[start..end];
+        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, quote};
 use crate::model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
+use crate::read::lines;
 
 /// The format's name in error messages.
 const FORMAT: &str = "memory_profiler recording";
@@ -229,21 +230,6 @@ impl<'a> Fields<'a> {
             )
         })
     }
-}
-
-/// The lines of the input with their byte offsets, without their `\n` or `\r\n`.
-fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        if at >= input.len() {
-            return None;
-        }
-        let start = at;
-        let end = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |n| start + n);
-        at = end + 1;
-        let line = &input[start..end];
-        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
-    })
 }
 
 #[cfg(test)]

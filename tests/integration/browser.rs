@@ -2,24 +2,12 @@
 //! `chromium`, which .ci/run installs), after the graph's own script has fitted the labels.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{fixtures, run};
+use crate::support::{chromium, fixtures, run};
 
 /// The document as Chromium has it after running its scripts (`--dump-dom`).
 fn rendered(svg: &Path) -> String {
-    let profile = tempfile::tempdir().expect("temp dir");
-    let output = Command::new("chromium")
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", svg.display()))
-        .output()
-        .expect("chromium must be installed: .ci/run installs it");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = chromium(&["--dump-dom"], &format!("file://{}", svg.display()));
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 

@@ -9,29 +9,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{fixtures, lprof_dir, run};
+use crate::support::{chromium, fixtures, lprof_dir, run};
 
 /// Loads `page#fragment` in headless Chromium and returns the page's self-test results.
 fn selftest(page: &Path, fragment: &str) -> Value {
-    let profile = tempfile::tempdir().expect("temp dir");
-    let output = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--window-size=1400,900",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}#{fragment}", page.display()))
-        .output()
-        .expect("chromium must be installed: .ci/run installs it");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = chromium(
+        &["--window-size=1400,900", "--dump-dom"],
+        &format!("file://{}#{fragment}", page.display()),
     );
     let dom = String::from_utf8(output.stdout).expect("UTF-8");
     let start = dom

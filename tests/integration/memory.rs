@@ -4,7 +4,6 @@
 //! back to data through its documented axis transform; Chromium rendering it; hostile inputs.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pstat::export::OutputFormat;
 use pstat::export::memory::{self, Options};
@@ -484,25 +483,8 @@ fn several_recordings_share_a_plot_with_a_legend() {
 }
 
 fn chromium(args: &[&str], url: &Path) -> std::process::Output {
-    let profile = tempfile::tempdir().expect("temp dir");
-    let output = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .args(args)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", url.display()))
-        .output()
-        .expect("chromium must be installed: .ci/run installs it");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    let args = [&["--hide-scrollbars"][..], args].concat();
+    crate::support::chromium(&args, &format!("file://{}", url.display()))
 }
 
 /// Chromium parses the plot (a hostile command line and function name among it) as SVG, with

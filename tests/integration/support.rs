@@ -200,3 +200,29 @@ pub fn mask_code_addresses(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Runs Debian's headless `chromium` (which .ci/run installs) on `url` with `args` added, as
+/// this machine needs it (no sandbox as root, no GPU, no background requests) and with a fresh
+/// profile; it must succeed. Its output: the DOM with `--dump-dom`.
+pub fn chromium(args: &[&str], url: &str) -> Output {
+    let profile = tempfile::tempdir().expect("temp dir");
+    let output = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ])
+        .args(args)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .output()
+        .expect("chromium must be installed: .ci/run installs it");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use pstat::export::dot;
 use pstat::{FunctionId, Profile};
 
-use crate::support::{fixtures, relative, stats_fixtures};
+use crate::support::{chain_dump, fixtures, marshal_key, relative, stats_fixtures};
 
 /// A node or edge statement of a DOT file as gprof2dot and pstat write them: `\tID [attrs];`
 /// or `\tID -> ID [attrs];`, attributes as (name, unescaped value).
@@ -377,21 +377,6 @@ fn dot_renders_every_fixture_within_the_thresholds() {
     assert!(rendered >= 2 * 100, "{rendered}");
 }
 
-/// Appends a marshal `u` string (4-byte length, UTF-8).
-fn marshal_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'u');
-    out.extend((text.len() as u32).to_le_bytes());
-    out.extend(text.as_bytes());
-}
-
-fn marshal_key(out: &mut Vec<u8>, (file, line, name): (&str, i32, &str)) {
-    out.extend(b")\x03");
-    marshal_str(out, file);
-    out.push(b'i');
-    out.extend(line.to_le_bytes());
-    marshal_str(out, name);
-}
-
 /// The texts `dot` drew and the tooltips it kept, read by Python's XML parser.
 fn svg_texts(svg: &str) -> Vec<String> {
     let script = r#"
@@ -439,22 +424,7 @@ fn hostile_names_render_as_themselves() {
         "}\n}\ndigraph x {",
     ];
     let files = ["/tmp/a\"b.py", "/tmp/c\\d.py", "e\nf.py", "g&amp;.py"];
-    let mut stats = vec![b'{'];
-    for (i, name) in names.iter().enumerate() {
-        let file = files[i % files.len()];
-        marshal_key(&mut stats, (file, i as i32 + 1, name));
-        // (cc, nc, tt, ct, callers): each called once by the previous one.
-        stats.extend(b")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00");
-        stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?{");
-        if i > 0 {
-            let caller = (files[(i - 1) % files.len()], i as i32, names[i - 1]);
-            marshal_key(&mut stats, caller);
-            stats.extend(b")\x04i\x01\x00\x00\x00i\x01\x00\x00\x00");
-            stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?");
-        }
-        stats.push(b'0');
-    }
-    stats.push(b'0');
+    let stats = chain_dump(&names, &files);
     let profile = pstat::read(&stats).expect("the crafted dump reads");
     assert_eq!(profile.function_count(), names.len());
     let text = dot_text(&profile, &thresholds(0.0, 0.0));

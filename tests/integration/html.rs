@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{chromium, fixtures, lprof_dir, run};
+use crate::support::{chain_dump, chromium, fixtures, lprof_dir, run};
 
 /// Loads `page#fragment` in headless Chromium and returns the page's self-test results.
 fn selftest(page: &Path, fragment: &str) -> Value {
@@ -284,21 +284,6 @@ fn line_profiles_show_line_profilers_figures() {
     }
 }
 
-/// Appends a marshal `u` string (4-byte length, UTF-8).
-fn marshal_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'u');
-    out.extend((text.len() as u32).to_le_bytes());
-    out.extend(text.as_bytes());
-}
-
-fn marshal_key(out: &mut Vec<u8>, (file, line, name): (&str, i32, &str)) {
-    out.extend(b")\x03");
-    marshal_str(out, file);
-    out.push(b'i');
-    out.extend(line.to_le_bytes());
-    marshal_str(out, name);
-}
-
 /// Names that would run as script or make elements if they reached the page as markup, in a
 /// dump whose own file name is markup too. Every page of the report (table, each function,
 /// icicle, summary) is drawn; the title stays the file's name as text, no script runs, no
@@ -315,21 +300,7 @@ fn hostile_names_are_text() {
         "<iframe src=\"javascript:parent.pwned='iframe'\"></iframe>",
     ];
     let files = ["</script>.py", "javascript:alert(1)", "<b>bold</b>.py"];
-    let mut stats = vec![b'{'];
-    for (i, name) in names.iter().enumerate() {
-        let file = files[i % files.len()];
-        marshal_key(&mut stats, (file, i as i32 + 1, name));
-        stats.extend(b")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00");
-        stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?{");
-        if i > 0 {
-            let caller = (files[(i - 1) % files.len()], i as i32, names[i - 1]);
-            marshal_key(&mut stats, caller);
-            stats.extend(b")\x04i\x01\x00\x00\x00i\x01\x00\x00\x00");
-            stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?");
-        }
-        stats.push(b'0');
-    }
-    stats.push(b'0');
+    let stats = chain_dump(&names, &files);
     let dir = tempfile::tempdir().expect("temp dir");
     let input = "<img src=x onerror=\"window.pwned='title'\">.stats";
     std::fs::write(dir.path().join(input), &stats).expect("write the dump");

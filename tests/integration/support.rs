@@ -226,3 +226,42 @@ pub fn chromium(args: &[&str], url: &str) -> Output {
     );
     output
 }
+
+/// Appends a marshal `u` string (4-byte length, UTF-8).
+pub fn marshal_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'u');
+    out.extend((text.len() as u32).to_le_bytes());
+    out.extend(text.as_bytes());
+}
+
+/// Appends a marshal function key `(file, line, name)`.
+pub fn marshal_key(out: &mut Vec<u8>, (file, line, name): (&str, i32, &str)) {
+    out.extend(b")\x03");
+    marshal_str(out, file);
+    out.push(b'i');
+    out.extend(line.to_le_bytes());
+    marshal_str(out, name);
+}
+
+/// A stats dump of one function per name, the i-th in `files[i % files.len()]` at line i + 1,
+/// each called once (1 s, 1 s) by the one before it: names and files as a stranger may write
+/// them, for the escaping tests.
+pub fn chain_dump(names: &[&str], files: &[&str]) -> Vec<u8> {
+    let mut stats = vec![b'{'];
+    for (i, name) in names.iter().enumerate() {
+        let file = files[i % files.len()];
+        marshal_key(&mut stats, (file, i as i32 + 1, name));
+        // (cc, nc, tt, ct, callers): each called once by the previous one.
+        stats.extend(b")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00");
+        stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?{");
+        if i > 0 {
+            let caller = (files[(i - 1) % files.len()], i as i32, names[i - 1]);
+            marshal_key(&mut stats, caller);
+            stats.extend(b")\x04i\x01\x00\x00\x00i\x01\x00\x00\x00");
+            stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?");
+        }
+        stats.push(b'0');
+    }
+    stats.push(b'0');
+    stats
+}

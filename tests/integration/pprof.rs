@@ -10,18 +10,14 @@ use serde_json::Value;
 
 use crate::support::{fixtures, relative, run, stats_fixtures, temp_file};
 
-/// Whether `go` is on the PATH; without it the tests are skipped unless PSTAT_REQUIRE_TOOLS
-/// is set (`.ci/run` installs golang-go).
-fn have_go() -> bool {
+/// `go` must be on the PATH (`.ci/run` installs golang-go): a test that skipped without it
+/// would pass while checking nothing.
+fn require_go() {
     let found = Command::new("go").arg("version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("PSTAT_REQUIRE_TOOLS").is_none(),
-            "go (Debian's golang-go) must be installed: PSTAT_REQUIRE_TOOLS is set"
-        );
-        eprintln!("skipped: go is not installed (Debian's golang-go gives `go tool pprof`)");
-    }
-    found
+    assert!(
+        found,
+        "go must be installed (Debian's golang-go gives `go tool pprof`): .ci/run installs it"
+    );
 }
 
 /// `go tool pprof -top` over every node, with values in `sample_index`: (total, flat per name).
@@ -167,9 +163,7 @@ fn mask(name: &str) -> String {
 /// ncalls, in nanoseconds rounded (a function's own time is rounded once, so within 1 ns).
 #[test]
 fn go_tool_pprof_agrees_with_pstats() {
-    if !have_go() {
-        return;
-    }
+    require_go();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut by_tag: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for file in stats_fixtures() {
@@ -245,9 +239,7 @@ fn go_tool_pprof_agrees_with_pstats() {
 /// dumps, which hold no stacks, each function's leaf samples and time.
 #[test]
 fn go_tool_pprof_reads_sampled_profiles_exactly() {
-    if !have_go() {
-        return;
-    }
+    require_go();
     let sampled = fixtures().join("sampled");
     let dir = tempfile::tempdir().expect("temp dir");
     let label = |file: &str, function: &str| match file {
@@ -348,9 +340,7 @@ fn go_tool_pprof_reads_sampled_profiles_exactly() {
 /// label is told apart.
 #[test]
 fn hostile_names_survive() {
-    if !have_go() {
-        return;
-    }
+    require_go();
     let folded = "main;we\"ird 'name' 5\nmain;semi,colon 3\nmain;bad \u{fffd} 2\n";
     let (_dir, input) = temp_file("hostile.folded", folded.as_bytes());
     let out = input.with_file_name("out.pb.gz");

@@ -7,6 +7,7 @@
 //! side, each figure is the mean over its runs (a run that lacks the function counts zero for
 //! it), and a change is tested against the run-to-run spread with Welch's t-test.
 
+pub mod lines;
 mod paths;
 mod select;
 mod welch;

@@ -3,6 +3,7 @@
 //! report of `python -m line_profiler` for `.lprof` files.
 
 pub mod diff;
+pub mod diff_lines;
 pub mod lines;
 pub mod memory;
 pub mod tree;

@@ -543,15 +543,3 @@ fn readme_example_is_the_diffs_output() {
     assert!(output.success(), "{}", output.stderr());
     assert_eq!(&readme[start..start + len], output.stdout());
 }
-
-#[test]
-fn line_profiles_are_refused_with_a_reason() {
-    let lprof = repo_file("tests/fixtures/lprof/py312-lp5.1.0/demo.lprof");
-    let output = run(&dir(), [Path::new("diff"), &lprof, &lprof]);
-    assert_eq!(output.code(), Some(1));
-    assert!(
-        output.stderr().contains("is a line_profiler file"),
-        "{}",
-        output.stderr()
-    );
-}

@@ -8,6 +8,7 @@ mod cli_io;
 mod convert;
 mod convert_stats;
 mod diff;
+mod diff_lines;
 mod dot;
 mod filter;
 mod hostile;

@@ -167,11 +167,19 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
         !args.filters.is_empty() || matches!(format, DiffFormat::Folded | DiffFormat::Svg);
     let all = [base_files.clone(), new_files.clone()].concat();
     input::check(&all)?;
-    if let Some(lines) = all.iter().find(|path| crate::is_line_profile(path)) {
-        anyhow::bail!(
-            "{} is a line_profiler file: pstat diff compares call profiles only so far",
-            input::describe(lines)
-        );
+    let (lines, calls): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        all.iter().partition(|path| crate::is_line_profile(path));
+    match (lines.first(), calls.first()) {
+        (Some(lines), Some(calls)) => anyhow::bail!(
+            "cannot compare {} (a line_profiler file) with {} (not one): give two .lprof \
+             files, or two call profiles",
+            input::describe(lines),
+            input::describe(calls)
+        ),
+        (Some(_), None) => {
+            return run_lines(&args, &base_files, &new_files, format, &options, color);
+        }
+        _ => {}
     }
     let (base, new) = std::thread::scope(|scope| {
         let reading = scope.spawn(|| load_side(&base_files, &read_options, &args.filters));
@@ -216,6 +224,73 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
         && let Some(failure) = diff.gate(percent, args.min_delta)
     {
         return Err(Slower(failure, percent).into());
+    }
+    Ok(())
+}
+
+/// `pstat diff a.lprof b.lprof`: the line-by-line report (docs/diff.md, "Line profiles").
+fn run_lines(
+    args: &DiffArgs,
+    base_files: &[PathBuf],
+    new_files: &[PathBuf],
+    format: DiffFormat,
+    options: &DiffOptions,
+    color: style::ColorChoice,
+) -> anyhow::Result<()> {
+    let ([base_file], [new_file]) = (base_files, new_files) else {
+        anyhow::bail!(
+            "line profiles are compared one file per side: the noise test over several runs \
+             is done for call profiles only (give one .lprof for --base and one for --new)"
+        );
+    };
+    // The options of the function report that have no meaning for line profiles.
+    let unused = [
+        (args.sort != DiffSort::Delta, "--sort"),
+        (args.count.is_some(), "-n"),
+        (!args.regex.is_empty(), "--match"),
+        (args.min_delta.is_some(), "--min-delta"),
+        (args.fail_if_slower.is_some(), "--fail-if-slower"),
+        (args.normalize, "--normalize"),
+        (args.unit.is_some(), "--unit"),
+        (
+            format != DiffFormat::Text,
+            "an output format other than text",
+        ),
+        (!args.filters.is_empty(), "filters"),
+        (
+            args.sampled.rate.is_some() || args.sampled.thread_frames,
+            "--rate and --thread-frames",
+        ),
+    ];
+    if let Some((_, option)) = unused.iter().find(|(given, _)| *given) {
+        usage_error(&format!(
+            "{option} does not apply to line profiles: their diff is line_profiler's text \
+             report with changes, largest change of total time first"
+        ));
+    }
+    let (base, new) = (input::read_lines(base_file)?, input::read_lines(new_file)?);
+    let mut line_options = pstat::query::diff::lines::Options::default();
+    line_options.paths = options.paths.clone();
+    let diff = pstat::query::diff::lines::diff(&base, &new, &line_options)
+        .context("comparing the line profiles")?;
+    if diff.matched() == 0 {
+        anyhow::bail!(
+            "no function of {} is in {}: nothing to compare (are they profiles of the same \
+             program? --map OLD=NEW or --strip-dirs match files that moved)",
+            input::describe(base_file),
+            input::describe(new_file)
+        );
+    }
+    let mut report = pstat::report::diff_lines::Options::default();
+    report.labels = [input::describe(base_file), input::describe(new_file)];
+    let write = |out: &mut dyn Write| pstat::report::diff_lines::write(&diff, &report, out);
+    match &args.output {
+        Some(path) => emit(path, |out| write(out))?,
+        None => {
+            let mut out = report_output(color);
+            write(&mut out).context("writing the report")?;
+            out.flush().context("writing the report")?;
+        }
     }
     Ok(())
 }

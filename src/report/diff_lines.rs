@@ -305,3 +305,74 @@ fn line_cells(line: &LineChange, new_ticks: i128, [base_scalar, scalar]: [f64; 2
         percent,
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LineFunction, LineProfile, LineTiming};
+    use crate::query::diff::lines;
+
+    /// One source file, `a.py`.
+    struct OneFile(&'static str);
+
+    impl SourceProvider for OneFile {
+        fn lines(&self, path: &str) -> Option<Vec<String>> {
+            (path == "a.py").then(|| self.0.split_inclusive('\n').map(String::from).collect())
+        }
+    }
+
+    /// (first line, name, [(line, hits, ticks)]) of a function of `a.py`.
+    type Function<'a> = (i64, &'a str, &'a [(i64, i64, i64)]);
+
+    fn profile(unit: f64, functions: &[Function<'_>]) -> LineProfile {
+        LineProfile {
+            unit,
+            functions: functions
+                .iter()
+                .map(|&(first_line, name, lines)| LineFunction {
+                    file: "a.py".into(),
+                    first_line,
+                    name: name.into(),
+                    lines: lines
+                        .iter()
+                        .map(|&(line, hits, time)| LineTiming { line, hits, time })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn lines_outside_the_block_and_removed_functions_have_rows_without_source() {
+        // The base's f was a line longer; g is gone from the new source.
+        let base = profile(
+            1e-6,
+            &[(1, "f", &[(2, 1, 10), (3, 1, 20)]), (5, "g", &[(6, 2, 30)])],
+        );
+        let new = profile(1e-9, &[(1, "f", &[(2, 3, 50_000)])]);
+        let source = "def f():\n    return 1\n";
+        let diff = lines::diff(&base, &new, &lines::Options::default()).expect("comparable");
+        let text = to_string(&diff, &Options::default(), &OneFile(source));
+        let rows: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let find = |cells: &[&str]| rows.iter().any(|r| r.as_slice() == cells);
+        assert!(
+            find(&[
+                "2", "3", "+2", "50.0", "+40.0", "16.7", "100.0", "return", "1"
+            ]),
+            "{text}"
+        );
+        assert!(find(&["3", "-1", "-20.0"]), "{text}");
+        assert!(find(&["6", "-2", "-30.0"]), "{text}");
+        assert!(
+            text.contains("Function: g at line 5 (base side only)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Total time: 3e-05 s -> 5e-05 s (+2e-05 s, +66.7%)"),
+            "{text}"
+        );
+    }
+}

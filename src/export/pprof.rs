@@ -12,13 +12,15 @@
 //!   sampled profile (whose lines are sampled lines, kept on the locations), a builtin's name
 //!   alone.
 
+mod gzip;
 mod proto;
 
 use std::hash::BuildHasher;
 use std::io;
+use std::num::NonZeroUsize;
+use std::thread::{self, Scope};
 
 use flate2::Compression;
-use flate2::write::GzEncoder;
 use hashbrown::hash_map::EntryRef;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
@@ -42,6 +44,14 @@ pub struct Options {
     pub gzip: bool,
     /// More lines for the profile's comment, after pstat's own. Default: none.
     pub comments: Vec<String>,
+    /// Bytes of protobuf per deflate block: the blocks are compressed at the same time, each
+    /// without the previous one's window (docs/pprof.md), so the output depends on this size
+    /// but not on `threads`. Sizes below 64 KiB count as 64 KiB. Default: 1 MiB.
+    pub gzip_block: usize,
+    /// Threads that work besides the caller's: they compress blocks and estimate stacks while
+    /// the caller builds the function table. 0 means one per core; 1 or more cores, the
+    /// output is the same. Default: 0.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -50,19 +60,39 @@ impl Default for Options {
             stacks: StackOptions::default(),
             gzip: true,
             comments: Vec::new(),
+            gzip_block: 1 << 20,
+            threads: 0,
+        }
+    }
+}
+
+impl Options {
+    /// The threads to start: [`Options::threads`], or one per core.
+    fn threads(&self) -> usize {
+        match self.threads {
+            0 => thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            n => n,
         }
     }
 }
 
 /// Writes `profile` as a pprof profile (see the [module documentation](self)).
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
-    if options.gzip {
-        let encoder = GzEncoder::new(writer, Compression::fast());
-        write_proto(profile, options, encoder)?.finish()?;
-        Ok(())
-    } else {
-        write_proto(profile, options, writer).map(|_| ())
-    }
+    thread::scope(|scope| {
+        if options.gzip {
+            let encoder = gzip::ParallelGzip::new(
+                scope,
+                writer,
+                Compression::fast(),
+                options.gzip_block,
+                options.threads(),
+            )?;
+            write_proto(profile, options, encoder, scope)?.finish()?;
+            Ok(())
+        } else {
+            write_proto(profile, options, writer, scope).map(|_| ())
+        }
+    })
 }
 
 /// The comment line of a profile whose stacks were estimated.
@@ -82,17 +112,31 @@ const MAPPING: u64 = 1;
 /// The most frames of the one stack given to a function with calls but no own time.
 const MAX_HEAVIEST_PATH: usize = 4096;
 
-fn write_proto<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<W> {
+fn write_proto<'scope, W: io::Write>(
+    profile: &'scope Profile,
+    options: &'scope Options,
+    writer: W,
+    scope: &'scope Scope<'scope, '_>,
+) -> io::Result<W> {
     let measure = profile.measure();
     let sampled = measure.is_sampled();
-    let mut strings = Strings::new();
-    let table = FunctionTable::new(profile, sampled, &mut strings);
-    let mut out = Stream::new(writer);
-
     let (count_type, timed) = match measure {
         Measure::Calls => ("calls", true),
         Measure::Samples { timed } => ("samples", timed),
     };
+    // The estimate does not need the function table: with a thread to spare, both are made at
+    // once.
+    let estimate = if profile.stacks().is_some() {
+        None
+    } else if options.threads() > 1 {
+        Some(Ok(scope.spawn(move || Estimate::new(profile, options, timed))))
+    } else {
+        Some(Err(Estimate::new(profile, options, timed)))
+    };
+    let mut strings = Strings::new();
+    let table = FunctionTable::new(profile, sampled, &mut strings);
+    let mut out = Stream::new(writer);
+
     let mut value_types = vec![(strings.get(count_type), strings.get("count"))];
     if timed {
         value_types.push((strings.get("wall"), strings.get("nanoseconds")));
@@ -104,15 +148,22 @@ fn write_proto<W: io::Write>(profile: &Profile, options: &Options, writer: W) ->
         out.message(field::PROFILE_SAMPLE_TYPE)?;
     }
 
-    let exact = match profile.stacks() {
-        Some(stacks) => {
+    let exact = match (profile.stacks(), estimate) {
+        (_, Some(estimate)) => {
+            let estimate = match estimate {
+                Ok(thread) => thread
+                    .join()
+                    .map_err(|_| io::Error::other("the stack estimate's thread panicked"))?,
+                Err(estimate) => estimate,
+            };
+            estimate.write(&table, timed, &mut out)?;
+            false
+        }
+        (Some(stacks), None) => {
             write_sampled(profile, stacks, timed, &mut strings, &mut out)?;
             true
         }
-        None => {
-            write_estimated(profile, options, &table, timed, &mut out)?;
-            false
-        }
+        (None, None) => false,
     };
 
     // One mapping that says its locations are symbolized already: pprof then leaves them
@@ -306,20 +357,58 @@ fn clamp(value: u64) -> u64 {
 
 /// Estimated stacks: wall time as folded stacks round it, and each function's count (calls, or
 /// samples as leaf for a sampled dump without stacks) shared among its stacks.
+struct Estimate {
+    stacks: Vec<Stack>,
+    /// Per stack: its wall time in nanoseconds (zeros when untimed)…
+    wall: Vec<u64>,
+    /// …and its count.
+    counts: Vec<u64>,
+    /// Functions with a count but no stack: their heaviest path, leaf first, and count.
+    extra: Vec<(Vec<FunctionId>, u64)>,
+}
+
+impl Estimate {
+    fn new(profile: &Profile, options: &Options, timed: bool) -> Estimate {
+        let stacks = stacks::stacks(profile, &options.stacks);
+        let wall = if timed {
+            stack_counts(&stacks, TimeUnit::Ns)
+        } else {
+            vec![0; stacks.len()]
+        };
+        let (counts, extra) = count_shares(profile, &stacks);
+        Estimate {
+            stacks,
+            wall,
+            counts,
+            extra,
+        }
+    }
+
+    fn write<W: io::Write>(
+        self,
+        table: &FunctionTable,
+        timed: bool,
+        out: &mut Stream<W>,
+    ) -> io::Result<()> {
+        let Estimate {
+            stacks: estimated,
+            wall,
+            counts,
+            extra,
+        } = self;
+        write_estimated(&estimated, &wall, &counts, extra, table, timed, out)
+    }
+}
+
 fn write_estimated<W: io::Write>(
-    profile: &Profile,
-    options: &Options,
+    estimated: &[Stack],
+    wall: &[u64],
+    counts: &[u64],
+    extra: Vec<(Vec<FunctionId>, u64)>,
     table: &FunctionTable,
     timed: bool,
     out: &mut Stream<W>,
 ) -> io::Result<()> {
-    let estimated = stacks::stacks(profile, &options.stacks);
-    let wall = if timed {
-        stack_counts(&estimated, TimeUnit::Ns)
-    } else {
-        vec![0; estimated.len()]
-    };
-    let (counts, extra) = count_shares(profile, &estimated);
     let mut frames: Vec<u64> = Vec::new();
     let mut write = |frames: &[u64], count: u64, time: u64| {
         if count == 0 && time == 0 {
@@ -342,7 +431,7 @@ fn write_estimated<W: io::Write>(
         );
         out.message(field::PROFILE_SAMPLE)
     };
-    for ((stack, &count), &time) in estimated.iter().zip(&counts).zip(&wall) {
+    for ((stack, &count), &time) in estimated.iter().zip(counts).zip(wall) {
         frames.clear();
         frames.extend(stack.frames.iter().rev().map(|frame| match frame {
             Frame::Function(id) => location_id(*id),

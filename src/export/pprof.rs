@@ -27,7 +27,8 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use crate::Profile;
 use crate::model::{CallStats, FunctionId, Measure, Stacks};
 use crate::query::stacks::{
-    self, Frame, Stack, StackOptions, round_preserving_sum, sample_weights, stack_counts,
+    self, Frame, Rounding, Stack, StackOptions, round_preserving_sum_into, sample_weights,
+    stack_counts,
 };
 use crate::query::units::TimeUnit;
 use proto::{Stream, field};
@@ -48,9 +49,9 @@ pub struct Options {
     /// without the previous one's window (docs/pprof.md), so the output depends on this size
     /// but not on `threads`. Sizes below 64 KiB count as 64 KiB. Default: 1 MiB.
     pub gzip_block: usize,
-    /// Threads that work besides the caller's: they compress blocks and estimate stacks while
-    /// the caller builds the function table. 0 means one per core; 1 or more cores, the
-    /// output is the same. Default: 0.
+    /// Threads that work besides the caller's: they compress the blocks, and (when more than
+    /// one) estimate the stacks while the caller builds the function table. 0 means one per
+    /// core. The output is the same whatever the number. Default: 0.
     pub threads: usize,
 }
 
@@ -129,7 +130,9 @@ fn write_proto<'scope, W: io::Write>(
     let estimate = if profile.stacks().is_some() {
         None
     } else if options.threads() > 1 {
-        Some(Ok(scope.spawn(move || Estimate::new(profile, options, timed))))
+        Some(Ok(
+            scope.spawn(move || Estimate::new(profile, options, timed))
+        ))
     } else {
         Some(Err(Estimate::new(profile, options, timed)))
     };
@@ -482,6 +485,8 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
     let mut extra = Vec::new();
     let mut on_path = vec![u32::MAX; functions];
     let mut seconds: Vec<f64> = Vec::new();
+    let mut shares = Vec::new();
+    let mut scratch = Rounding::default();
     for id in profile.functions() {
         let stats = profile.stats(id);
         let count = if sampled {
@@ -508,7 +513,8 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
         }
         seconds.clear();
         seconds.extend(members.iter().map(|&i| estimated[i].seconds));
-        for (&i, share) in members.iter().zip(share(count, &seconds)) {
+        share_into(count, &seconds, &mut shares, &mut scratch);
+        for (&i, &share) in members.iter().zip(&shares) {
             counts[i] = share;
         }
     }
@@ -517,27 +523,34 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
 
 /// Splits `count` among `amounts` in proportion (equally when they add up to nothing), by
 /// largest remainders, so that the shares add up to `count` exactly.
+#[cfg(test)]
 fn share(count: u64, amounts: &[f64]) -> Vec<u64> {
+    let mut shares = Vec::new();
+    share_into(count, amounts, &mut shares, &mut Rounding::default());
+    shares
+}
+
+/// [`share`] into `shares`, with scratch space reused from call to call.
+fn share_into(count: u64, amounts: &[f64], shares: &mut Vec<u64>, scratch: &mut Rounding) {
     let usable = |a: f64| if a.is_finite() && a > 0.0 { a } else { 0.0 };
     let total: f64 = amounts.iter().map(|&a| usable(a)).sum();
-    let scaled: Vec<f64> = amounts
-        .iter()
-        .map(|&a| {
-            if total > 0.0 {
-                usable(a) / total * count as f64
-            } else {
-                count as f64 / amounts.len() as f64
-            }
-        })
-        .collect();
-    let mut shares = round_preserving_sum(&scaled);
+    let mut scaled = std::mem::take(&mut scratch.scaled);
+    scaled.clear();
+    scaled.extend(amounts.iter().map(|&a| {
+        if total > 0.0 {
+            usable(a) / total * count as f64
+        } else {
+            count as f64 / amounts.len() as f64
+        }
+    }));
+    round_preserving_sum_into(&scaled, shares, scratch);
     // The scaled amounts add up to `count` only up to float error: settle the difference on
     // the largest share.
     let sum: u64 = shares.iter().sum();
     if let Some(largest) = (0..shares.len()).max_by(|&a, &b| scaled[a].total_cmp(&scaled[b])) {
         shares[largest] = (shares[largest] + count).saturating_sub(sum);
     }
-    shares
+    scratch.scaled = scaled;
 }
 
 /// `id` and its heaviest callers up to a root, leaf first: at each frame the caller whose edge

@@ -430,7 +430,11 @@ fn blocks_deflated_on_threads_make_one_gzip_member_that_go_tool_pprof_reads() {
     options.gzip = false;
     let mut plain = Vec::new();
     pstat::export::pprof::write(&profile, &options, &mut plain).expect("writes");
-    assert!(plain.len() > 4 << 16, "{} bytes: several blocks", plain.len());
+    assert!(
+        plain.len() > 4 << 16,
+        "{} bytes: several blocks",
+        plain.len()
+    );
     let out = dir.path().join("out.pb.gz");
     let raw = dir.path().join("out.pb");
     std::fs::write(&out, &gzipped).expect("write");

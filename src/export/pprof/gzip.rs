@@ -4,7 +4,7 @@
 //! deflate stream, written as one gzip member (RFC 1952) whose CRC-32 is the blocks' CRCs
 //! combined: any gzip reader reads it, not only the ones that read multi-member files
 //! (docs/pprof.md). Each block starts without the previous one's window, which costs a little
-//! compression at each boundary (about 0.1 % at 1 MiB blocks).
+//! compression at each boundary (0.04 % of the size in 1 MiB blocks on a 44 MB export).
 //!
 //! The blocks depend only on the bytes and the block size, not on the threads: the output is
 //! the same on any machine.
@@ -83,7 +83,7 @@ impl<'scope, 'env, W: Write> ParallelGzip<'scope, 'env, W> {
         if self.jobs.is_none() {
             self.start();
         }
-        while self.sent - self.written >= 2 * self.threads + 1 {
+        while self.sent - self.written > 2 * self.threads {
             self.receive(true)?;
         }
         let stopped = || io::Error::other("a gzip worker thread stopped");
@@ -255,7 +255,11 @@ mod tests {
         (0..len)
             .map(|i| {
                 state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                if i % 3 == 0 { (state >> 24) as u8 } else { (i / 7) as u8 }
+                if i % 3 == 0 {
+                    (state >> 24) as u8
+                } else {
+                    (i / 7) as u8
+                }
             })
             .collect()
     }

@@ -12,20 +12,23 @@
 //!   sampled profile (whose lines are sampled lines, kept on the locations), a builtin's name
 //!   alone.
 
+mod gzip;
 mod proto;
 
 use std::hash::BuildHasher;
 use std::io;
+use std::num::NonZeroUsize;
+use std::thread::{self, Scope};
 
 use flate2::Compression;
-use flate2::write::GzEncoder;
 use hashbrown::hash_map::EntryRef;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::Profile;
 use crate::model::{CallStats, FunctionId, Measure, Stacks};
 use crate::query::stacks::{
-    self, Frame, Stack, StackOptions, round_preserving_sum, sample_weights, stack_counts,
+    self, Frame, Rounding, Stack, StackOptions, round_preserving_sum_into, sample_weights,
+    stack_counts,
 };
 use crate::query::units::TimeUnit;
 use proto::{Stream, field};
@@ -42,6 +45,14 @@ pub struct Options {
     pub gzip: bool,
     /// More lines for the profile's comment, after pstat's own. Default: none.
     pub comments: Vec<String>,
+    /// Bytes of protobuf per deflate block: the blocks are compressed at the same time, each
+    /// without the previous one's window (docs/pprof.md), so the output depends on this size
+    /// but not on `threads`. Sizes below 64 KiB count as 64 KiB. Default: 1 MiB.
+    pub gzip_block: usize,
+    /// Threads that work besides the caller's: they compress the blocks, and (when more than
+    /// one) estimate the stacks while the caller builds the function table. 0 means one per
+    /// core. The output is the same whatever the number. Default: 0.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -50,19 +61,39 @@ impl Default for Options {
             stacks: StackOptions::default(),
             gzip: true,
             comments: Vec::new(),
+            gzip_block: 1 << 20,
+            threads: 0,
+        }
+    }
+}
+
+impl Options {
+    /// The threads to start: [`Options::threads`], or one per core.
+    fn threads(&self) -> usize {
+        match self.threads {
+            0 => thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            n => n,
         }
     }
 }
 
 /// Writes `profile` as a pprof profile (see the [module documentation](self)).
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
-    if options.gzip {
-        let encoder = GzEncoder::new(writer, Compression::fast());
-        write_proto(profile, options, encoder)?.finish()?;
-        Ok(())
-    } else {
-        write_proto(profile, options, writer).map(|_| ())
-    }
+    thread::scope(|scope| {
+        if options.gzip {
+            let encoder = gzip::ParallelGzip::new(
+                scope,
+                writer,
+                Compression::fast(),
+                options.gzip_block,
+                options.threads(),
+            )?;
+            write_proto(profile, options, encoder, scope)?.finish()?;
+            Ok(())
+        } else {
+            write_proto(profile, options, writer, scope).map(|_| ())
+        }
+    })
 }
 
 /// The comment line of a profile whose stacks were estimated.
@@ -82,17 +113,33 @@ const MAPPING: u64 = 1;
 /// The most frames of the one stack given to a function with calls but no own time.
 const MAX_HEAVIEST_PATH: usize = 4096;
 
-fn write_proto<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<W> {
+fn write_proto<'scope, W: io::Write>(
+    profile: &'scope Profile,
+    options: &'scope Options,
+    writer: W,
+    scope: &'scope Scope<'scope, '_>,
+) -> io::Result<W> {
     let measure = profile.measure();
     let sampled = measure.is_sampled();
-    let mut strings = Strings::new();
-    let table = FunctionTable::new(profile, sampled, &mut strings);
-    let mut out = Stream::new(writer);
-
     let (count_type, timed) = match measure {
         Measure::Calls => ("calls", true),
         Measure::Samples { timed } => ("samples", timed),
     };
+    // The estimate does not need the function table: with a thread to spare, both are made at
+    // once.
+    let estimate = if profile.stacks().is_some() {
+        None
+    } else if options.threads() > 1 {
+        Some(Ok(
+            scope.spawn(move || Estimate::new(profile, options, timed))
+        ))
+    } else {
+        Some(Err(Estimate::new(profile, options, timed)))
+    };
+    let mut strings = Strings::new();
+    let table = FunctionTable::new(profile, sampled, &mut strings);
+    let mut out = Stream::new(writer);
+
     let mut value_types = vec![(strings.get(count_type), strings.get("count"))];
     if timed {
         value_types.push((strings.get("wall"), strings.get("nanoseconds")));
@@ -104,15 +151,22 @@ fn write_proto<W: io::Write>(profile: &Profile, options: &Options, writer: W) ->
         out.message(field::PROFILE_SAMPLE_TYPE)?;
     }
 
-    let exact = match profile.stacks() {
-        Some(stacks) => {
+    let exact = match (profile.stacks(), estimate) {
+        (_, Some(estimate)) => {
+            let estimate = match estimate {
+                Ok(thread) => thread
+                    .join()
+                    .map_err(|_| io::Error::other("the stack estimate's thread panicked"))?,
+                Err(estimate) => estimate,
+            };
+            estimate.write(&table, timed, &mut out)?;
+            false
+        }
+        (Some(stacks), None) => {
             write_sampled(profile, stacks, timed, &mut strings, &mut out)?;
             true
         }
-        None => {
-            write_estimated(profile, options, &table, timed, &mut out)?;
-            false
-        }
+        (None, None) => false,
     };
 
     // One mapping that says its locations are symbolized already: pprof then leaves them
@@ -306,20 +360,58 @@ fn clamp(value: u64) -> u64 {
 
 /// Estimated stacks: wall time as folded stacks round it, and each function's count (calls, or
 /// samples as leaf for a sampled dump without stacks) shared among its stacks.
+struct Estimate {
+    stacks: Vec<Stack>,
+    /// Per stack: its wall time in nanoseconds (zeros when untimed)…
+    wall: Vec<u64>,
+    /// …and its count.
+    counts: Vec<u64>,
+    /// Functions with a count but no stack: their heaviest path, leaf first, and count.
+    extra: Vec<(Vec<FunctionId>, u64)>,
+}
+
+impl Estimate {
+    fn new(profile: &Profile, options: &Options, timed: bool) -> Estimate {
+        let stacks = stacks::stacks(profile, &options.stacks);
+        let wall = if timed {
+            stack_counts(&stacks, TimeUnit::Ns)
+        } else {
+            vec![0; stacks.len()]
+        };
+        let (counts, extra) = count_shares(profile, &stacks);
+        Estimate {
+            stacks,
+            wall,
+            counts,
+            extra,
+        }
+    }
+
+    fn write<W: io::Write>(
+        self,
+        table: &FunctionTable,
+        timed: bool,
+        out: &mut Stream<W>,
+    ) -> io::Result<()> {
+        let Estimate {
+            stacks: estimated,
+            wall,
+            counts,
+            extra,
+        } = self;
+        write_estimated(&estimated, &wall, &counts, extra, table, timed, out)
+    }
+}
+
 fn write_estimated<W: io::Write>(
-    profile: &Profile,
-    options: &Options,
+    estimated: &[Stack],
+    wall: &[u64],
+    counts: &[u64],
+    extra: Vec<(Vec<FunctionId>, u64)>,
     table: &FunctionTable,
     timed: bool,
     out: &mut Stream<W>,
 ) -> io::Result<()> {
-    let estimated = stacks::stacks(profile, &options.stacks);
-    let wall = if timed {
-        stack_counts(&estimated, TimeUnit::Ns)
-    } else {
-        vec![0; estimated.len()]
-    };
-    let (counts, extra) = count_shares(profile, &estimated);
     let mut frames: Vec<u64> = Vec::new();
     let mut write = |frames: &[u64], count: u64, time: u64| {
         if count == 0 && time == 0 {
@@ -342,7 +434,7 @@ fn write_estimated<W: io::Write>(
         );
         out.message(field::PROFILE_SAMPLE)
     };
-    for ((stack, &count), &time) in estimated.iter().zip(&counts).zip(&wall) {
+    for ((stack, &count), &time) in estimated.iter().zip(counts).zip(wall) {
         frames.clear();
         frames.extend(stack.frames.iter().rev().map(|frame| match frame {
             Frame::Function(id) => location_id(*id),
@@ -393,6 +485,8 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
     let mut extra = Vec::new();
     let mut on_path = vec![u32::MAX; functions];
     let mut seconds: Vec<f64> = Vec::new();
+    let mut shares = Vec::new();
+    let mut scratch = Rounding::default();
     for id in profile.functions() {
         let stats = profile.stats(id);
         let count = if sampled {
@@ -419,7 +513,8 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
         }
         seconds.clear();
         seconds.extend(members.iter().map(|&i| estimated[i].seconds));
-        for (&i, share) in members.iter().zip(share(count, &seconds)) {
+        share_into(count, &seconds, &mut shares, &mut scratch);
+        for (&i, &share) in members.iter().zip(&shares) {
             counts[i] = share;
         }
     }
@@ -428,27 +523,34 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
 
 /// Splits `count` among `amounts` in proportion (equally when they add up to nothing), by
 /// largest remainders, so that the shares add up to `count` exactly.
+#[cfg(test)]
 fn share(count: u64, amounts: &[f64]) -> Vec<u64> {
+    let mut shares = Vec::new();
+    share_into(count, amounts, &mut shares, &mut Rounding::default());
+    shares
+}
+
+/// [`share`] into `shares`, with scratch space reused from call to call.
+fn share_into(count: u64, amounts: &[f64], shares: &mut Vec<u64>, scratch: &mut Rounding) {
     let usable = |a: f64| if a.is_finite() && a > 0.0 { a } else { 0.0 };
     let total: f64 = amounts.iter().map(|&a| usable(a)).sum();
-    let scaled: Vec<f64> = amounts
-        .iter()
-        .map(|&a| {
-            if total > 0.0 {
-                usable(a) / total * count as f64
-            } else {
-                count as f64 / amounts.len() as f64
-            }
-        })
-        .collect();
-    let mut shares = round_preserving_sum(&scaled);
+    let mut scaled = std::mem::take(&mut scratch.scaled);
+    scaled.clear();
+    scaled.extend(amounts.iter().map(|&a| {
+        if total > 0.0 {
+            usable(a) / total * count as f64
+        } else {
+            count as f64 / amounts.len() as f64
+        }
+    }));
+    round_preserving_sum_into(&scaled, shares, scratch);
     // The scaled amounts add up to `count` only up to float error: settle the difference on
     // the largest share.
     let sum: u64 = shares.iter().sum();
     if let Some(largest) = (0..shares.len()).max_by(|&a, &b| scaled[a].total_cmp(&scaled[b])) {
         shares[largest] = (shares[largest] + count).saturating_sub(sum);
     }
-    shares
+    scratch.scaled = scaled;
 }
 
 /// `id` and its heaviest callers up to a root, leaf first: at each frame the caller whose edge

@@ -336,6 +336,8 @@ pub fn stack_counts(stacks: &[Stack], unit: TimeUnit) -> Vec<u64> {
     let leaf_counts = round_preserving_sum(&per_leaf);
     let mut counts = vec![0; stacks.len()];
     let mut amounts: Vec<f64> = Vec::new();
+    let mut scratch = Rounding::default();
+    let mut shares = Vec::new();
     for (l, leaf_count) in leaf_counts.into_iter().enumerate() {
         let members = &members[start[l]..start[l + 1]];
         if let [i] = *members {
@@ -344,7 +346,8 @@ pub fn stack_counts(stacks: &[Stack], unit: TimeUnit) -> Vec<u64> {
         }
         amounts.clear();
         amounts.extend(members.iter().map(|&i| amount(i)));
-        for (&i, count) in members.iter().zip(share_count(leaf_count, &amounts)) {
+        share_count_into(leaf_count, &amounts, &mut shares, &mut scratch);
+        for (&i, &count) in members.iter().zip(&shares) {
             counts[i] = count;
         }
     }
@@ -397,35 +400,71 @@ fn share_count_of_one(count: u64, amount: f64) -> u64 {
 }
 
 /// Splits the integer `count` among `amounts` in proportion, by largest remainders.
+#[cfg(test)]
 fn share_count(count: u64, amounts: &[f64]) -> Vec<u64> {
+    let mut shares = Vec::new();
+    share_count_into(count, amounts, &mut shares, &mut Rounding::default());
+    shares
+}
+
+/// [`share_count`] into `shares`, with scratch space reused from call to call (stack counts
+/// share among the stacks of each of 100,000s of functions: allocations would dominate).
+fn share_count_into(count: u64, amounts: &[f64], shares: &mut Vec<u64>, scratch: &mut Rounding) {
     let total: f64 = amounts.iter().sum();
+    shares.clear();
     if total <= 0.0 {
-        return vec![0; amounts.len()];
+        shares.resize(amounts.len(), 0);
+        return;
     }
-    let scaled: Vec<f64> = amounts.iter().map(|a| a / total * count as f64).collect();
-    let mut shares = round_preserving_sum(&scaled);
+    let mut scaled = std::mem::take(&mut scratch.scaled);
+    scaled.clear();
+    scaled.extend(amounts.iter().map(|a| a / total * count as f64));
+    round_preserving_sum_into(&scaled, shares, scratch);
     // The scaled amounts add up to `count` up to float error; settle the last unit.
     let sum: u64 = shares.iter().sum();
     if let Some(largest) = (0..shares.len()).max_by(|&a, &b| scaled[a].total_cmp(&scaled[b])) {
         shares[largest] = (shares[largest] + count).saturating_sub(sum);
     }
-    shares
+    scratch.scaled = scaled;
+}
+
+/// Scratch space for [`round_preserving_sum_into`] and the sharing built on it.
+#[derive(Debug, Default)]
+pub(crate) struct Rounding {
+    /// Amounts scaled to a count.
+    pub(crate) scaled: Vec<f64>,
+    /// Indices ordered by remainder.
+    by_remainder: Vec<usize>,
 }
 
 /// Rounds each amount to an integer so that the integers add up to the rounded sum of the
 /// amounts (largest remainders get the leftover units; ties go to the earlier amount).
 pub(crate) fn round_preserving_sum(amounts: &[f64]) -> Vec<u64> {
+    let mut counts = Vec::with_capacity(amounts.len());
+    round_preserving_sum_into(amounts, &mut counts, &mut Rounding::default());
+    counts
+}
+
+/// [`round_preserving_sum`] into `counts`, with reused scratch space.
+pub(crate) fn round_preserving_sum_into(
+    amounts: &[f64],
+    counts: &mut Vec<u64>,
+    scratch: &mut Rounding,
+) {
     let total: f64 = amounts.iter().sum();
-    let mut counts: Vec<u64> = amounts.iter().map(|a| a.max(0.0).floor() as u64).collect();
+    counts.clear();
+    counts.extend(amounts.iter().map(|a| a.max(0.0).floor() as u64));
     let assigned: u64 = counts.iter().sum();
     let wanted = total.max(0.0).round() as u64;
     let leftover = wanted.saturating_sub(assigned);
     if leftover > 0 {
         // The `leftover` first amounts by decreasing remainder, then index: a total order, so
         // selecting them gives the same amounts as sorting all.
-        let remainders: Vec<f64> = amounts.iter().map(|a| a - a.floor()).collect();
-        let mut by_remainder: Vec<usize> = (0..amounts.len()).collect();
-        let order = |a: &usize, b: &usize| remainders[*b].total_cmp(&remainders[*a]).then(a.cmp(b));
+        let remainder = |i: usize| amounts[i] - amounts[i].floor();
+        let by_remainder = &mut scratch.by_remainder;
+        by_remainder.clear();
+        by_remainder.extend(0..amounts.len());
+        let order = |a: &usize, b: &usize| remainder(*b).total_cmp(&remainder(*a)).then(a.cmp(b));
         let take = usize::try_from(leftover).map_or(amounts.len(), |n| n.min(amounts.len()));
         if take > 0 && take < by_remainder.len() {
             by_remainder.select_nth_unstable_by(take - 1, order);
@@ -434,7 +473,6 @@ pub(crate) fn round_preserving_sum(amounts: &[f64]) -> Vec<u64> {
             counts[i] += 1;
         }
     }
-    counts
 }
 
 #[cfg(test)]

@@ -403,3 +403,88 @@ fn hostile_names_survive() {
     assert_eq!(flat.get("nul\u{0}byte"), Some(&3), "{flat:?}");
     assert_eq!(flat.get("<lambda>"), Some(&4), "{flat:?}");
 }
+
+/// A profile big enough for many gzip blocks (`gen_profile.py`, 2,000 functions, about 400 KB
+/// of protobuf in 64 KiB blocks deflated on worker threads): the file is one gzip member that
+/// Python's zlib reads to its end, inflating to the same protobuf as the export without gzip,
+/// and `go tool pprof` reads it with pstats' total time and each function's tottime as its
+/// flat time.
+#[test]
+fn blocks_deflated_on_threads_make_one_gzip_member_that_go_tool_pprof_reads() {
+    require_go();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stats = dir.path().join("gen.stats");
+    let generated = Command::new("python3")
+        .arg("bench/gen_profile.py")
+        .args(["--functions", "2000", "--seed", "3", "-q", "--out"])
+        .arg(&stats)
+        .status()
+        .expect("python3 runs");
+    assert!(generated.success(), "gen_profile.py failed");
+    let profile = pstat::read_path(&stats).expect("reads");
+    let mut options = pstat::export::pprof::Options::default();
+    options.gzip_block = 1 << 16;
+    options.threads = 3;
+    let mut gzipped = Vec::new();
+    pstat::export::pprof::write(&profile, &options, &mut gzipped).expect("writes");
+    options.gzip = false;
+    let mut plain = Vec::new();
+    pstat::export::pprof::write(&profile, &options, &mut plain).expect("writes");
+    assert!(
+        plain.len() > 4 << 16,
+        "{} bytes: several blocks",
+        plain.len()
+    );
+    let out = dir.path().join("out.pb.gz");
+    let raw = dir.path().join("out.pb");
+    std::fs::write(&out, &gzipped).expect("write");
+    std::fs::write(&raw, &plain).expect("write");
+    // One member: a gzip decompressor (wbits 31) ends at the file's end with nothing unused;
+    // then the figures pstats gives for the dump, names as pprof's export labels them.
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg(
+            r#"
+import json, pstats, sys, zlib
+data = open(sys.argv[1], "rb").read()
+d = zlib.decompressobj(31)
+inflated = d.decompress(data) + d.flush()
+assert d.eof and not d.unused_data, "more than one gzip member"
+assert inflated == open(sys.argv[2], "rb").read(), "inflates to another protobuf"
+s = pstats.Stats(sys.argv[3])
+flat = {}
+for (file, line, name), (cc, nc, tt, ct, callers) in s.stats.items():
+    label = name if (file, line) == ("~", 0) else "%s (%s:%d)" % (name, file, line)
+    flat[label] = tt
+print(json.dumps({"total": s.total_tt, "flat": flat}))
+"#,
+        )
+        .arg(&out)
+        .arg(&raw)
+        .arg(&stats)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let expected: Value = serde_json::from_slice(&check.stdout).expect("json");
+    let (total, flat) = pprof_top(&out, "wall", Some("ns"));
+    let want = expected["total"].as_f64().expect("total") * 1e9;
+    assert!(
+        (total as f64 - want).abs() <= 1.0,
+        "pprof total {total} ns, pstats {want} ns"
+    );
+    let rows = expected["flat"].as_object().expect("rows");
+    assert!(rows.len() > 1000, "{} functions", rows.len());
+    for (label, tottime) in rows {
+        let tottime = tottime.as_f64().expect("tottime") * 1e9;
+        let got = flat.get(label).copied().unwrap_or(0);
+        assert!(
+            (got as f64 - tottime).abs() < 1.0,
+            "flat time of {label:?} is {got} ns, tottime {tottime} ns"
+        );
+    }
+    assert_eq!(pprof_top(&raw, "wall", Some("ns")), (total, flat));
+}

@@ -29,7 +29,7 @@ pub use profile::Profile;
 #[cfg(test)]
 pub(crate) use stacks::test_profile;
 pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
-pub(crate) use stacks::{Node, SampleBuilder};
+pub(crate) use stacks::{Node, Run, SampleBuilder};
 pub(crate) use subset::Subgraph;
 pub use transform::Combiner;
 

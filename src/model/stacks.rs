@@ -15,6 +15,9 @@
 
 use std::sync::Arc;
 
+mod sorted;
+pub(crate) use sorted::Run;
+
 use hashbrown::HashMap;
 
 use super::builder::{Builder, KeyId, Merge};
@@ -217,6 +220,9 @@ pub(crate) struct SampleBuilder {
     timed: bool,
     /// The time of one sample, when every sample has the same.
     interval: Option<f64>,
+    /// When the nodes were laid out by [`SampleBuilder::add_runs`]: each node's number in order
+    /// of first appearance, the numbering the profile's stack table keeps.
+    first_seen: Option<Vec<u32>>,
 }
 
 /// A node of the stack being built: `None` before its first frame.
@@ -237,6 +243,7 @@ impl SampleBuilder {
             without_frames: 0,
             timed,
             interval: None,
+            first_seen: None,
         }
     }
 
@@ -245,14 +252,6 @@ impl SampleBuilder {
     /// (which rounds differently).
     pub(crate) fn set_interval(&mut self, interval: f64) {
         self.interval = Some(interval);
-    }
-
-    /// Makes room for about `stacks` stacks.
-    pub(crate) fn reserve(&mut self, stacks: usize, samples: usize) {
-        self.nodes.reserve(stacks);
-        self.node_of.reserve(stacks);
-        self.samples.reserve(samples);
-        self.sample_next.reserve(samples);
     }
 
     /// The id of the function key (file, line, name).
@@ -406,17 +405,35 @@ impl SampleBuilder {
         }
         let threads = std::mem::take(&mut self.threads);
         let (mut profile, id_of) = self.keys.into_profile(totals, files);
+        let function = |key: KeyId| FunctionId(id_of[key.index()]);
+        let (nodes, number) = match &self.first_seen {
+            None => (
+                self.nodes
+                    .iter()
+                    .map(|&(parent, key)| (parent, function(key)))
+                    .collect(),
+                None,
+            ),
+            Some(number) => {
+                let mut nodes = vec![(NONE, FunctionId(0)); self.nodes.len()];
+                for (i, &(parent, key)) in self.nodes.iter().enumerate() {
+                    let parent = if parent == NONE {
+                        NONE
+                    } else {
+                        number[parent as usize]
+                    };
+                    nodes[number[i] as usize] = (parent, function(key));
+                }
+                (nodes, Some(number))
+            }
+        };
         let stacks = Stacks {
-            nodes: self
-                .nodes
-                .iter()
-                .map(|&(parent, key)| (parent, FunctionId(id_of[key.index()])))
-                .collect(),
+            nodes,
             samples: self
                 .samples
                 .iter()
                 .map(|&(leaf, thread, count, time)| Sample {
-                    stack: StackId(leaf),
+                    stack: StackId(number.map_or(leaf, |n| n[leaf as usize])),
                     thread: (thread != NONE).then_some(ThreadId(thread)),
                     count,
                     time,
@@ -569,6 +586,8 @@ impl SampleBuilder {
             })
             .collect();
         let old = std::mem::take(&mut self.nodes);
+        // Rebuilt by `push`, the new table is numbered in order of first appearance.
+        self.first_seen = None;
         self.node_of.clear();
         let samples = std::mem::take(&mut self.samples);
         self.sample_at.clear();

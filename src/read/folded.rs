@@ -13,10 +13,10 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::error::{Error, quote};
-use crate::model::{KeyId, Node, Profile, SampleBuilder};
+use crate::model::{Profile, Run, SampleBuilder};
 use crate::read::lines;
 
 /// The format's name in error messages.
@@ -76,6 +76,13 @@ impl Dialect {
 
 /// Reads folded stacks.
 pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
+    // Big inputs are scanned in two halves, one per core.
+    read_in(input, options, if input.len() >= 8 << 20 { 2 } else { 1 })
+}
+
+/// Reads folded stacks, scanning the text in `parts` pieces (split at line ends) in parallel;
+/// the profile is the same for any number of parts.
+fn read_in(input: &[u8], options: &Options, parts: usize) -> Result<Profile, Error> {
     // Stacks, samples and frame texts are numbered with 32 bits.
     if input.len() > u32::MAX as usize {
         return Err(Error::too_large(
@@ -90,125 +97,271 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
     if let Some(interval) = options.interval {
         builder.set_interval(interval);
     }
-    // Each distinct frame text is parsed and interned once.
-    let mut key_of = FrameKeys::default();
-    // About one new stack per 100 bytes and one line per 300 in a py-spy recording: growing
-    // the tables as they fill would rehash and copy them a dozen times.
-    builder.reserve(input.len() / 100, input.len() / 300);
-    // The previous line's frames and their stack nodes: sorted files share long prefixes.
-    let mut previous: Vec<(&[u8], u32)> = Vec::new();
-    for (number, (offset, line)) in lines(input).enumerate() {
-        let number = number as u64 + 1;
-        if line.len() > MAX_LINE {
-            return Err(Error::too_large(
-                "a folded-stack line",
-                MAX_LINE as u64,
-                Some(offset as u64),
-                Some(number),
-            ));
-        }
-        let Some((stack, count)) = split_count(line) else {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            return Err(Error::invalid(
-                FORMAT,
-                Some(offset as u64),
-                Some(number),
-                "a line `frame;frame;… COUNT`",
-                quote(line),
-            ));
-        };
-        let count = parse_count(count).ok_or_else(|| {
-            Error::invalid(
-                FORMAT,
-                Some((offset + stack.len() + 1) as u64),
-                Some(number),
-                "a sample count from 0 to 18446744073709551615",
-                quote(count),
-            )
-        })?;
-        if count == 0 {
-            continue;
-        }
-        let mut frames = Frames::new(stack);
-        let thread = match (dialect, frames.peek()) {
-            (Dialect::Tachyon, Some(first)) => first.strip_prefix(b"tid:").map(|tid| {
-                let tid = String::from_utf8_lossy(tid);
-                frames.next();
-                builder.thread(&tid, None)
-            }),
-            (Dialect::PySpy, Some(first)) if first.starts_with(b"thread (") => {
-                let text = String::from_utf8_lossy(first);
-                let thread = thread_frame(&text).map(|(tid, name)| builder.thread(tid, name));
-                if thread.is_some() {
-                    frames.next();
+    let pieces = split_at_lines(input, parts);
+    let scans: Vec<Result<Scan, Error>> = if pieces.len() == 1 {
+        vec![Scan::run(input, 0, dialect)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pieces
+                .iter()
+                .map(|&(base, piece)| scope.spawn(move || Scan::run(piece, base, dialect)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let mut scans = match scans.into_iter().collect::<Result<Vec<Scan>, Error>>() {
+        Ok(scans) => scans,
+        // A later piece's line numbers count from its own start: the whole text is scanned
+        // again for the error the one-piece read gives.
+        Err(_) if pieces.len() > 1 => return read_in(input, options, 1),
+        Err(e) => return Err(e),
+    };
+    // Frame texts become keys, and threads get their ids, in order of first appearance: the
+    // first piece's, then each later piece's new ones.
+    let mut keys: Vec<u32> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
+    let mut first = FrameTexts::default();
+    let mut key_of_first: Vec<u32> = Vec::new();
+    for (i, scan) in scans.iter_mut().enumerate() {
+        let key_of: Vec<u32> = (0..scan.texts.len())
+            .map(|t| {
+                let text = scan.texts.text(t);
+                let known = if i == 0 { None } else { first.get(text) };
+                match known {
+                    Some(f) => key_of_first[f as usize],
+                    None => {
+                        let text = String::from_utf8_lossy(text);
+                        let (file, line, name) = parse_frame(dialect, &text);
+                        builder.key(file, line, name).index() as u32
+                    }
                 }
-                thread
-            }
-            _ => None,
-        };
-        let mut node: Node = None;
-        let mut shared = true;
-        for (depth, frame) in frames.enumerate() {
-            if shared
-                && let Some(&(text, at)) = previous.get(depth)
-                && text == frame
-            {
-                node = Some(at);
-                continue;
-            }
-            if shared {
-                previous.truncate(depth);
-                shared = false;
-            }
-            let key = key_of.get_or_insert(frame, || {
-                let text = String::from_utf8_lossy(frame);
-                let (file, line, name) = parse_frame(dialect, &text);
-                builder.key(file, line, name)
-            });
-            let at = builder.push(node, key);
-            node = Some(at);
-            previous.push((frame, at));
+            })
+            .collect();
+        let thread_of: Vec<u32> = scan
+            .threads
+            .iter()
+            .map(|(id, name)| builder.thread(id, name.as_deref()).index() as u32)
+            .collect();
+        let base = keys.len() as u32;
+        keys.extend(scan.frames.iter().map(|&t| key_of[t as usize]));
+        runs.extend(scan.runs.iter().map(|run| Run {
+            end: run.end + base,
+            thread: match run.thread {
+                NO_THREAD => NO_THREAD,
+                t => thread_of[t as usize],
+            },
+            count: run.count,
+        }));
+        if i == 0 {
+            key_of_first = key_of;
+            first = std::mem::take(&mut scan.texts);
         }
-        let time = match options.interval {
-            Some(interval) => count as f64 * interval,
-            None => count as f64,
-        };
-        builder.add(node, thread, count, time);
     }
+    drop(scans);
+    let interval = options.interval;
+    builder.add_runs(&keys, &runs, |count| match interval {
+        Some(interval) => count as f64 * interval,
+        None => count as f64,
+    });
     Ok(builder.finish(options.thread_frames, Vec::new()))
 }
 
-/// Frame texts and their keys. The texts are copied into one buffer: compared in place, they
-/// would be read from wherever in the input each was first seen, a cache miss per frame.
+/// Splits the input into up to `parts` pieces that end at line ends, with their offsets.
+fn split_at_lines(input: &[u8], parts: usize) -> Vec<(usize, &[u8])> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for part in 1..parts {
+        let target = (input.len() / parts * part).max(at);
+        let Some(end) = memchr::memchr(b'\n', &input[target..]).map(|n| target + n + 1) else {
+            break;
+        };
+        pieces.push((at, &input[at..end]));
+        at = end;
+    }
+    pieces.push((at, &input[at..]));
+    pieces
+}
+
+const NO_THREAD: u32 = u32::MAX;
+
+/// One piece of the text, scanned: its stacks as runs of frame-text ids, frame texts and
+/// threads numbered in order of first appearance within the piece.
+struct Scan {
+    texts: FrameTexts,
+    frames: Vec<u32>,
+    runs: Vec<Run>,
+    /// Thread ids and the first name given to each.
+    threads: Vec<(String, Option<String>)>,
+}
+
+impl Scan {
+    /// Scans `input`, which starts at byte `base` of the file.
+    fn run(input: &[u8], base: usize, dialect: Dialect) -> Result<Scan, Error> {
+        let mut scan = Scan {
+            texts: FrameTexts::default(),
+            // About 30 bytes a frame and 300 a line in a py-spy recording: growing the arrays
+            // as they fill would copy them a dozen times.
+            frames: Vec::with_capacity(input.len() / 30),
+            runs: Vec::with_capacity(input.len() / 300),
+            threads: Vec::new(),
+        };
+        let mut thread_of: HashMap<String, u32> = HashMap::new();
+        // The frames of the lines before, by depth, and their ids: most lines start as the one
+        // before.
+        let mut previous: Vec<(&[u8], u32)> = Vec::new();
+        for (number, (offset, line)) in lines(input).enumerate() {
+            let offset = base + offset;
+            let number = number as u64 + 1;
+            if line.len() > MAX_LINE {
+                return Err(Error::too_large(
+                    "a folded-stack line",
+                    MAX_LINE as u64,
+                    Some(offset as u64),
+                    Some(number),
+                ));
+            }
+            let Some((stack, count)) = split_count(line) else {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Err(Error::invalid(
+                    FORMAT,
+                    Some(offset as u64),
+                    Some(number),
+                    "a line `frame;frame;… COUNT`",
+                    quote(line),
+                ));
+            };
+            let count = parse_count(count).ok_or_else(|| {
+                Error::invalid(
+                    FORMAT,
+                    Some((offset + stack.len() + 1) as u64),
+                    Some(number),
+                    "a sample count from 0 to 18446744073709551615",
+                    quote(count),
+                )
+            })?;
+            if count == 0 {
+                continue;
+            }
+            let mut frames = Frames::new(stack);
+            let thread = match (dialect, frames.peek()) {
+                (Dialect::Tachyon, Some(first)) => first.strip_prefix(b"tid:").map(|tid| {
+                    let tid = String::from_utf8_lossy(tid);
+                    frames.next();
+                    scan.thread(&mut thread_of, &tid, None)
+                }),
+                (Dialect::PySpy, Some(first)) if first.starts_with(b"thread (") => {
+                    let text = String::from_utf8_lossy(first);
+                    let thread = thread_frame(&text)
+                        .map(|(tid, name)| scan.thread(&mut thread_of, tid, name));
+                    if thread.is_some() {
+                        frames.next();
+                    }
+                    thread
+                }
+                _ => None,
+            };
+            let mut shared = true;
+            for (depth, frame) in frames.enumerate() {
+                if shared
+                    && let Some(&(text, id)) = previous.get(depth)
+                    && text == frame
+                {
+                    scan.frames.push(id);
+                    continue;
+                }
+                if shared {
+                    previous.truncate(depth);
+                    shared = false;
+                }
+                let id = scan.texts.get_or_insert(frame);
+                scan.frames.push(id);
+                previous.push((frame, id));
+            }
+            scan.runs.push(Run {
+                end: scan.frames.len() as u32,
+                thread: thread.unwrap_or(NO_THREAD),
+                count,
+            });
+        }
+        Ok(scan)
+    }
+
+    /// The number of the thread `id`, remembering the first name given to it.
+    fn thread(
+        &mut self,
+        thread_of: &mut HashMap<String, u32>,
+        id: &str,
+        name: Option<&str>,
+    ) -> u32 {
+        let index = match thread_of.get(id) {
+            Some(&index) => index,
+            None => {
+                let index = self.threads.len() as u32;
+                self.threads.push((id.to_string(), None));
+                thread_of.insert(id.to_string(), index);
+                index
+            }
+        };
+        let slot = &mut self.threads[index as usize].1;
+        if slot.is_none() {
+            *slot = name.filter(|n| !n.is_empty()).map(str::to_string);
+        }
+        index
+    }
+}
+
+/// Text `id` of a [`FrameTexts`].
+fn slice<'a>(text: &'a [u8], ends: &[u32], id: u32) -> &'a [u8] {
+    let start = if id == 0 { 0 } else { ends[id as usize - 1] };
+    &text[start as usize..ends[id as usize] as usize]
+}
+
+/// Frame texts, numbered in order of first appearance. The texts are copied into one buffer:
+/// compared in place, they would be read from wherever in the input each was first seen, a
+/// cache miss per frame.
 #[derive(Default)]
-struct FrameKeys {
+struct FrameTexts {
     text: Vec<u8>,
-    table: HashTable<(u32, u32, KeyId)>,
+    /// Per id, where its text ends in `text`.
+    ends: Vec<u32>,
+    table: HashTable<u32>,
     hasher: DefaultHashBuilder,
 }
 
-impl FrameKeys {
-    fn get_or_insert(&mut self, frame: &[u8], key: impl FnOnce() -> KeyId) -> KeyId {
+impl FrameTexts {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn text(&self, id: usize) -> &[u8] {
+        slice(&self.text, &self.ends, id as u32)
+    }
+
+    fn get(&self, frame: &[u8]) -> Option<u32> {
         let hash = self.hasher.hash_one(frame);
-        let text = &self.text;
-        let found = self.table.find(hash, |&(start, len, _)| {
-            &text[start as usize..(start + len) as usize] == frame
-        });
-        if let Some(&(_, _, key)) = found {
-            return key;
+        self.table
+            .find(hash, |&id| self.text(id as usize) == frame)
+            .copied()
+    }
+
+    fn get_or_insert(&mut self, frame: &[u8]) -> u32 {
+        let hash = self.hasher.hash_one(frame);
+        let found = self.table.find(hash, |&id| self.text(id as usize) == frame);
+        if let Some(&id) = found {
+            return id;
         }
-        let key = key();
-        let start = self.text.len() as u32;
+        let id = self.ends.len() as u32;
         self.text.extend_from_slice(frame);
-        let (text, hasher) = (&self.text, &self.hasher);
-        self.table.insert_unique(
-            hash,
-            (start, frame.len() as u32, key),
-            |&(start, len, _)| hasher.hash_one(&text[start as usize..(start + len) as usize]),
-        );
-        key
+        self.ends.push(self.text.len() as u32);
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.table
+            .insert_unique(hash, id, |&id| hasher.hash_one(slice(text, ends, id)));
+        id
     }
 }
 
@@ -429,6 +582,101 @@ mod tests {
         let e = read(&input, &Options::default()).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
         assert_eq!((e.line(), e.offset()), (Some(2), Some(7)));
+    }
+
+    /// The stack-by-stack read (a (parent, frame) lookup per frame, lines in input order),
+    /// against which the sorted build is checked.
+    fn read_stack_by_stack(input: &[u8], dialect: Dialect) -> Profile {
+        let mut builder = SampleBuilder::new(false);
+        let mut texts = FrameTexts::default();
+        let mut key_of = Vec::new();
+        for (_, line) in lines(input) {
+            let Some((stack, count)) = split_count(line) else {
+                continue;
+            };
+            let count = parse_count(count).expect("count");
+            if count == 0 {
+                continue;
+            }
+            let mut frames = Frames::new(stack);
+            let thread = match frames.peek() {
+                Some(first) if dialect == Dialect::PySpy && first.starts_with(b"thread (") => {
+                    frames.next();
+                    let text = String::from_utf8_lossy(first).into_owned();
+                    let (tid, name) = thread_frame(&text).expect("thread");
+                    Some(builder.thread(tid, name))
+                }
+                _ => None,
+            };
+            let mut node = None;
+            for frame in frames {
+                let id = texts.get_or_insert(frame) as usize;
+                if id == key_of.len() {
+                    let text = String::from_utf8_lossy(frame);
+                    let (file, line, name) = parse_frame(dialect, &text);
+                    key_of.push(builder.key(file, line, name));
+                }
+                node = Some(builder.push(node, key_of[id]));
+            }
+            builder.add(node, thread, count, count as f64);
+        }
+        builder.finish(false, Vec::new())
+    }
+
+    /// Generated py-spy lines in no order: shared prefixes, recursion, repeated stacks,
+    /// threads, equal frames under several texts (`f (a.py)` and `f (a.py:0)`).
+    fn generated(lines: usize, seed: u64) -> String {
+        let mut state = seed;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let mut text = String::new();
+        for _ in 0..lines {
+            match next(4) {
+                0 => text.push_str("thread (1): main;"),
+                1 => text.push_str("thread (2);"),
+                _ => {}
+            }
+            let depth = next(9);
+            let mut frames = vec!["<module> (m.py:1)".to_string()];
+            for _ in 0..depth {
+                frames.push(match next(7) {
+                    0 => "f (a.py)".to_string(),
+                    1 => "f (a.py:0)".to_string(),
+                    n => format!("g{} (b.py:{})", n, next(3)),
+                });
+            }
+            text.push_str(&frames.join(";"));
+            text.push_str(&format!(" {}\n", next(5)));
+        }
+        text
+    }
+
+    #[test]
+    fn sorted_build_is_the_stack_by_stack_read() {
+        let json = |p: &Profile| crate::export::json::to_vec(p, &Default::default());
+        for (lines, seed) in [(1, 1), (40, 2), (500, 3), (3000, 4)] {
+            let text = generated(lines, seed);
+            let expected = json(&read_stack_by_stack(text.as_bytes(), Dialect::PySpy));
+            for parts in 1..4 {
+                let p = read_in(text.as_bytes(), &Options::default(), parts).expect("reads");
+                assert!(json(&p) == expected, "{lines} lines in {parts} parts");
+            }
+        }
+    }
+
+    #[test]
+    fn later_pieces_report_errors_as_one_piece_does() {
+        let mut text = generated(300, 5);
+        text.push_str("main;f x\n");
+        text.push_str(&generated(300, 6));
+        let one = read_in(text.as_bytes(), &Options::default(), 1).unwrap_err();
+        let two = read_in(text.as_bytes(), &Options::default(), 2).unwrap_err();
+        assert_eq!(one.to_string(), two.to_string());
+        assert_eq!(one.line(), Some(301));
     }
 
     #[test]

@@ -278,11 +278,25 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
         }
     } else {
         // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
-        // as u32::MAX.
-        let mut index: HashMap<u64, usize> = HashMap::new();
-        for stack in stacks::stacks(profile, &options.stacks) {
-            let mut parent = -1i64;
-            for frame in &stack.frames {
+        // as u32::MAX. Each distinct stack ends in a node of its own: at least as many nodes
+        // as stacks.
+        let estimated = stacks::stacks(profile, &options.stacks);
+        let mut index: HashMap<u64, usize> = HashMap::with_capacity(estimated.len());
+        nodes.reserve(estimated.len());
+        // The previous stack's frames and their nodes. Consecutive stacks often start with the
+        // same frames (a function's stacks come together, and most share their roots); a node
+        // is its path from the root, so the shared frames' nodes are the previous stack's and
+        // need no lookup.
+        let mut path: Vec<(Frame, usize)> = Vec::new();
+        for stack in &estimated {
+            let shared = path
+                .iter()
+                .zip(&stack.frames)
+                .take_while(|((previous, _), frame)| previous == *frame)
+                .count();
+            path.truncate(shared);
+            let mut parent = path.last().map_or(-1, |&(_, node)| node as i64);
+            for &frame in &stack.frames[shared..] {
                 let function = match frame {
                     Frame::Function(id) => id.index() as i64,
                     Frame::OtherCallers => -1,
@@ -297,6 +311,7 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
                         weight: 0.0,
                     });
                 }
+                path.push((frame, at));
                 parent = at as i64;
             }
             if parent >= 0 {
@@ -339,29 +354,44 @@ fn preorder(profile: &Profile, nodes: &[Node], rank: &[u32]) -> Vec<Node> {
 /// before its children and siblings stay together.
 pub(super) fn preorder_by<K: Ord + Copy>(parents: &[i64], keys: &[K]) -> Vec<(usize, i64)> {
     let n = parents.len();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut roots = Vec::new();
-    for (i, &parent) in parents.iter().enumerate() {
-        match usize::try_from(parent).ok().filter(|&p| p < n) {
-            Some(parent) => children[parent].push(i),
-            None => roots.push(i),
-        }
+    // Each node's children in one array, node p's at start[p]..start[p + 1], the roots' in the
+    // last slot (n): one allocation instead of one per node.
+    let slot = |i: usize| {
+        usize::try_from(parents[i])
+            .ok()
+            .filter(|&p| p < n)
+            .unwrap_or(n)
+    };
+    let mut start = vec![0usize; n + 2];
+    for i in 0..n {
+        start[slot(i) + 1] += 1;
     }
-    let by_key = |list: &mut Vec<usize>| list.sort_unstable_by_key(|&i| (keys[i], i));
-    by_key(&mut roots);
+    for p in 0..=n {
+        start[p + 1] += start[p];
+    }
+    let mut children = vec![0usize; n];
+    let mut cursor = start.clone();
+    for i in 0..n {
+        let at = &mut cursor[slot(i)];
+        children[*at] = i;
+        *at += 1;
+    }
+    for p in 0..=n {
+        children[start[p]..start[p + 1]].sort_unstable_by_key(|&i| (keys[i], i));
+    }
+    let kids = |p: usize| &children[start[p]..start[p + 1]];
     let mut out = Vec::with_capacity(n);
     let mut renumbered = vec![-1i64; n];
     // (node, its parent's new number), deepest last.
-    let mut todo: Vec<(usize, i64)> = roots.iter().rev().map(|&r| (r, -1)).collect();
+    let mut todo: Vec<(usize, i64)> = kids(n).iter().rev().map(|&r| (r, -1)).collect();
     while let Some((node, parent)) = todo.pop() {
         if renumbered[node] >= 0 {
             continue; // a cycle in crafted parent links: each node once
         }
-        renumbered[node] = out.len() as i64;
+        let number = out.len() as i64;
+        renumbered[node] = number;
         out.push((node, parent));
-        let mut kids = std::mem::take(&mut children[node]);
-        by_key(&mut kids);
-        todo.extend(kids.iter().rev().map(|&k| (k, renumbered[node])));
+        todo.extend(kids(node).iter().rev().map(|&k| (k, number)));
     }
     out
 }

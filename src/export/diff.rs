@@ -30,11 +30,13 @@ pub enum DiffFormat {
     Folded,
     /// A differential flame graph.
     Svg,
+    /// A self-contained HTML page ([`crate::export::html::write_diff`]).
+    Html,
 }
 
 impl DiffFormat {
     /// The format a file's name implies: `*.json`, `*.folded`/`*.collapsed`, `*.svg`, and
-    /// `*.txt` for the text report.
+    /// `*.txt` for the text report, `*.html`/`*.htm` for the HTML page.
     pub fn from_path(path: &Path) -> Option<DiffFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let ends = |suffix: &str| name.ends_with(suffix);
@@ -46,6 +48,8 @@ impl DiffFormat {
             DiffFormat::Svg
         } else if ends(".txt") {
             DiffFormat::Text
+        } else if ends(".html") || ends(".htm") {
+            DiffFormat::Html
         } else {
             return None;
         })
@@ -60,8 +64,9 @@ impl std::str::FromStr for DiffFormat {
             "json" => Ok(DiffFormat::Json),
             "folded" => Ok(DiffFormat::Folded),
             "svg" => Ok(DiffFormat::Svg),
+            "html" => Ok(DiffFormat::Html),
             _ => Err(format!(
-                "{s:?} is not a diff format; use text, json, folded or svg"
+                "{s:?} is not a diff format; use text, json, folded, svg or html"
             )),
         }
     }
@@ -350,6 +355,7 @@ mod tests {
             ("d.folded", Some(DiffFormat::Folded)),
             ("d.SVG", Some(DiffFormat::Svg)),
             ("d.txt", Some(DiffFormat::Text)),
+            ("d.html", Some(DiffFormat::Html)),
             ("d.stats", None),
         ] {
             assert_eq!(DiffFormat::from_path(Path::new(name)), format, "{name}");

@@ -12,6 +12,7 @@
 //! nothing else.
 
 mod data;
+mod diff_data;
 
 use std::io;
 
@@ -19,6 +20,7 @@ use base64_sha::sha256_base64;
 
 use crate::Profile;
 use crate::model::LineProfile;
+use crate::query::diff::{Diff, DiffOptions};
 use crate::query::stacks::StackOptions;
 use crate::report::lines::SourceProvider;
 
@@ -68,6 +70,24 @@ pub fn write_lines<W: io::Write>(
 ) -> io::Result<()> {
     write_head(&options.title, &mut out)?;
     data::write_lines(profile, options, sources, &mut out)?;
+    write_tail(&mut out)
+}
+
+/// Writes the page of a diff (`pstat diff BASE NEW -o diff.html`): the report's views over
+/// the diff's functions, coloured by change. `base` and `new` are the runs `diff` was computed
+/// from with `diff_options` (their call edges give each function's callers and callees on both
+/// sides; their stacks, real or estimated from call edges, the icicle, drawn with the new
+/// side's widths and coloured by the change of each frame's own time).
+pub fn write_diff<W: io::Write>(
+    base: &[Profile],
+    new: &[Profile],
+    diff: &Diff,
+    diff_options: &DiffOptions,
+    options: &Options,
+    mut out: W,
+) -> io::Result<()> {
+    write_head(&options.title, &mut out)?;
+    diff_data::write_diff(base, new, diff, diff_options, options, &mut out)?;
     write_tail(&mut out)
 }
 

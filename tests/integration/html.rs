@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{chain_dump, chromium, fixtures, lprof_dir, run};
 
 /// Loads `page#fragment` in headless Chromium and returns the page's self-test results.
-fn selftest(page: &Path, fragment: &str) -> Value {
+pub(crate) fn selftest(page: &Path, fragment: &str) -> Value {
     let output = chromium(
         &["--window-size=1400,900", "--dump-dom"],
         &format!("file://{}#{fragment}", page.display()),
@@ -52,7 +52,7 @@ fn report(cwd: &Path, input: &str, dir: &Path) -> std::path::PathBuf {
 }
 
 /// Runs a Python script with `args` and returns its standard output parsed as JSON.
-fn python(script: &str, args: &[&str]) -> Value {
+pub(crate) fn python(script: &str, args: &[&str]) -> Value {
     let output = Command::new("python3")
         .arg("-c")
         .arg(script)

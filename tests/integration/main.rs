@@ -13,6 +13,7 @@ mod dot;
 mod filter;
 mod hostile;
 mod html;
+mod html_diff;
 mod json_export;
 mod lines;
 mod memory;

@@ -85,7 +85,7 @@ pub struct DiffArgs {
     normalize: bool,
 
     /// Output format on standard output: text or json; with -o, OUT's name decides (*.json,
-    /// *.folded, *.svg, *.txt)
+    /// *.folded, *.svg, *.txt, *.html)
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<DiffFormat>,
 
@@ -133,14 +133,20 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
         (None, Some(out)) => DiffFormat::from_path(out).unwrap_or_else(|| {
             usage_error(&format!(
                 "cannot tell the output format from the name {:?}; name it x.json, x.folded, \
-                 x.svg or x.txt, or pass --format",
+                 x.svg, x.txt or x.html, or pass --format",
                 out.display()
             ))
         }),
         (None, None) => DiffFormat::Text,
     };
-    if matches!(format, DiffFormat::Folded | DiffFormat::Svg) && args.output.is_none() {
-        usage_error("folded and SVG output go to a file: give -o OUT (- for standard output)");
+    if matches!(
+        format,
+        DiffFormat::Folded | DiffFormat::Svg | DiffFormat::Html
+    ) && args.output.is_none()
+    {
+        usage_error(
+            "folded, SVG and HTML output go to a file: give -o OUT (- for standard output)",
+        );
     }
     let mut selection = Selection::default();
     selection.sort = args.sort;
@@ -163,8 +169,11 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     let mut read_options = args.sampled.read_options();
     // The report needs no edges (reading without them takes about half the time); filters and
     // estimated stacks do.
-    read_options.callers =
-        !args.filters.is_empty() || matches!(format, DiffFormat::Folded | DiffFormat::Svg);
+    read_options.callers = !args.filters.is_empty()
+        || matches!(
+            format,
+            DiffFormat::Folded | DiffFormat::Svg | DiffFormat::Html
+        );
     let all = [base_files.clone(), new_files.clone()].concat();
     input::check(&all)?;
     let (lines, calls): (Vec<&PathBuf>, Vec<&PathBuf>) =
@@ -198,6 +207,16 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
                 pstat::report::diff::write(&diff, &report, out)
             }
             DiffFormat::Json => pstat::export::diff::write_json(&diff, &selection, out),
+            DiffFormat::Html => {
+                let mut page = pstat::export::html::Options::default();
+                let names = |files: &[PathBuf]| {
+                    let names: Vec<String> =
+                        files.iter().map(|f| f.display().to_string()).collect();
+                    names.join(" ")
+                };
+                page.title = format!("{} → {}", names(&base_files), names(&new_files));
+                pstat::export::html::write_diff(&base, &new, &diff, &options, &page, out)
+            }
             _ => {
                 let mut export = pstat::export::diff::Options::default();
                 if let Some(unit) = args.unit {

@@ -12,25 +12,25 @@ use crate::query::stacks::{self, Frame};
 use crate::report::lines::SourceProvider;
 
 /// A JSON writer over any `io::Write`, for the few shapes the block needs.
-struct Json<'a, W: io::Write> {
+pub(super) struct Json<'a, W: io::Write> {
     out: &'a mut W,
     number: itoa::Buffer,
 }
 
 impl<'a, W: io::Write> Json<'a, W> {
-    fn new(out: &'a mut W) -> Self {
+    pub(super) fn new(out: &'a mut W) -> Self {
         Json {
             out,
             number: itoa::Buffer::new(),
         }
     }
 
-    fn raw(&mut self, text: &str) -> io::Result<()> {
+    pub(super) fn raw(&mut self, text: &str) -> io::Result<()> {
         self.out.write_all(text.as_bytes())
     }
 
     /// `"key":`, after a comma unless it is the object's first member.
-    fn key(&mut self, key: &str, first: bool) -> io::Result<()> {
+    pub(super) fn key(&mut self, key: &str, first: bool) -> io::Result<()> {
         if !first {
             self.raw(",")?;
         }
@@ -41,7 +41,7 @@ impl<'a, W: io::Write> Json<'a, W> {
     /// A JSON string in which `<`, `>`, `&`, U+2028 and U+2029 are `\u` escapes as well as
     /// what JSON itself requires: inside a `<script>` element nothing can then end it or open a
     /// comment.
-    fn string(&mut self, text: &str) -> io::Result<()> {
+    pub(super) fn string(&mut self, text: &str) -> io::Result<()> {
         self.out.write_all(b"\"")?;
         let bytes = text.as_bytes();
         let mut start = 0;
@@ -68,17 +68,17 @@ impl<'a, W: io::Write> Json<'a, W> {
         self.out.write_all(b"\"")
     }
 
-    fn int(&mut self, value: i64) -> io::Result<()> {
+    pub(super) fn int(&mut self, value: i64) -> io::Result<()> {
         self.out.write_all(self.number.format(value).as_bytes())
     }
 
     /// A float as its shortest round-trip text; NaN and the infinities, which JSON lacks, as
     /// `null` (the page shows them as `nan`).
-    fn float(&mut self, value: f64) -> io::Result<()> {
+    pub(super) fn float(&mut self, value: f64) -> io::Result<()> {
         serde_json::to_writer(&mut *self.out, &value).map_err(io::Error::other)
     }
 
-    fn ints(&mut self, values: impl Iterator<Item = i64>) -> io::Result<()> {
+    pub(super) fn ints(&mut self, values: impl Iterator<Item = i64>) -> io::Result<()> {
         self.raw("[")?;
         for (i, value) in values.enumerate() {
             if i > 0 {
@@ -89,7 +89,7 @@ impl<'a, W: io::Write> Json<'a, W> {
         self.raw("]")
     }
 
-    fn floats(&mut self, values: impl Iterator<Item = f64>) -> io::Result<()> {
+    pub(super) fn floats(&mut self, values: impl Iterator<Item = f64>) -> io::Result<()> {
         self.raw("[")?;
         for (i, value) in values.enumerate() {
             if i > 0 {
@@ -100,7 +100,7 @@ impl<'a, W: io::Write> Json<'a, W> {
         self.raw("]")
     }
 
-    fn strings<'s>(&mut self, values: impl Iterator<Item = &'s str>) -> io::Result<()> {
+    pub(super) fn strings<'s>(&mut self, values: impl Iterator<Item = &'s str>) -> io::Result<()> {
         self.raw("[")?;
         for (i, value) in values.enumerate() {
             if i > 0 {
@@ -278,11 +278,25 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
         }
     } else {
         // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
-        // as u32::MAX.
-        let mut index: HashMap<u64, usize> = HashMap::new();
-        for stack in stacks::stacks(profile, &options.stacks) {
-            let mut parent = -1i64;
-            for frame in &stack.frames {
+        // as u32::MAX. Each distinct stack ends in a node of its own: at least as many nodes
+        // as stacks.
+        let estimated = stacks::stacks(profile, &options.stacks);
+        let mut index: HashMap<u64, usize> = HashMap::with_capacity(estimated.len());
+        nodes.reserve(estimated.len());
+        // The previous stack's frames and their nodes. Consecutive stacks often start with the
+        // same frames (a function's stacks come together, and most share their roots); a node
+        // is its path from the root, so the shared frames' nodes are the previous stack's and
+        // need no lookup.
+        let mut path: Vec<(Frame, usize)> = Vec::new();
+        for stack in &estimated {
+            let shared = path
+                .iter()
+                .zip(&stack.frames)
+                .take_while(|((previous, _), frame)| previous == *frame)
+                .count();
+            path.truncate(shared);
+            let mut parent = path.last().map_or(-1, |&(_, node)| node as i64);
+            for &frame in &stack.frames[shared..] {
                 let function = match frame {
                     Frame::Function(id) => id.index() as i64,
                     Frame::OtherCallers => -1,
@@ -297,6 +311,7 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
                         weight: 0.0,
                     });
                 }
+                path.push((frame, at));
                 parent = at as i64;
             }
             if parent >= 0 {
@@ -324,35 +339,59 @@ fn preorder(profile: &Profile, nodes: &[Node], rank: &[u32]) -> Vec<Node> {
             }
         })
         .collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    let mut roots = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
-        match usize::try_from(node.parent)
+    let parents: Vec<i64> = nodes.iter().map(|node| node.parent).collect();
+    preorder_by(&parents, &keys)
+        .into_iter()
+        .map(|(old, parent)| Node {
+            parent,
+            ..nodes[old]
+        })
+        .collect()
+}
+
+/// A tree given by its nodes' parents (-1 for a root) in pre-order, children sorted by `keys`
+/// (ties by index): each node's old index and its parent's new index. A parent then comes
+/// before its children and siblings stay together.
+pub(super) fn preorder_by<K: Ord + Copy>(parents: &[i64], keys: &[K]) -> Vec<(usize, i64)> {
+    let n = parents.len();
+    // Each node's children in one array, node p's at start[p]..start[p + 1], the roots' in the
+    // last slot (n): one allocation instead of one per node.
+    let slot = |i: usize| {
+        usize::try_from(parents[i])
             .ok()
-            .filter(|&p| p < nodes.len())
-        {
-            Some(parent) => children[parent].push(i),
-            None => roots.push(i),
-        }
+            .filter(|&p| p < n)
+            .unwrap_or(n)
+    };
+    let mut start = vec![0usize; n + 2];
+    for i in 0..n {
+        start[slot(i) + 1] += 1;
     }
-    let by_key = |list: &mut Vec<usize>| list.sort_unstable_by_key(|&i| (keys[i], i));
-    by_key(&mut roots);
-    let mut out = Vec::with_capacity(nodes.len());
-    let mut renumbered = vec![-1i64; nodes.len()];
+    for p in 0..=n {
+        start[p + 1] += start[p];
+    }
+    let mut children = vec![0usize; n];
+    let mut cursor = start.clone();
+    for i in 0..n {
+        let at = &mut cursor[slot(i)];
+        children[*at] = i;
+        *at += 1;
+    }
+    for p in 0..=n {
+        children[start[p]..start[p + 1]].sort_unstable_by_key(|&i| (keys[i], i));
+    }
+    let kids = |p: usize| &children[start[p]..start[p + 1]];
+    let mut out = Vec::with_capacity(n);
+    let mut renumbered = vec![-1i64; n];
     // (node, its parent's new number), deepest last.
-    let mut todo: Vec<(usize, i64)> = roots.iter().rev().map(|&r| (r, -1)).collect();
+    let mut todo: Vec<(usize, i64)> = kids(n).iter().rev().map(|&r| (r, -1)).collect();
     while let Some((node, parent)) = todo.pop() {
         if renumbered[node] >= 0 {
             continue; // a cycle in crafted parent links: each node once
         }
-        renumbered[node] = out.len() as i64;
-        out.push(Node {
-            parent,
-            ..nodes[node]
-        });
-        let mut kids = std::mem::take(&mut children[node]);
-        by_key(&mut kids);
-        todo.extend(kids.iter().rev().map(|&k| (k, renumbered[node])));
+        let number = out.len() as i64;
+        renumbered[node] = number;
+        out.push((node, parent));
+        todo.extend(kids(node).iter().rev().map(|&k| (k, number)));
     }
     out
 }

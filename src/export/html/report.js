@@ -11,7 +11,11 @@
     consoleError.apply(console, args);
   };
 
+  // Where the first render's time goes, for the self-test: from navigation start to the
+  // script, the parse of the data, the columns built from it, the first table.
+  const loadTimes = { script_start_ms: performance.now() };
   const D = JSON.parse(document.getElementById('data').textContent);
+  loadTimes.parse_ms = performance.now() - loadTimes.script_start_ms;
   const app = document.createElement('div');
   document.body.appendChild(app);
 
@@ -127,6 +131,41 @@
   const ct = num(D.ct);
   const total = D.total;
   let stripDirs = false;
+  // A diff (docs/html.md, "The diff page"): the figures above are the new side's; the base
+  // side's, each function's change and the noise test's verdict come beside them.
+  const DIFF = D.kind === 'diff';
+  const bcc = DIFF ? num(D.bcc) : null;
+  const bnc = DIFF ? num(D.bnc) : null;
+  const btt = DIFF ? num(D.btt) : null;
+  const bct = DIFF ? num(D.bct) : null;
+  const dtt = DIFF ? tt.map((t, i) => t - btt[i]) : null;
+  const dct = DIFF ? ct.map((t, i) => t - bct[i]) : null;
+  const signed = (x, digits) => {
+    const s = fixed(x, digits);
+    return s.startsWith('-') || s === 'nan' ? s : '+' + s;
+  };
+  // '%+.1f%%' of the change in percent of the base's own time; nothing when that is zero.
+  const deltaPct = (id) => (btt[id] === 0 ? '' : signed((100 * dtt[id]) / btt[id], 1) + '%');
+  const CHANGES = ['', 'moved', 'added', 'removed'];
+  // The colour of a change: slower red, faster blue, noise grey (the noise test said so).
+  function changeClass(id) {
+    if (id >= listed) return 'same';
+    if (D.verdict[id] === 1) return 'noise';
+    return dtt[id] > 0 ? 'slower' : dtt[id] < 0 ? 'faster' : 'same';
+  }
+  function changeText(id) {
+    if (id >= listed) return '';
+    const c = D.change[id];
+    const words = c === 1 ? 'moved from line ' + D.bline[id] : CHANGES[c];
+    return D.verdict[id] === 1 ? (words ? words + ', noise' : 'noise') : words;
+  }
+  // `pstat diff`'s ncalls column: base->new, one number when equal.
+  function callsChange(b, n, change) {
+    const number = (x) => (Number.isInteger(x) ? String(x) : fixed(x, 1));
+    if (change === 2) return '-> ' + number(n);
+    if (change === 3) return number(b) + ' ->';
+    return b === n ? number(n) : number(b) + '->' + number(n);
+  }
 
   function basename(path) {
     const i = path.lastIndexOf('/');
@@ -206,6 +245,22 @@
     order.forEach((id, place) => (stdRank[id] = place));
     return stdRank;
   }
+  if (DIFF) {
+    // `pstat diff --sort` words first (largest first, ties by file, line and name: the rows'
+    // order), then pstats' keys over the new side's figures.
+    const ratioKey = tt.map((t, i) => (btt[i] !== 0 ? t / btt[i] : t > 0 ? Infinity : 1));
+    const diffSorts = {
+      delta: { label: '|Δ tottime|', keys: [[dtt.map(Math.abs), -1]] },
+      ratio: { label: 'new/base tottime', keys: [[ratioKey, -1]] },
+      base: { label: 'base tottime', keys: [[btt, -1]] },
+      new: { label: 'new tottime', keys: [[tt, -1]] },
+      dcumulative: { label: '|Δ cumtime|', keys: [[dct.map(Math.abs), -1]] },
+      bcumulative: { label: 'base cumtime', keys: [[bct, -1]] },
+    };
+    for (const key of Object.keys(SORTS)) diffSorts[key] = SORTS[key];
+    for (const key of Object.keys(SORTS)) delete SORTS[key];
+    Object.assign(SORTS, diffSorts);
+  }
   function columns(sort) {
     if (sort.keys === 'percall') sort.keys = [[ratio(tt, nc), -1]];
     if (sort.keys === 'cpercall') sort.keys = [[ratio(ct, cc), -1]];
@@ -259,6 +314,8 @@
     return order;
   }
 
+  loadTimes.columns_ms = performance.now() - loadTimes.script_start_ms - loadTimes.parse_ms;
+
   // ---- Layout ----
   const header = el('header', null, el('h1', null, D.title));
   const nav = el('nav');
@@ -289,6 +346,10 @@
 
   // ---- Summary ----
   function summary() {
+    if (DIFF) {
+      diffSummary();
+      return;
+    }
     const files = el('ul');
     for (const [path, mtime] of D.inputs) {
       const when = mtime === null ? '' : '  ' + new Date(mtime * 1000).toString();
@@ -329,14 +390,65 @@
     main.appendChild(cards);
   }
 
+  // ---- A diff's summary: both sides' files and totals, and the largest changes ----
+  function diffSummary() {
+    const side = (label, s) => {
+      const files = el('ul');
+      for (const path of s.files) files.appendChild(el('li', null, el('span', 'mono', path)));
+      return [el('h2', null, label + (s.runs > 1 ? ' (' + s.runs + ' runs, their means)' : '')), files];
+    };
+    main.append(...side('Base', D.base), ...side('New', D.new));
+    const calls = (s) => (Number.isInteger(s.calls) ? String(s.calls) : fixed(s.calls, 1));
+    const change = D.new.total - D.base.total;
+    const percent = D.base.total === 0 ? '' : ' (' + signed((100 * change) / D.base.total, 1) + '%)';
+    const verdict = D.total_verdict === 0
+      ? 'No noise estimate: one run on a side.'
+      : D.total_verdict === 1
+        ? 'Within the noise (p = ' + fixed(D.total_p, 3) + ').'
+        : 'A real change (p = ' + fixed(D.total_p, 3) + ').';
+    const row = (...cells) => el('tr', null, ...cells.map((c, i) => el('td', i ? 'num' : null, c)));
+    const totals = el('table', 'figures',
+      el('thead', null, el('tr', null, el('th'), el('th', 'num', 'base'), el('th', 'num', 'new'), el('th', 'num', 'change'))),
+      el('tbody', null,
+        row(D.measure === 'calls' ? 'function calls' : 'samples', calls(D.base), calls(D.new), signed(D.new.calls - D.base.calls, 0)),
+        row(D.measure === 'counts' ? 'samples' : 'seconds', fixed(D.base.total, 3), fixed(D.new.total, 3), signed(change, 3) + percent)));
+    totals.id = 'totals';
+    main.append(el('h2', null, 'Totals'), totals, el('p', null, verdict));
+    const cards = el('div', 'cards');
+    for (const [title, sign] of [['Slower: largest growth of tottime', 1], ['Faster: largest drop of tottime', -1]]) {
+      const order = sorted('delta', false).filter((id) => sign * dtt[id] > 0).slice(0, 15);
+      const body = el('tbody');
+      for (const id of order) {
+        body.appendChild(el('tr', changeClass(id), el('td', 'num', signed(dtt[id], 3)), el('td', 'num', deltaPct(id)),
+          el('td', null, link('fn=' + id, stdName(id, stripDirs)))));
+      }
+      const head = el('tr', null, el('th', 'num', 'Δ tottime'), el('th', 'num', 'Δ %'), el('th', null, 'function'));
+      cards.appendChild(el('section', null, el('h2', null, title), el('table', null, el('thead', null, head), body)));
+    }
+    main.appendChild(cards);
+  }
+
   // ---- Function table: only the visible rows are in the DOM ----
   const ROW = 20;
-  const COLUMNS = [
-    ['ncalls', 'calls'], ['tottime', 'time'], ['percall', 'percall'], ['cumtime', 'cumulative'],
-    ['percall', 'cpercall'], ['% tot', 'time'], ['% cum', 'cumulative'],
-    ['filename:lineno(function)', 'stdname'],
-  ];
+  const COLUMNS = DIFF
+    ? [
+      ['base tottime', 'base'], ['new tottime', 'new'], ['Δ tottime', 'delta'], ['Δ %', 'ratio'],
+      ['base cumtime', 'bcumulative'], ['new cumtime', 'cumulative'], ['Δ cumtime', 'dcumulative'],
+      ['ncalls', 'calls'], ['change', null], ['filename:lineno(function)', 'stdname'],
+    ]
+    : [
+      ['ncalls', 'calls'], ['tottime', 'time'], ['percall', 'percall'], ['cumtime', 'cumulative'],
+      ['percall', 'cpercall'], ['% tot', 'time'], ['% cum', 'cumulative'],
+      ['filename:lineno(function)', 'stdname'],
+    ];
+  const NAME = COLUMNS.length - 1;
   function cells(id) {
+    if (DIFF) {
+      return [
+        f8(btt[id]), f8(tt[id]), signed(dtt[id], 3), deltaPct(id), f8(bct[id]), f8(ct[id]),
+        signed(dct[id], 3), callsChange(bnc[id], nc[id], D.change[id]), changeText(id), stdName(id, stripDirs),
+      ];
+    }
     const c = cc[id];
     const n = nc[id];
     return [
@@ -345,7 +457,7 @@
     ];
   }
   const table = {
-    key: 'cumulative',
+    key: DIFF ? 'delta' : 'cumulative',
     reverse: false,
     filter: '',
     regex: false,
@@ -425,10 +537,10 @@
       this.count = el('span', 'muted');
       controls.append(search, el('label', null, regex, ' regex'), el('label', null, strip, ' strip dirs'),
         el('label', null, 'sort ', select), el('label', null, reverse, ' reverse'), this.count);
-      const head = el('div', 'grid thead');
+      const head = el('div', DIFF ? 'grid diff thead' : 'grid thead');
       this.head = COLUMNS.map(([title, key], i) => {
-        const s = el('span', i === 7 ? null : 'num', title);
-        s.addEventListener('click', () => {
+        const s = el('span', i === NAME ? null : 'num', title);
+        if (key) s.addEventListener('click', () => {
           const same = this.key === key;
           select.value = key;
           reverse.checked = same && !this.reverse;
@@ -451,7 +563,7 @@
       const last = Math.min(this.rows.length, first + visible);
       while (this.pool.length < last - first) {
         const row = el('div', 'grid row');
-        for (let i = 0; i < 7; i++) row.appendChild(el('span', 'num'));
+        for (let i = 0; i < NAME; i++) row.appendChild(el('span', 'num'));
         row.appendChild(el('span', null, el('a')));
         this.spacer.appendChild(row);
         this.pool.push(row);
@@ -466,23 +578,37 @@
         row.style.display = '';
         row.style.top = index * ROW + 'px';
         const values = cells(id);
-        for (let i = 0; i < 7; i++) row.children[i].textContent = values[i];
-        const a = row.children[7].firstChild;
-        a.textContent = values[7];
+        if (DIFF) {
+          row.className = 'grid diff row ' + changeClass(id);
+          row.children[NAME - 1].className = 'change ' + CHANGES[D.change[id]];
+        }
+        for (let i = 0; i < NAME; i++) row.children[i].textContent = values[i];
+        const a = row.children[NAME].firstChild;
+        a.textContent = values[NAME];
         a.href = '#fn=' + id;
       });
     },
-    // What a person sees: the rendered rows, top to bottom.
-    visible() {
+    // What a person sees: the rendered rows, top to bottom (with `classes`, each row's classes).
+    visible(classes) {
       return this.pool
         .filter((row) => row.style.display !== 'none')
         .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-        .map((row) => Array.from(row.children, (c) => c.textContent));
+        .map((row) => (classes ? row.className : Array.from(row.children, (c) => c.textContent)));
     },
   };
 
   // ---- Function page: figures, and a butterfly of callers above and callees below ----
+  const EDGE_TITLES = DIFF
+    ? ['ncalls', 'base tottime', 'new tottime', 'base cumtime', 'new cumtime', 'Δ cumtime']
+    : ['ncalls', 'tottime', 'cumtime'];
   function edgeCells(e) {
+    if (DIFF) {
+      // An edge on one side only is added or removed.
+      const calls = callsChange(D.benc[e], D.enc[e], D.benc[e] === 0 ? 2 : D.enc[e] === 0 ? 3 : 0);
+      if (!D.timed) return [calls, '', '', '', '', ''];
+      const [bt, t, bc, c] = [D.bett[e], D.ett[e], D.bect[e], D.ect[e]].map((x) => (x === null ? NaN : x));
+      return [calls, f8(bt), f8(t), f8(bc), f8(c), signed(c - bc, 3)];
+    }
     const n = D.enc[e];
     if (!D.timed) return [String(n), '', ''];
     return [ncalls(n, D.ecc[e]), f8(D.ett[e] === null ? NaN : D.ett[e]), f8(D.ect[e] === null ? NaN : D.ect[e])];
@@ -499,7 +625,7 @@
       const values = cells(id);
       const head = el('tr');
       const row = el('tr');
-      COLUMNS.slice(0, 7).forEach(([title], i) => {
+      COLUMNS.slice(0, DIFF ? NAME : 7).forEach(([title], i) => {
         head.appendChild(el('th', 'num', title));
         row.appendChild(el('td', 'num', values[i]));
       });
@@ -508,26 +634,34 @@
       main.appendChild(el('p', 'muted', 'Named only as a caller: the profile lists no figures of its own.'));
     }
     const body = el('tbody');
-    const section = (text) => body.appendChild(el('tr', 'section', el('td', null, text), el('td'), el('td'), el('td')));
+    const width = EDGE_TITLES.length;
+    const section = (text) => body.appendChild(el('tr', 'section', el('td', null, text), ...EDGE_TITLES.map(() => el('td'))));
     const edgeRow = (e, other, cls) => {
-      const [n, t, c] = edgeCells(e);
-      body.appendChild(el('tr', cls, el('td', 'num', n), el('td', 'num', t), el('td', 'num', c),
-        el('td', null, link('fn=' + other, stdName(other, stripDirs)))));
+      const tr = el('tr', cls);
+      for (const cell of edgeCells(e)) tr.appendChild(el('td', 'num', cell));
+      tr.appendChild(el('td', null, link('fn=' + other, stdName(other, stripDirs))));
+      body.appendChild(tr);
     };
     const callers = [];
     for (let e = id < listed ? edgeStart[id] : 0; id < listed && e < edgeStart[id + 1]; e++) callers.push(e);
     callers.sort((a, b) => byKey(D.ecaller[a], D.ecaller[b]));
     section('called by (' + callers.length + ')');
     for (const e of callers) edgeRow(e, D.ecaller[e], 'caller');
-    const self = id < listed ? cells(id) : ['', '', '', '', '', '', '', ''];
-    body.appendChild(el('tr', 'self', el('td', 'num', self[0]), el('td', 'num', self[1]), el('td', 'num', self[3]),
-      el('td', null, stdName(id, stripDirs))));
+    let self = Array(width).fill('');
+    if (id < listed) {
+      const c = cells(id);
+      self = DIFF ? [c[7], c[0], c[1], c[4], c[5], c[6]] : [c[0], c[1], c[3]];
+    }
+    const selfRow = el('tr', 'self');
+    for (const cell of self) selfRow.appendChild(el('td', 'num', cell));
+    selfRow.appendChild(el('td', null, stdName(id, stripDirs)));
+    body.appendChild(selfRow);
     const callees = Array.from(outEdges.subarray(outStart[id], outStart[id + 1]));
     callees.sort((a, b) => byKey(edgeCallee[a], edgeCallee[b]));
     section('calls (' + callees.length + ')');
     for (const e of callees) edgeRow(e, edgeCallee[e], 'callee');
-    const head = el('tr', null, el('th', 'num', 'ncalls'), el('th', 'num', 'tottime'), el('th', 'num', 'cumtime'), el('th', null, 'function'));
-    main.append(el('h3', null, 'Callers and callees (each call edge\'s own figures)'),
+    const head = el('tr', null, ...EDGE_TITLES.map((t) => el('th', 'num', t)), el('th', null, 'function'));
+    main.append(el('h3', null, 'Callers and callees (each call edge\'s own figures' + (DIFF ? ', on both sides)' : ')')),
       el('table', 'butterfly', el('thead', null, head), body));
   }
 
@@ -538,6 +672,16 @@
     const parent = Int32Array.from(st.parent);
     const fn = Int32Array.from(st.fn);
     const weight = num(st.self);
+    // A diff's frames are coloured by the change of their own time, scaled to the largest
+    // change, as inferno's differential flame graph colours them (red more, blue less).
+    const delta = DIFF ? weight.map((w, i) => w - (st.base[i] === null ? NaN : st.base[i])) : null;
+    const maxDelta = DIFF ? delta.reduce((m, d) => (Math.abs(d) > m ? Math.abs(d) : m), 0) : 0;
+    function changeColour(i) {
+      const d = delta[i];
+      if (!(d !== 0 && maxDelta > 0)) return 'rgb(250,250,250)';
+      const c = Math.round(100 + (150 * (maxDelta - Math.abs(d))) / maxDelta);
+      return d > 0 ? 'rgb(255,' + c + ',' + c + ')' : 'rgb(' + c + ',' + c + ',255)';
+    }
     const sum = Float64Array.from(weight);
     const depth = new Int32Array(n);
     const x = new Float64Array(n);
@@ -605,7 +749,9 @@
         const h = hue(fn[i]);
         g.fillStyle = matched
           ? 'rgb(200,60,220)'
-          : 'rgb(' + (205 + (h & 31)) + ',' + (80 + ((h >> 5) & 127)) + ',' + (40 + ((h >> 12) & 31)) + ')';
+          : DIFF
+            ? changeColour(i)
+            : 'rgb(' + (205 + (h & 31)) + ',' + (80 + ((h >> 5) & 127)) + ',' + (40 + ((h >> 12) & 31)) + ')';
         const top = depth[i] * H;
         g.fillRect(left, top, Math.max(w - 0.5, 0.5), H - 1);
         boxes.push(i);
@@ -639,9 +785,10 @@
       return -1;
     }
     function show() {
-      const note = st.exact
+      let note = st.exact
         ? 'Exact stacks, as sampled.'
         : 'Stacks estimated from call edges (a function\'s own time shared among its callers in proportion to their calls; see docs/stacks.md in pstat).';
+      if (DIFF) note += ' Widths are the new side\'s; each frame is coloured by the change of its own time: red more, blue less.';
       const input = el('input');
       input.type = 'text';
       input.placeholder = 'search';
@@ -670,7 +817,8 @@
           return;
         }
         tooltip.textContent = (fn[i] < 0 ? '[other callers]' : stdName(fn[i], stripDirs)) + '\n' +
-          seconds(sum[i]) + ' (' + pct((100 * sum[i]) / whole) + '), own ' + seconds(weight[i]);
+          seconds(sum[i]) + ' (' + pct((100 * sum[i]) / whole) + '), own ' + seconds(weight[i]) +
+          (DIFF ? '\nown on the base side ' + seconds(weight[i] - delta[i]) + ', change ' + signed(delta[i], 3) : '');
         tooltip.style.display = 'block';
         tooltip.style.left = e.clientX + 12 + 'px';
         tooltip.style.top = e.clientY + 12 + 'px';
@@ -683,7 +831,16 @@
     }
     return {
       show,
-      facts: () => ({ frames: n, drawn, depth: maxDepth + 1, total: whole, note: document.getElementById('stacks-note').textContent }),
+      facts() {
+        const r = { frames: n, drawn, depth: maxDepth + 1, total: whole, note: document.getElementById('stacks-note').textContent };
+        if (DIFF) {
+          // The frame whose own time grew most, and its colour.
+          let most = 0;
+          for (let i = 1; i < n; i++) if (delta[i] > delta[most]) most = i;
+          if (n > 0) r.most_slower = { name: shortName(fn[most]), delta: delta[most], colour: changeColour(most) };
+        }
+        return r;
+      },
       zoomTo(i) {
         zoom = i;
         draw();
@@ -694,8 +851,12 @@
   // ---- Self-test (#selftest&filter=TEXT): what a person would see, as JSON ----
   function selftest(params) {
     const r = { title: document.title, sorts: {} };
+    const tableStart = performance.now();
     go('table');
     r.first_render_ms = performance.now();
+    loadTimes.table_ms = r.first_render_ms - tableStart;
+    r.timing = loadTimes;
+    if (DIFF) r.diff = { rows: table.visible(), classes: table.visible(true) };
     for (const key of Object.keys(SORTS)) {
       const start = performance.now();
       table.setSort(key, false);
@@ -713,10 +874,10 @@
     table.setSort('time', false);
     if (params.get('filter') !== null) {
       table.setFilter(params.get('filter'), params.get('regex') === '1');
-      r.filtered = { count: table.rows.length, rows: table.visible() };
+      r.filtered = { count: table.rows.length, rows: table.visible(), classes: table.visible(true) };
       table.setFilter('', false);
     }
-    const id = params.has('fn') ? Number(params.get('fn')) : sorted(params.get('open') || 'time', false)[0];
+    const id = params.has('fn') ? Number(params.get('fn')) : sorted(params.get('open') || (DIFF ? 'delta' : 'time'), false)[0];
     go('fn=' + id);
     r.function = {
       id,

@@ -22,7 +22,6 @@
 //! times are counts.
 
 use hashbrown::HashMap;
-use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 use crate::export::TimeUnit;
@@ -134,56 +133,102 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
     writeln!(out, "summary: {total}")?;
 
     let names = FunctionNames::new(profile);
+    let file_rank = file_ranks(profile);
     let mut files = Compressor::default();
     let mut functions = Compressor::default();
     let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
-    let (mut number, mut line_number) = (itoa::Buffer::new(), itoa::Buffer::new());
+    // The lines are put together in memory and written in large pieces: most of them are a
+    // few bytes, and a write call per piece cost more than the formatting.
+    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
+    let mut number = itoa::Buffer::new();
     for (i, id) in profile.functions().enumerate() {
         let file = profile.file_id(id);
-        out.write_all(b"\nfl=")?;
-        files.write(&mut out, file.index(), || names.file(profile, id))?;
-        out.write_all(b"\nfn=")?;
-        functions.write(&mut out, id.index(), || names.function(profile, id))?;
-        out.write_all(b"\n")?;
+        buf.extend_from_slice(b"\nfl=");
+        files.push(&mut buf, file.index(), |buf| {
+            names.push_file(buf, profile, id)
+        });
+        buf.extend_from_slice(b"\nfn=");
+        functions.push(&mut buf, id.index(), |buf| {
+            names.push_function(buf, profile, id)
+        });
+        buf.push(b'\n');
         // The position of every cost line of this function: its first line.
+        let mut line_number = itoa::Buffer::new();
         let line = line_number.format(position(profile.line(id))).as_bytes();
-        out.write_all(line)?;
-        out.write_all(b" ")?;
-        out.write_all(number.format(self_costs[i]).as_bytes())?;
-        out.write_all(b"\n")?;
+        buf.extend_from_slice(line);
+        buf.push(b' ');
+        buf.extend_from_slice(number.format(self_costs[i]).as_bytes());
+        buf.push(b'\n');
         callees.clear();
         callees.extend(
             profile
                 .callee_edges(id)
                 .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge.index()])),
         );
-        callees.sort_by(|a, b| profile.compare_keys(a.0, b.0));
+        // As `Profile::compare_keys` orders them, with files compared by rank.
+        callees.sort_by(|&(a, ..), &(b, ..)| {
+            let rank = |f: FunctionId| file_rank[profile.file_id(f).index()];
+            rank(a)
+                .cmp(&rank(b))
+                .then(profile.line(a).cmp(&profile.line(b)))
+                .then_with(|| profile.name(a).cmp(profile.name(b)))
+        });
         for &(callee, call, seconds) in &callees {
             // Equal file names are one interned string: comparing indices compares names.
             let callee_file = profile.file_id(callee);
             if callee_file != file {
-                out.write_all(b"cfl=")?;
-                files.write(&mut out, callee_file.index(), || {
-                    names.file(profile, callee)
-                })?;
-                out.write_all(b"\n")?;
+                buf.extend_from_slice(b"cfl=");
+                files.push(&mut buf, callee_file.index(), |buf| {
+                    names.push_file(buf, profile, callee)
+                });
+                buf.push(b'\n');
             }
-            out.write_all(b"cfn=")?;
-            functions.write(&mut out, callee.index(), || names.function(profile, callee))?;
-            out.write_all(b"\ncalls=")?;
-            out.write_all(number.format(call.calls().max(0)).as_bytes())?;
-            out.write_all(b" ")?;
-            out.write_all(number.format(position(profile.line(callee))).as_bytes())?;
-            out.write_all(b"\n")?;
-            out.write_all(line)?;
-            out.write_all(b" ")?;
-            out.write_all(number.format(cost(seconds)).as_bytes())?;
-            out.write_all(b"\n")?;
+            buf.extend_from_slice(b"cfn=");
+            functions.push(&mut buf, callee.index(), |buf| {
+                names.push_function(buf, profile, callee)
+            });
+            buf.extend_from_slice(b"\ncalls=");
+            buf.extend_from_slice(number.format(call.calls().max(0)).as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(number.format(position(profile.line(callee))).as_bytes());
+            buf.push(b'\n');
+            buf.extend_from_slice(line);
+            buf.push(b' ');
+            buf.extend_from_slice(number.format(cost(seconds)).as_bytes());
+            buf.push(b'\n');
+        }
+        if buf.len() >= FLUSH_AT {
+            out.write_all(&buf)?;
+            buf.clear();
         }
     }
+    out.write_all(&buf)?;
     writeln!(out)?;
     writeln!(out, "totals: {total}")
 }
+
+/// Each file name's place among the profile's file names in sorted order, by string id: callees
+/// are ordered by their keys, and comparing ranks is cheaper than comparing paths.
+fn file_ranks(profile: &Profile) -> Vec<u32> {
+    let mut rank = vec![0u32; profile.string_count()];
+    let mut files: Vec<StringId> = Vec::new();
+    for id in profile.all_functions() {
+        let file = profile.file_id(id);
+        if rank[file.index()] == 0 {
+            rank[file.index()] = 1;
+            files.push(file);
+        }
+    }
+    // Equal names are one interned string, so no two ids tie.
+    files.sort_unstable_by(|&a, &b| profile.string(a).cmp(profile.string(b)));
+    for (i, file) in files.into_iter().enumerate() {
+        rank[file.index()] = i as u32;
+    }
+    rank
+}
+
+/// How much output is gathered in memory before it is written.
+const FLUSH_AT: usize = 1 << 20;
 
 fn position(line: i64) -> u64 {
     line.max(0) as u64
@@ -204,44 +249,37 @@ struct Compressor {
 }
 
 impl Compressor {
-    /// Writes `(id)`, and the first time for this key ` name` after it.
-    fn write<W: Write, D: Display>(
-        &mut self,
-        out: &mut W,
-        key: usize,
-        name: impl FnOnce() -> D,
-    ) -> io::Result<()> {
+    /// Puts `(id)`, and the first time for this key ` name` after it (`name` puts the name).
+    fn push(&mut self, buf: &mut Vec<u8>, key: usize, name: impl FnOnce(&mut Vec<u8>)) {
         if self.ids.len() <= key {
             self.ids.resize(key + 1, 0);
         }
         let mut number = itoa::Buffer::new();
-        out.write_all(b"(")?;
+        buf.push(b'(');
         match self.ids[key] {
             0 => {
                 self.next += 1;
                 self.ids[key] = self.next;
-                out.write_all(number.format(self.next).as_bytes())?;
-                write!(out, ") {}", SingleLine(name()))
+                buf.extend_from_slice(number.format(self.next).as_bytes());
+                buf.extend_from_slice(b") ");
+                name(buf);
             }
             id => {
-                out.write_all(number.format(id).as_bytes())?;
-                out.write_all(b")")
+                buf.extend_from_slice(number.format(id).as_bytes());
+                buf.push(b')');
             }
         }
     }
 }
 
-/// Text with control characters (which would break a callgrind line) written as spaces.
-struct SingleLine<T>(T);
-
-impl<T: Display> Display for SingleLine<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_string();
-        if !text.chars().any(char::is_control) {
-            return f.write_str(&text);
-        }
-        f.write_str(&single_line(&text))
+/// Puts text with control characters (which would break a callgrind line) as spaces.
+fn push_single_line(buf: &mut Vec<u8>, text: &str) {
+    // Control characters below U+0080 are single bytes; the C1 controls are two (0xC2 0x80..=0x9F).
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        buf.extend_from_slice(text.as_bytes());
+        return;
     }
+    buf.extend_from_slice(single_line(text).as_bytes());
 }
 
 /// Callgrind identifies a function by (file, name): two functions with one name in one file
@@ -269,34 +307,21 @@ impl FunctionNames {
         FunctionNames { qualified }
     }
 
-    fn function<'p>(&self, profile: &'p Profile, id: FunctionId) -> FunctionName<'p> {
-        FunctionName {
-            name: profile.name(id),
-            line: self.qualified[id.index()].then(|| profile.line(id)),
+    /// Puts a function's name: `name`, or `name:line` where the name is not unique in its file.
+    fn push_function(&self, buf: &mut Vec<u8>, profile: &Profile, id: FunctionId) {
+        push_single_line(buf, profile.name(id));
+        if self.qualified[id.index()] {
+            buf.push(b':');
+            buf.extend_from_slice(itoa::Buffer::new().format(profile.line(id)).as_bytes());
         }
     }
 
-    fn file<'p>(&self, profile: &'p Profile, id: FunctionId) -> &'p str {
+    /// Puts a function's file name.
+    fn push_file(&self, buf: &mut Vec<u8>, profile: &Profile, id: FunctionId) {
         match profile.file(id) {
             // The profile module's builtins have an empty file name; callgrind needs one.
-            "" => "~",
-            file => file,
-        }
-    }
-}
-
-/// A function's name in callgrind output: `name`, or `name:line` where the name is not
-/// unique in its file.
-struct FunctionName<'p> {
-    name: &'p str,
-    line: Option<i64>,
-}
-
-impl Display for FunctionName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}", self.name),
-            None => f.write_str(self.name),
+            "" => buf.push(b'~'),
+            file => push_single_line(buf, file),
         }
     }
 }

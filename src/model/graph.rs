@@ -276,12 +276,12 @@ mod tests {
                     .collect();
                 let groups = profile.recursion_groups();
                 let mut used = vec![false; groups.len()];
-                for a in 0..n {
-                    used[groups.group(FunctionId(a as u32)).index()] = true;
-                    for b in 0..n {
-                        let same = groups.group(FunctionId(a as u32))
-                            == groups.group(FunctionId(b as u32));
-                        assert_eq!(same, reach[a][b] && reach[b][a], "{}", path.display());
+                let group = |f: usize| groups.group(FunctionId(f as u32));
+                for (a, reached) in reach.iter().enumerate() {
+                    used[group(a).index()] = true;
+                    for (b, &a_reaches_b) in reached.iter().enumerate() {
+                        let same = group(a) == group(b);
+                        assert_eq!(same, a_reaches_b && reach[b][a], "{}", path.display());
                     }
                 }
                 assert!(used.iter().all(|&u| u), "{}", path.display());

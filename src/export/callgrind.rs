@@ -22,8 +22,8 @@
 //! times are counts.
 
 use hashbrown::HashMap;
-use std::fmt::{self, Display};
 use std::io::{self, Write};
+use std::ops::Range;
 
 use crate::export::TimeUnit;
 use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
@@ -67,10 +67,6 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
         } else {
             0
         }
-    };
-    let edge_seconds = match profile.stacks() {
-        Some(stacks) => EdgeCosts::from_stacks(profile, stacks),
-        None => EdgeCosts::new(profile),
     };
     let self_costs: Vec<u64> = profile
         .functions()
@@ -133,57 +129,285 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
     writeln!(out, "events: {event}")?;
     writeln!(out, "summary: {total}")?;
 
-    let names = FunctionNames::new(profile);
-    let mut files = Compressor::default();
-    let mut functions = Compressor::default();
-    let mut callees: Vec<(FunctionId, CallStats, f64)> = Vec::new();
-    let (mut number, mut line_number) = (itoa::Buffer::new(), itoa::Buffer::new());
-    for (i, id) in profile.functions().enumerate() {
-        let file = profile.file_id(id);
-        out.write_all(b"\nfl=")?;
-        files.write(&mut out, file.index(), || names.file(profile, id))?;
-        out.write_all(b"\nfn=")?;
-        functions.write(&mut out, id.index(), || names.function(profile, id))?;
-        out.write_all(b"\n")?;
-        // The position of every cost line of this function: its first line.
-        let line = line_number.format(position(profile.line(id))).as_bytes();
-        out.write_all(line)?;
-        out.write_all(b" ")?;
-        out.write_all(number.format(self_costs[i]).as_bytes())?;
-        out.write_all(b"\n")?;
-        callees.clear();
-        callees.extend(
-            profile
-                .callee_edges(id)
-                .map(|(edge, callee, call)| (callee, call, edge_seconds.seconds[edge.index()])),
-        );
-        callees.sort_by(|a, b| profile.compare_keys(a.0, b.0));
-        for &(callee, call, seconds) in &callees {
-            // Equal file names are one interned string: comparing indices compares names.
-            let callee_file = profile.file_id(callee);
-            if callee_file != file {
-                out.write_all(b"cfl=")?;
-                files.write(&mut out, callee_file.index(), || {
-                    names.file(profile, callee)
-                })?;
-                out.write_all(b"\n")?;
-            }
-            out.write_all(b"cfn=")?;
-            functions.write(&mut out, callee.index(), || names.function(profile, callee))?;
-            out.write_all(b"\ncalls=")?;
-            out.write_all(number.format(call.calls().max(0)).as_bytes())?;
-            out.write_all(b" ")?;
-            out.write_all(number.format(position(profile.line(callee))).as_bytes())?;
-            out.write_all(b"\n")?;
-            out.write_all(line)?;
-            out.write_all(b" ")?;
-            out.write_all(number.format(cost(seconds)).as_bytes())?;
-            out.write_all(b"\n")?;
-        }
+    // The edges' costs on one core while the other orders the callees and numbers the names;
+    // then the two halves of the output are put together on both cores.
+    let ((edge_seconds, names), plan) = std::thread::scope(|scope| {
+        let costs = scope.spawn(|| {
+            let costs = match profile.stacks() {
+                Some(stacks) => EdgeCosts::from_stacks(profile, stacks),
+                None => EdgeCosts::new(profile),
+            };
+            (costs, FunctionNames::new(profile))
+        });
+        let plan = Plan::new(profile);
+        let costs = costs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (costs, plan)
+    });
+    let format = Format {
+        profile,
+        plan: &plan,
+        names,
+        self_costs: &self_costs,
+        edge_seconds: &edge_seconds.seconds,
+        cost: &cost,
+    };
+    let blocks = plan.functions.len();
+    let split = if plan.callees.len() >= PARALLEL_FROM {
+        // Two fifths of the calls on this thread, which also writes; three on the other.
+        plan.start
+            .partition_point(|&s| (s as usize) < plan.callees.len() * 2 / 5)
+    } else {
+        blocks
     }
+    .min(blocks);
+    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
+    let second = std::thread::scope(|scope| -> io::Result<Vec<u8>> {
+        let second = scope.spawn(|| {
+            let mut second = Vec::new();
+            format.blocks(split..blocks, &mut second, &mut |_| Ok(()))?;
+            Ok::<_, io::Error>(second)
+        });
+        format.blocks(0..split, &mut buf, &mut |buf| {
+            out.write_all(buf)?;
+            buf.clear();
+            Ok(())
+        })?;
+        second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    out.write_all(&buf)?;
+    out.write_all(&second)?;
     writeln!(out)?;
     writeln!(out, "totals: {total}")
 }
+
+/// From this many calls, the output is put together on two threads.
+const PARALLEL_FROM: usize = 50_000;
+
+/// The order of the output, worked out before any of it is written: each function's callees
+/// in key order, and the number each file and function name gets at its first use (callgrind's
+/// name compression: the first use of a name writes `(id) name`, later uses `(id)`).
+struct Plan {
+    /// The listed functions, in the order they are written.
+    functions: Vec<FunctionId>,
+    /// The calls of all functions, each function's in key order: (callee, edge).
+    callees: Vec<(FunctionId, EdgeId, CallStats)>,
+    /// Function `i`'s calls are `callees[start[i]..start[i + 1]]`.
+    start: Vec<u32>,
+    files: Names,
+    names: Names,
+}
+
+/// Compressed names: per key (a file's string id, a function's id), its number and the
+/// function (by position) whose block uses it first. 0 = never used.
+struct Names {
+    id: Vec<u32>,
+    first_block: Vec<u32>,
+    next: u32,
+}
+
+impl Names {
+    fn new(keys: usize) -> Names {
+        Names {
+            id: vec![0; keys],
+            first_block: vec![0; keys],
+            next: 0,
+        }
+    }
+
+    fn use_in(&mut self, key: usize, block: usize) {
+        if self.id[key] == 0 {
+            self.next += 1;
+            self.id[key] = self.next;
+            self.first_block[key] = block as u32;
+        }
+    }
+}
+
+impl Plan {
+    fn new(profile: &Profile) -> Plan {
+        let file_rank = file_ranks(profile);
+        let functions: Vec<FunctionId> = profile.functions().collect();
+        let mut callees = Vec::with_capacity(profile.edge_count());
+        let mut start = Vec::with_capacity(functions.len() + 1);
+        let mut files = Names::new(profile.string_count());
+        let mut names = Names::new(profile.all_functions().len());
+        for (block, &id) in functions.iter().enumerate() {
+            start.push(callees.len() as u32);
+            let file = profile.file_id(id);
+            files.use_in(file.index(), block);
+            names.use_in(id.index(), block);
+            let from = callees.len();
+            callees.extend(
+                profile
+                    .callee_edges(id)
+                    .map(|(edge, callee, call)| (callee, edge, call)),
+            );
+            // As `Profile::compare_keys` orders them, with files compared by rank.
+            callees[from..].sort_by(|&(a, ..), &(b, ..)| {
+                let rank = |f: FunctionId| file_rank[profile.file_id(f).index()];
+                rank(a)
+                    .cmp(&rank(b))
+                    .then(profile.line(a).cmp(&profile.line(b)))
+                    .then_with(|| profile.name(a).cmp(profile.name(b)))
+            });
+            for &(callee, ..) in &callees[from..] {
+                let callee_file = profile.file_id(callee);
+                if callee_file != file {
+                    files.use_in(callee_file.index(), block);
+                }
+                names.use_in(callee.index(), block);
+            }
+        }
+        start.push(callees.len() as u32);
+        Plan {
+            functions,
+            callees,
+            start,
+            files,
+            names,
+        }
+    }
+}
+
+/// Puts the function blocks of the output together.
+struct Format<'a, C: Fn(f64) -> u64> {
+    profile: &'a Profile,
+    plan: &'a Plan,
+    names: FunctionNames,
+    self_costs: &'a [u64],
+    edge_seconds: &'a [f64],
+    cost: &'a C,
+}
+
+impl<C: Fn(f64) -> u64> Format<'_, C> {
+    /// Puts blocks `range` (function positions) into `buf`, handing it to `flush` whenever it
+    /// holds [`FLUSH_AT`] bytes or more.
+    fn blocks(
+        &self,
+        range: Range<usize>,
+        buf: &mut Vec<u8>,
+        flush: &mut dyn FnMut(&mut Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let (profile, plan) = (self.profile, self.plan);
+        // Which names this range has defined already: a name is defined at its first use in
+        // the block that uses it first, and that block is in one range only.
+        let mut file_defined = vec![false; plan.files.id.len()];
+        let mut name_defined = vec![false; plan.names.id.len()];
+        let mut number = itoa::Buffer::new();
+        for block in range {
+            let id = plan.functions[block];
+            let file = profile.file_id(id);
+            buf.extend_from_slice(b"\nfl=");
+            push_name(
+                buf,
+                &plan.files,
+                &mut file_defined,
+                file.index(),
+                block,
+                |buf| self.names.push_file(buf, profile, id),
+            );
+            buf.extend_from_slice(b"\nfn=");
+            push_name(
+                buf,
+                &plan.names,
+                &mut name_defined,
+                id.index(),
+                block,
+                |buf| self.names.push_function(buf, profile, id),
+            );
+            buf.push(b'\n');
+            // The position of every cost line of this function: its first line.
+            let mut line_number = itoa::Buffer::new();
+            let line = line_number.format(position(profile.line(id))).as_bytes();
+            buf.extend_from_slice(line);
+            buf.push(b' ');
+            buf.extend_from_slice(number.format(self.self_costs[block]).as_bytes());
+            buf.push(b'\n');
+            let calls = plan.start[block] as usize..plan.start[block + 1] as usize;
+            for &(callee, edge, call) in &plan.callees[calls] {
+                // Equal file names are one interned string: comparing indices compares names.
+                let callee_file = profile.file_id(callee);
+                if callee_file != file {
+                    buf.extend_from_slice(b"cfl=");
+                    let key = callee_file.index();
+                    push_name(buf, &plan.files, &mut file_defined, key, block, |buf| {
+                        self.names.push_file(buf, profile, callee)
+                    });
+                    buf.push(b'\n');
+                }
+                buf.extend_from_slice(b"cfn=");
+                push_name(
+                    buf,
+                    &plan.names,
+                    &mut name_defined,
+                    callee.index(),
+                    block,
+                    |buf| self.names.push_function(buf, profile, callee),
+                );
+                buf.extend_from_slice(b"\ncalls=");
+                buf.extend_from_slice(number.format(call.calls().max(0)).as_bytes());
+                buf.push(b' ');
+                buf.extend_from_slice(number.format(position(profile.line(callee))).as_bytes());
+                buf.push(b'\n');
+                buf.extend_from_slice(line);
+                buf.push(b' ');
+                let seconds = self.edge_seconds[edge.index()];
+                buf.extend_from_slice(number.format((self.cost)(seconds)).as_bytes());
+                buf.push(b'\n');
+            }
+            if buf.len() >= FLUSH_AT {
+                flush(buf)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Puts `(id)`, and at the name's first use ` name` after it (`name` puts the name).
+fn push_name(
+    buf: &mut Vec<u8>,
+    names: &Names,
+    defined: &mut [bool],
+    key: usize,
+    block: usize,
+    name: impl FnOnce(&mut Vec<u8>),
+) {
+    buf.push(b'(');
+    buf.extend_from_slice(itoa::Buffer::new().format(names.id[key]).as_bytes());
+    buf.push(b')');
+    if names.first_block[key] as usize == block && !defined[key] {
+        defined[key] = true;
+        buf.push(b' ');
+        name(buf);
+    }
+}
+
+/// Each file name's place among the profile's file names in sorted order, by string id: callees
+/// are ordered by their keys, and comparing ranks is cheaper than comparing paths.
+fn file_ranks(profile: &Profile) -> Vec<u32> {
+    let mut rank = vec![0u32; profile.string_count()];
+    let mut files: Vec<StringId> = Vec::new();
+    for id in profile.all_functions() {
+        let file = profile.file_id(id);
+        if rank[file.index()] == 0 {
+            rank[file.index()] = 1;
+            files.push(file);
+        }
+    }
+    // Equal names are one interned string, so no two ids tie.
+    files.sort_unstable_by(|&a, &b| profile.string(a).cmp(profile.string(b)));
+    for (i, file) in files.into_iter().enumerate() {
+        rank[file.index()] = i as u32;
+    }
+    rank
+}
+
+/// How much output is gathered in memory before it is written.
+const FLUSH_AT: usize = 1 << 20;
 
 fn position(line: i64) -> u64 {
     line.max(0) as u64
@@ -195,53 +419,14 @@ fn single_line(text: &str) -> String {
         .collect()
 }
 
-/// Name compression: the first use of a name defines `(id) name`, later uses are `(id)`.
-/// Names are looked up by a dense key (a file's symbol, a function's id), not by their text.
-#[derive(Default)]
-struct Compressor {
-    ids: Vec<u32>,
-    next: u32,
-}
-
-impl Compressor {
-    /// Writes `(id)`, and the first time for this key ` name` after it.
-    fn write<W: Write, D: Display>(
-        &mut self,
-        out: &mut W,
-        key: usize,
-        name: impl FnOnce() -> D,
-    ) -> io::Result<()> {
-        if self.ids.len() <= key {
-            self.ids.resize(key + 1, 0);
-        }
-        let mut number = itoa::Buffer::new();
-        out.write_all(b"(")?;
-        match self.ids[key] {
-            0 => {
-                self.next += 1;
-                self.ids[key] = self.next;
-                out.write_all(number.format(self.next).as_bytes())?;
-                write!(out, ") {}", SingleLine(name()))
-            }
-            id => {
-                out.write_all(number.format(id).as_bytes())?;
-                out.write_all(b")")
-            }
-        }
+/// Puts text with control characters (which would break a callgrind line) as spaces.
+fn push_single_line(buf: &mut Vec<u8>, text: &str) {
+    // Control characters below U+0080 are single bytes; the C1 controls are two (0xC2 0x80..=0x9F).
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        buf.extend_from_slice(text.as_bytes());
+        return;
     }
-}
-
-/// Text with control characters (which would break a callgrind line) written as spaces.
-struct SingleLine<T>(T);
-
-impl<T: Display> Display for SingleLine<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_string();
-        if !text.chars().any(char::is_control) {
-            return f.write_str(&text);
-        }
-        f.write_str(&single_line(&text))
-    }
+    buf.extend_from_slice(single_line(text).as_bytes());
 }
 
 /// Callgrind identifies a function by (file, name): two functions with one name in one file
@@ -269,34 +454,21 @@ impl FunctionNames {
         FunctionNames { qualified }
     }
 
-    fn function<'p>(&self, profile: &'p Profile, id: FunctionId) -> FunctionName<'p> {
-        FunctionName {
-            name: profile.name(id),
-            line: self.qualified[id.index()].then(|| profile.line(id)),
+    /// Puts a function's name: `name`, or `name:line` where the name is not unique in its file.
+    fn push_function(&self, buf: &mut Vec<u8>, profile: &Profile, id: FunctionId) {
+        push_single_line(buf, profile.name(id));
+        if self.qualified[id.index()] {
+            buf.push(b':');
+            buf.extend_from_slice(itoa::Buffer::new().format(profile.line(id)).as_bytes());
         }
     }
 
-    fn file<'p>(&self, profile: &'p Profile, id: FunctionId) -> &'p str {
+    /// Puts a function's file name.
+    fn push_file(&self, buf: &mut Vec<u8>, profile: &Profile, id: FunctionId) {
         match profile.file(id) {
             // The profile module's builtins have an empty file name; callgrind needs one.
-            "" => "~",
-            file => file,
-        }
-    }
-}
-
-/// A function's name in callgrind output: `name`, or `name:line` where the name is not
-/// unique in its file.
-struct FunctionName<'p> {
-    name: &'p str,
-    line: Option<i64>,
-}
-
-impl Display for FunctionName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}", self.name),
-            None => f.write_str(self.name),
+            "" => buf.push(b'~'),
+            file => push_single_line(buf, file),
         }
     }
 }

@@ -1,8 +1,6 @@
 //! Views that follow edges: the calls each function makes (an index by caller, built on first
-//! use) and the recursion groups (strongly connected components, found by petgraph through a
-//! zero-copy adapter over the edge arrays).
-
-use petgraph::visit::{GraphBase, GraphRef, IntoNeighbors, IntoNodeIdentifiers, NodeIndexable};
+//! use) and the recursion groups (strongly connected components, found by an iterative Tarjan
+//! walk over the caller lists).
 
 use super::{CallStats, EdgeId, FunctionId, Profile};
 
@@ -73,16 +71,66 @@ impl Profile {
     /// strongly connected component of the call graph) are in one group; any other function is
     /// in a group of its own. Computed anew on each call, in time linear in the edges.
     pub fn recursion_groups(&self) -> RecursionGroups {
-        let mut group_of = vec![0u32; self.keys.len()];
-        let components = petgraph::algo::tarjan_scc(CallerGraph(self));
-        for (i, scc) in components.iter().enumerate() {
-            for &node in scc {
-                group_of[node as usize] = i as u32;
+        // Tarjan's algorithm, iterative, on the graph of each function to its callers (a graph
+        // and its reverse have the same components), from every function in id order, callers
+        // in the profile's order: groups are numbered in the order their walks finish.
+        const UNSEEN: u32 = u32::MAX;
+        let n = self.keys.len();
+        let mut order = vec![UNSEEN; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut group_of = vec![0u32; n];
+        let mut stack: Vec<u32> = Vec::new();
+        // The walk: each function being visited with the position of its next caller.
+        let mut visiting: Vec<(u32, usize)> = Vec::new();
+        let mut seen = 0u32;
+        let mut count = 0u32;
+        for start in 0..n as u32 {
+            if order[start as usize] != UNSEEN {
+                continue;
+            }
+            let mut entering = Some(start);
+            loop {
+                if let Some(v) = entering.take() {
+                    order[v as usize] = seen;
+                    low[v as usize] = seen;
+                    seen += 1;
+                    on_stack[v as usize] = true;
+                    stack.push(v);
+                    visiting.push((v, 0));
+                }
+                let Some(&mut (v, ref mut next)) = visiting.last_mut() else {
+                    break;
+                };
+                if let Some((w, _)) = self.caller_slice(FunctionId(v)).get(*next) {
+                    *next += 1;
+                    let w = w.0;
+                    if order[w as usize] == UNSEEN {
+                        entering = Some(w);
+                    } else if on_stack[w as usize] {
+                        low[v as usize] = low[v as usize].min(order[w as usize]);
+                    }
+                    continue;
+                }
+                visiting.pop();
+                if let Some(&(u, _)) = visiting.last() {
+                    low[u as usize] = low[u as usize].min(low[v as usize]);
+                }
+                if low[v as usize] == order[v as usize] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        group_of[w as usize] = count;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    count += 1;
+                }
             }
         }
         RecursionGroups {
             group_of,
-            count: components.len(),
+            count: count as usize,
         }
     }
 }
@@ -123,53 +171,6 @@ impl RecursionGroups {
     /// Whether there are no groups (the profile has no functions).
     pub fn is_empty(&self) -> bool {
         self.count == 0
-    }
-}
-
-/// The call graph reversed (each function → its callers), read straight from the edge arrays,
-/// for petgraph's algorithms. A graph and its reverse have the same strongly connected
-/// components.
-#[derive(Clone, Copy)]
-struct CallerGraph<'p>(&'p Profile);
-
-type CallerIds<'p> = std::iter::Map<
-    std::slice::Iter<'p, (FunctionId, CallStats)>,
-    fn(&(FunctionId, CallStats)) -> u32,
->;
-
-impl GraphBase for CallerGraph<'_> {
-    type EdgeId = u32;
-    type NodeId = u32;
-}
-
-impl GraphRef for CallerGraph<'_> {}
-
-impl<'p> IntoNeighbors for CallerGraph<'p> {
-    type Neighbors = CallerIds<'p>;
-    fn neighbors(self, callee: u32) -> CallerIds<'p> {
-        self.0
-            .caller_slice(FunctionId(callee))
-            .iter()
-            .map(|(caller, _)| caller.0)
-    }
-}
-
-impl IntoNodeIdentifiers for CallerGraph<'_> {
-    type NodeIdentifiers = std::ops::Range<u32>;
-    fn node_identifiers(self) -> std::ops::Range<u32> {
-        0..self.0.keys.len() as u32
-    }
-}
-
-impl NodeIndexable for CallerGraph<'_> {
-    fn node_bound(&self) -> usize {
-        self.0.keys.len()
-    }
-    fn to_index(&self, node: u32) -> usize {
-        node as usize
-    }
-    fn from_index(&self, index: usize) -> u32 {
-        index as u32
     }
 }
 
@@ -237,5 +238,56 @@ mod tests {
         assert_ne!(groups.group(f), groups.group(h));
         assert_eq!(groups.len(), 2);
         assert!(groups.group(h).index() < groups.len());
+    }
+
+    /// On every stats fixture: two functions share a group exactly when each reaches the other
+    /// through calls, found by a search from every function (quadratic, so the larger fixtures
+    /// are left out), and groups are numbered densely.
+    #[test]
+    fn recursion_groups_are_mutual_reachability_on_the_fixtures() {
+        let mut checked = 0;
+        for dir in std::fs::read_dir("tests/fixtures/stats").expect("fixtures") {
+            for file in std::fs::read_dir(dir.expect("entry").path()).expect("fixture dir") {
+                let path = file.expect("entry").path();
+                if path.extension().is_none_or(|e| e != "stats") {
+                    continue;
+                }
+                let profile = crate::read_path(&path).expect("fixture reads");
+                let n = profile.all_functions().len();
+                if n > 1500 {
+                    continue;
+                }
+                // reach[a] = the functions a reaches by calls (itself included).
+                let reach: Vec<Vec<bool>> = (0..n)
+                    .map(|a| {
+                        let mut seen = vec![false; n];
+                        let mut todo = vec![a];
+                        seen[a] = true;
+                        while let Some(f) = todo.pop() {
+                            for (callee, _) in profile.callees(FunctionId(f as u32)) {
+                                if !seen[callee.index()] {
+                                    seen[callee.index()] = true;
+                                    todo.push(callee.index());
+                                }
+                            }
+                        }
+                        seen
+                    })
+                    .collect();
+                let groups = profile.recursion_groups();
+                let mut used = vec![false; groups.len()];
+                let group = |f: usize| groups.group(FunctionId(f as u32));
+                for (a, reached) in reach.iter().enumerate() {
+                    used[group(a).index()] = true;
+                    for (b, &a_reaches_b) in reached.iter().enumerate() {
+                        let same = group(a) == group(b);
+                        assert_eq!(same, a_reaches_b && reach[b][a], "{}", path.display());
+                    }
+                }
+                assert!(used.iter().all(|&u| u), "{}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked} fixtures");
     }
 }

@@ -2,6 +2,7 @@
 //! wrapper that also records the path and modification time for the report header.
 
 pub mod cprofile;
+mod file;
 pub mod folded;
 pub mod lprof;
 pub mod mprof;
@@ -175,7 +176,7 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
 /// [`read_path`], with options.
 pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Profile, Error> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path)?;
+    let bytes = file::read_file(path)?;
     let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let mut profile = read_with(&bytes, options)?;
     profile.set_source(SourceFile {
@@ -195,7 +196,7 @@ pub fn read_lines(input: &[u8]) -> Result<LineProfile, Error> {
 
 /// Reads a line_profiler profile (`.lprof`) file.
 pub fn read_lines_path(path: impl AsRef<Path>) -> Result<LineProfile, Error> {
-    read_lines(&std::fs::read(path)?)
+    read_lines(&file::read_file(path.as_ref())?)
 }
 
 /// Reads a memory_profiler recording (`mprof run`'s `mprofile_*.dat`) from bytes.
@@ -209,7 +210,7 @@ pub fn read_memory(input: &[u8]) -> Result<MemoryProfile, Error> {
 /// Reads a memory_profiler recording file and records its path (as given).
 pub fn read_memory_path(path: impl AsRef<Path>) -> Result<MemoryProfile, Error> {
     let path = path.as_ref();
-    let mut profile = read_memory(&std::fs::read(path)?)?;
+    let mut profile = read_memory(&file::read_file(path)?)?;
     profile.set_path(path.to_string_lossy());
     Ok(profile)
 }

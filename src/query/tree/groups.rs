@@ -89,7 +89,7 @@ impl RecursionGroups {
 mod tests {
     use super::*;
 
-    /// The same groups, numbered alike, as the model's (petgraph's) on every fixture.
+    /// The same groups, numbered alike, as the model's on every fixture.
     #[test]
     fn groups_are_the_models() {
         let mut checked = 0;

@@ -1,0 +1,88 @@
+//! Reading a whole input file into memory, over both cores when it is large.
+//!
+//! Most of the time `std::fs::read` takes for a large profile is not the copy from the page
+//! cache but the page faults of the new buffer, one per 4 KiB page, taken one after the other.
+//! Two threads reading the two halves take them two at a time (docs/performance.md, "Round 3").
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+/// Below this size one read is as fast: a thread costs more than the faults it would share.
+const SPLIT_FROM: u64 = 8 << 20;
+
+/// The whole content of the file at `path`, as `std::fs::read` gives it.
+pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len < SPLIT_FROM || !cfg!(unix) {
+        return std::fs::read(path);
+    }
+    let Ok(size) = usize::try_from(len) else {
+        return std::fs::read(path);
+    };
+    match read_halves(&file, size)? {
+        Some(bytes) => Ok(bytes),
+        // The file changed size while it was read: read it again the plain way.
+        None => std::fs::read(path),
+    }
+}
+
+/// The file's `size` bytes read as two halves on two threads, or `None` if the file no longer
+/// has exactly that size.
+#[cfg(unix)]
+fn read_halves(file: &File, size: usize) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0u8; size];
+    let (first, second) = bytes.split_at_mut(size / 2);
+    let offset = first.len() as u64;
+    let (a, b) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| file.read_exact_at(second, offset));
+        let mine = file.read_exact_at(first, 0);
+        (mine, other.join())
+    });
+    for result in [
+        a,
+        b.unwrap_or_else(|_| Err(io::Error::other("reading thread failed"))),
+    ] {
+        match result {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    // Grown since its size was taken?
+    let mut probe = [0u8; 1];
+    if file.read_at(&mut probe, size as u64)? != 0 {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(not(unix))]
+fn read_halves(_: &File, _: usize) -> io::Result<Option<Vec<u8>>> {
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file large enough to be read in halves comes back byte for byte; so does a small one.
+    #[test]
+    fn reads_files_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for size in [0usize, 1, 4097, SPLIT_FROM as usize + 12_345] {
+            let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+            let path = dir.path().join(format!("f{size}"));
+            std::fs::write(&path, &content).unwrap();
+            assert_eq!(read_file(&path).unwrap(), content, "{size} bytes");
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        let err = read_file(Path::new("/nonexistent/pstat-test")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+}

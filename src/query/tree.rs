@@ -21,7 +21,6 @@
 use std::cmp::Ordering;
 
 mod edges;
-mod groups;
 mod stacks;
 
 use crate::model::{CallStats, FunctionId, Measure, Profile};

@@ -3,11 +3,11 @@
 
 use std::cmp::Ordering;
 
-use super::groups::RecursionGroups;
 use super::{
     CallTree, Candidate, Figures, Mark, NO_PARENT, TreeNode, by_weight, edge_figures,
     function_figures, node, weight,
 };
+use crate::model::RecursionGroups;
 use crate::model::{FunctionId, Profile};
 
 /// Whether a function was called: it is listed with calls. The `profile` module lists a
@@ -40,13 +40,13 @@ struct Groups {
 
 impl Groups {
     fn new(profile: &Profile) -> Groups {
-        let groups = RecursionGroups::new(profile);
+        let groups = profile.recursion_groups();
         let mut entries = vec![0u32; groups.len()];
         let mut called_entries = vec![0u32; groups.len()];
         for callee in profile.functions() {
-            let group = groups.group(callee);
+            let group = groups.group(callee).index();
             for (caller, _) in profile.callers(callee) {
-                if groups.group(caller) != group {
+                if groups.group(caller).index() != group {
                     entries[group] = entries[group].saturating_add(1);
                     if called(profile, caller) {
                         called_entries[group] = called_entries[group].saturating_add(1);
@@ -69,7 +69,7 @@ impl Groups {
         let mut heaviest: Vec<Option<FunctionId>> = vec![None; self.groups.len()];
         let mut roots = Vec::new();
         for id in profile.functions().filter(|&id| called(profile, id)) {
-            let group = self.groups.group(id);
+            let group = self.groups.group(id).index();
             if self.called_entries[group] == 0 {
                 let best = &mut heaviest[group];
                 let heavier = |b: FunctionId| {
@@ -94,8 +94,8 @@ impl Groups {
     fn carries_all(&self, profile: &Profile, caller: FunctionId, callee: FunctionId) -> bool {
         let mut others = profile.callers(callee).filter(|&(c, _)| c != callee);
         let single = others.next().is_some_and(|(c, _)| c == caller) && others.next().is_none();
-        let group = self.groups.group(callee);
-        let entry = self.groups.group(caller) != group && self.entries[group] == 1;
+        let group = self.groups.group(callee).index();
+        let entry = self.groups.group(caller).index() != group && self.entries[group] == 1;
         (single || entry) && all_calls_have_callers(profile, callee)
     }
 }

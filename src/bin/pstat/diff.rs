@@ -231,14 +231,7 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
             }
         }
     };
-    match &args.output {
-        Some(path) => emit(path, |out| write(out))?,
-        None => {
-            let mut out = report_output(color);
-            write(&mut out).context("writing the report")?;
-            out.flush().context("writing the report")?;
-        }
-    }
+    deliver(args.output.as_deref(), color, write)?;
     if let Some(percent) = args.fail_if_slower
         && let Some(failure) = diff.gate(percent, args.min_delta)
     {
@@ -303,14 +296,7 @@ fn run_lines(
     let mut report = pstat::report::diff_lines::Options::default();
     report.labels = [input::describe(base_file), input::describe(new_file)];
     let write = |out: &mut dyn Write| pstat::report::diff_lines::write(&diff, &report, out);
-    match &args.output {
-        Some(path) => emit(path, |out| write(out))?,
-        None => {
-            let mut out = report_output(color);
-            write(&mut out).context("writing the report")?;
-            out.flush().context("writing the report")?;
-        }
-    }
+    deliver(args.output.as_deref(), color, write)?;
     Ok(())
 }
 
@@ -330,4 +316,20 @@ fn load_side(
             Ok(profile)
         })
         .collect()
+}
+
+/// Writes the report to `output`, or to standard output when there is none.
+fn deliver(
+    output: Option<&std::path::Path>,
+    color: style::ColorChoice,
+    write: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => emit(path, |out| write(out)),
+        None => {
+            let mut out = report_output(color);
+            write(&mut out).context("writing the report")?;
+            out.flush().context("writing the report")
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::process::Stdio;
 
-use crate::support::{fixtures, pstat, pstat_binary, run, temp_file};
+use crate::support::{assert_only_own_escapes, fixtures, on_terminal, pstat, run, temp_file};
 
 fn fixture_bytes(path: &str) -> Vec<u8> {
     std::fs::read(fixtures().join(path)).expect("fixture")
@@ -164,31 +164,12 @@ fn escape_sequences_do_not_reach_a_terminal_raw() {
     let piped = run(dir.path(), ["show", "evil.stats"]);
     assert!(piped.stdout().contains(name), "{:?}", piped.stdout());
 
-    // `script` runs pstat on a pseudo-terminal.
-    let binary = pstat_binary();
-    let output = std::process::Command::new("script")
-        .current_dir(dir.path())
-        .env("TZ", "UTC")
-        .args([
-            "-qec",
-            &format!("{} show evil.stats", binary.display()),
-            "/dev/null",
-        ])
-        .output()
-        .expect("script (util-linux) runs pstat on a terminal");
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{shown}");
+    let shown = on_terminal(dir.path(), "show evil.stats", &[]);
     assert!(
         shown.contains("m.py:1(evil\\x1b]0;pwned\\x07\\x1b[31mred\\u009bx)"),
         "{shown:?}"
     );
     // On a terminal the headers are coloured: those codes are pstat's own, the only ones.
     assert!(shown.contains("\u{1b}[1m"), "coloured headers: {shown:?}");
-    let own_codes_removed = ["\u{1b}[1m", "\u{1b}[2m", "\u{1b}[0m"]
-        .iter()
-        .fold(shown.to_string(), |text, code| text.replace(code, ""));
-    assert!(
-        !own_codes_removed.contains('\u{1b}') && !own_codes_removed.contains('\u{9b}'),
-        "{shown:?}"
-    );
+    assert_only_own_escapes(&shown);
 }

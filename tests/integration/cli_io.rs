@@ -303,27 +303,9 @@ fn man_pages_cover_every_subcommand_and_option() {
     }
 }
 
-/// `pstat ARGS` on a pseudo-terminal (`script`), with extra environment: its output.
+/// `pstat ARGS` on a pseudo-terminal, in the fixtures directory, with extra environment.
 fn on_terminal(args: &str, env: &[(&str, &str)]) -> String {
-    let mut command = Command::new("script");
-    command
-        .current_dir(fixtures())
-        .env("TZ", "UTC")
-        .env_remove("NO_COLOR")
-        .env("TERM", "xterm");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let output = command
-        .args([
-            "-qec",
-            &format!("{} {args}", pstat_binary().display()),
-            "/dev/null",
-        ])
-        .output()
-        .expect("script (util-linux) runs pstat on a terminal");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    crate::support::on_terminal(&fixtures(), args, env)
 }
 
 #[test]

@@ -4,12 +4,11 @@
 //! against its schema, the SVG parsed by Python's XML parser, and the exit statuses.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use jsonschema::Validator;
 use serde_json::Value;
 
-use crate::support::{json_file, repo_file, run};
+use crate::support::{json_file, python3, repo_file, run};
 
 fn dir() -> PathBuf {
     repo_file("tests/fixtures/diff")
@@ -239,21 +238,8 @@ fn install_prefixes_match_after_path_normalisation() {
 
 /// How many functions Python's pstats reads from a fixture.
 fn pstats_function_count(name: &str) -> usize {
-    let output = Command::new("python3")
-        .current_dir(dir())
-        .args([
-            "-c",
-            "import pstats,sys; print(len(pstats.Stats(sys.argv[1]).stats))",
-            name,
-        ])
-        .output()
-        .expect("python3");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
+    let script = "import pstats,sys; print(len(pstats.Stats(sys.argv[1]).stats))";
+    String::from_utf8_lossy(&python3(Some(&dir()), script, [name]))
         .trim()
         .parse()
         .expect("a count")
@@ -308,17 +294,7 @@ for i in range(n):
         s += w * f(t + uu / (1 - uu)) / (1 - uu) ** 2
 print(2 * s * h / 6)
 "#;
-    let output = Command::new("python3")
-        .current_dir(dir())
-        .args(["-c", script, base, new, function])
-        .output()
-        .expect("python3");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
+    String::from_utf8_lossy(&python3(Some(&dir()), script, [base, new, function]))
         .trim()
         .parse()
         .expect("a p-value")
@@ -512,17 +488,7 @@ for g in root.iter("{http://www.w3.org/2000/svg}g"):
     if title is not None and rect is not None and title.text.startswith("compute ("):
         print(title.text, rect.get("fill"))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", script])
-        .arg(&svg)
-        .output()
-        .expect("python3");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let found = String::from_utf8_lossy(&output.stdout).into_owned();
+    let found = String::from_utf8_lossy(&python3(None, script, [&svg])).into_owned();
     let line = found
         .lines()
         .next()

@@ -9,7 +9,7 @@ use pstat::query::diff::Change;
 use pstat::query::diff::lines::{self, LineFigures};
 use serde_json::Value;
 
-use crate::support::{json_file, pstat_binary, repo_file, run, temp_file};
+use crate::support::{assert_only_own_escapes, json_file, on_terminal, repo_file, run, temp_file};
 
 fn dir() -> PathBuf {
     repo_file("tests/fixtures/diff/lprof")
@@ -291,33 +291,13 @@ fn crafted_names_are_escaped_on_a_terminal() {
     assert!(piped.stdout().contains(name), "{}", piped.stdout());
     assert!(piped.stdout().contains(file), "{}", piped.stdout());
 
-    let output = std::process::Command::new("script")
-        .current_dir(dir())
-        .env("TZ", "UTC")
-        .args([
-            "-qec",
-            &format!(
-                "{} diff hostile_base.lprof hostile_new.lprof",
-                pstat_binary().display()
-            ),
-            "/dev/null",
-        ])
-        .output()
-        .expect("script (util-linux) runs pstat on a terminal");
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{shown}");
+    let shown = on_terminal(&dir(), "diff hostile_base.lprof hostile_new.lprof", &[]);
     assert!(
         shown.contains("evil\\x1b[31mred\\u009bx at line 1"),
         "{shown:?}"
     );
     assert!(shown.contains("evil\\x1b]0;pwned\\x07.py"), "{shown:?}");
-    let own_codes_removed = ["\u{1b}[1m", "\u{1b}[2m", "\u{1b}[0m"]
-        .iter()
-        .fold(shown.to_string(), |text, code| text.replace(code, ""));
-    assert!(
-        !own_codes_removed.contains('\u{1b}') && !own_codes_removed.contains('\u{9b}'),
-        "{shown:?}"
-    );
+    assert_only_own_escapes(&shown);
 }
 
 /// docs/diff.md's example is what pstat prints for the fixture pair.

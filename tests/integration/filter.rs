@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 
 use pstat::Profile;
 use pstat::query::filter::{Filter, Pattern};
 use serde_json::Value;
 
-use crate::support::{fixtures, relative, run};
+use crate::support::{fixtures, python3_json, relative, run};
 
 /// pstats' side of the `.stats` checks: for each file, the total time, the functions
 /// `--ignore IGNORE` keeps (reachability from the roots with the ignored functions removed),
@@ -71,18 +70,7 @@ fn stats_files() -> Vec<PathBuf> {
 }
 
 fn python(script: &str, args: &[String]) -> Value {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run python3");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from python3")
+    python3_json(None, script, args)
 }
 
 fn pattern(text: &str) -> Vec<Pattern> {

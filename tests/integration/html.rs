@@ -5,11 +5,10 @@
 //! stacks come from Python's pstats, line_profiler's own output and the folded input itself.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{chain_dump, chromium, fixtures, lprof_dir, run};
+use crate::support::{chain_dump, chromium, fixtures, lprof_dir, python3_json, run};
 
 /// Loads `page#fragment` in headless Chromium and returns the page's self-test results.
 pub(crate) fn selftest(page: &Path, fragment: &str) -> Value {
@@ -53,16 +52,7 @@ fn report(cwd: &Path, input: &str, dir: &Path) -> std::path::PathBuf {
 
 /// Runs a Python script with `args` and returns its standard output parsed as JSON.
 pub(crate) fn python(script: &str, args: &[&str]) -> Value {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .output()
-        .expect("python3 runs");
-    assert!(output.status.success(), "python failed");
-    serde_json::from_slice(&output.stdout).expect("JSON from python")
+    python3_json(None, script, args)
 }
 
 /// What pstats lists for each sort key, each row as the table's cells (ncalls, tottime,

@@ -100,6 +100,78 @@ where
     pstat(cwd).args(args).output().expect("run pstat").into()
 }
 
+/// `pstat ARGS` run on a pseudo-terminal by `script` (util-linux) in `cwd`, with `TZ=UTC`,
+/// `TERM=xterm`, no `NO_COLOR` and the extra environment `env`: what it printed. pstat must
+/// succeed.
+pub fn on_terminal(cwd: &Path, args: &str, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new("script");
+    command
+        .current_dir(cwd)
+        .env("TZ", "UTC")
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .args([
+            "-qec",
+            &format!("{} {args}", pstat_binary().display()),
+            "/dev/null",
+        ])
+        .output()
+        .expect("script (util-linux) runs pstat on a terminal");
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{shown}");
+    shown
+}
+
+/// Fails unless the only escape sequences in `shown` are pstat's own (bold, dim, reset): the
+/// control characters of names reached the terminal escaped.
+pub fn assert_only_own_escapes(shown: &str) {
+    let own_codes_removed = ["\u{1b}[1m", "\u{1b}[2m", "\u{1b}[0m"]
+        .iter()
+        .fold(shown.to_string(), |text, code| text.replace(code, ""));
+    assert!(
+        !own_codes_removed.contains('\u{1b}') && !own_codes_removed.contains('\u{9b}'),
+        "{shown:?}"
+    );
+}
+
+/// Runs `python3 -c SCRIPT ARGS…` (in `cwd` when given) and returns its standard output; fails
+/// the test, with Python's standard error, if the script fails.
+pub fn python3<I, S>(cwd: Option<&Path>, script: &str, args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = Command::new("python3");
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let output = command
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 must be installed: .ci/run installs it");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// [`python3`]'s output parsed as JSON.
+pub fn python3_json<I, S>(cwd: Option<&Path>, script: &str, args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    serde_json::from_slice(&python3(cwd, script, args)).expect("JSON from python3")
+}
+
 /// The standard output of `pstat convert INPUT -o - --format FORMAT` run in `cwd`, which must
 /// succeed.
 pub fn converted(cwd: &Path, input: &str, format: &str) -> String {

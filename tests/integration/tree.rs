@@ -10,7 +10,7 @@ use pstat::query::tree::{self, Mark, TreeOptions};
 use serde_json::Value;
 
 use crate::support::{
-    fixtures, mask_code_addresses, relative, repo_file, run, stats_fixtures, temp_file,
+    fixtures, mask_code_addresses, python3, relative, repo_file, run, stats_fixtures, temp_file,
 };
 
 /// What `tree_figures.py` computes for a fixture, or `None` when Python cannot load it (the
@@ -313,16 +313,10 @@ for i, n in enumerate(names):
     prev = key
 sys.stdout.buffer.write(marshal.dumps(stats))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", script])
-        .output()
-        .expect("python3 must be installed: .ci/run installs it");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (dir, _) = temp_file(
+        "hostile.stats",
+        &python3(None, script, std::iter::empty::<&str>()),
     );
-    let (dir, _) = temp_file("hostile.stats", &output.stdout);
     for extra in [&[][..], &["--inverted"][..], &["--ascii"][..]] {
         let mut args = vec!["tree", "hostile.stats"];
         args.extend(extra);

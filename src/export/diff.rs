@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::Profile;
 use crate::export::TimeUnit;
+use crate::export::folded::push_clean;
 use crate::model::Measure;
 use crate::query::diff::{Change, Diff, DiffOptions, Figures, Selection, Verdict};
 use crate::query::stacks::{Frame, StackOptions, sampled_counts, stack_counts, stacks};
@@ -244,19 +245,11 @@ fn side_stacks(profiles: &[Profile], diff: &DiffOptions, options: &Options) -> (
 /// A frame as the folded export names it (`name (file:line)`, builtins by name alone), with
 /// the file rewritten; `;` and line breaks, which would break the line's syntax, replaced.
 fn frame_name(profile: &Profile, id: crate::FunctionId, diff: &DiffOptions) -> String {
-    let clean = |text: &str, out: &mut String| {
-        out.extend(text.chars().map(|c| match c {
-            ';' => ',',
-            '\n' | '\r' => ' ',
-            c if c.is_control() => '?',
-            c => c,
-        }))
-    };
     let mut out = String::new();
-    clean(profile.name(id), &mut out);
+    push_clean(&mut out, profile.name(id));
     if !(profile.file(id) == "~" && profile.line(id) == 0) {
         out.push_str(" (");
-        clean(&diff.paths.apply(profile.file(id)), &mut out);
+        push_clean(&mut out, &diff.paths.apply(profile.file(id)));
         out.push(':');
         out.push_str(&profile.line(id).to_string());
         out.push(')');

@@ -141,24 +141,27 @@ impl Folded {
     }
 }
 
+/// Puts `text` into a frame's label with `;` and line breaks, which would break the folded
+/// line's syntax, replaced, and other control characters as `?`.
+pub(crate) fn push_clean(out: &mut String, text: &str) {
+    out.extend(text.chars().map(|c| match c {
+        ';' => ',',
+        '\n' | '\r' => ' ',
+        c if c.is_control() => '?',
+        c => c,
+    }))
+}
+
 fn frame_name(profile: &Profile, frame: Frame, out: &mut String) {
-    let clean = |text: &str, out: &mut String| {
-        out.extend(text.chars().map(|c| match c {
-            ';' => ',',
-            '\n' | '\r' => ' ',
-            c if c.is_control() => '?',
-            c => c,
-        }))
-    };
     match frame {
         // Builtins and frames with no location (pstats' `~`, line 0) are their name alone.
         Frame::Function(id) if profile.file(id) == "~" && profile.line(id) == 0 => {
-            clean(profile.name(id), out);
+            push_clean(out, profile.name(id));
         }
         Frame::Function(id) => {
-            clean(profile.name(id), out);
+            push_clean(out, profile.name(id));
             out.push_str(" (");
-            clean(profile.file(id), out);
+            push_clean(out, profile.file(id));
             out.push(':');
             out.push_str(&profile.line(id).to_string());
             out.push(')');

@@ -5,7 +5,7 @@
 //! Two threads reading the two halves take them two at a time (docs/performance.md, "Round 3").
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 
 /// Below this size one read is as fast: a thread costs more than the faults it would share.
@@ -13,19 +13,21 @@ const SPLIT_FROM: u64 = 8 << 20;
 
 /// The whole content of the file at `path`, as `std::fs::read` gives it.
 pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    let file = File::open(path)?;
+    let mut file = File::open(path)?;
     let len = file.metadata()?.len();
-    if len < SPLIT_FROM || !cfg!(unix) {
-        return std::fs::read(path);
+    if len >= SPLIT_FROM
+        && let Ok(size) = usize::try_from(len)
+        && let Some(bytes) = read_halves(&file, size)?
+    {
+        return Ok(bytes);
     }
-    let Ok(size) = usize::try_from(len) else {
-        return std::fs::read(path);
-    };
-    match read_halves(&file, size)? {
-        Some(bytes) => Ok(bytes),
-        // The file changed size while it was read: read it again the plain way.
-        None => std::fs::read(path),
-    }
+    // One read from the start (the halves' positioned reads leave the file's offset there):
+    // small files, and a file that changed size while it was read in halves.
+    let mut bytes = Vec::new();
+    // As `std::fs::read`, sized from the metadata when that much memory is there.
+    let _ = bytes.try_reserve_exact(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The file's `size` bytes read as two halves on two threads, or `None` if the file no longer

@@ -1,8 +1,9 @@
   // ---- Icicle on a canvas ----
   const icicle = (function () {
     const st = D.stacks;
-    const n = st.parent.length;
-    const parent = Int32Array.from(st.parent);
+    const n = st.up.length;
+    // Each frame's parent is written as the distance back to it (0 for a root).
+    const parent = Int32Array.from(st.up, (up, i) => (up === 0 ? -1 : i - up));
     const fn = Int32Array.from(st.fn);
     const weight = num(st.self);
     // A diff's frames are coloured by the change of their own time, scaled to the largest

@@ -540,6 +540,17 @@ mod tests {
             for (i, node) in nodes.iter().enumerate() {
                 assert!(node.parent < i as i64, "{path}: node {i}");
             }
+            // `up` is the distance back to the parent, 0 only for a root.
+            let ups: Vec<i64> = up(nodes.iter().map(|node| node.parent)).collect();
+            for (i, (node, &up)) in nodes.iter().zip(&ups).enumerate() {
+                let parent = if up == 0 { -1 } else { i as i64 - up };
+                assert_eq!(parent, node.parent, "{path}: node {i}");
+                assert!(up >= 0, "{path}: node {i}");
+            }
+            assert!(
+                ups.iter().any(|&up| up > 0),
+                "{path}: some frame has a parent"
+            );
         }
     }
 }

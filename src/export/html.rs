@@ -24,8 +24,19 @@ use crate::query::diff::{Diff, DiffOptions};
 use crate::query::stacks::StackOptions;
 use crate::report::lines::SourceProvider;
 
-/// The page's script (hand-written, no dependencies).
-const SCRIPT: &str = include_str!("html/report.js");
+/// The page's script (hand-written, no dependencies): one function in parts, each a file of
+/// its own, joined here in order into the one script the page holds. The first part opens the
+/// function and reads the data, the last one runs the page and closes it.
+const SCRIPT: &str = concat!(
+    include_str!("html/report-1-start.js"),
+    include_str!("html/report-2-data.js"),
+    include_str!("html/report-3-summary.js"),
+    include_str!("html/report-4-table.js"),
+    include_str!("html/report-5-function.js"),
+    include_str!("html/report-6-icicle.js"),
+    include_str!("html/report-7-selftest.js"),
+    include_str!("html/report-8-lines.js"),
+);
 /// The page's style sheet.
 const STYLE: &str = include_str!("html/report.css");
 

@@ -11,17 +11,18 @@ use crate::pysource;
 use crate::query::stacks::{self, Frame};
 use crate::report::lines::SourceProvider;
 
-/// A JSON writer over any `io::Write`, for the few shapes the block needs.
+/// A JSON writer over any `io::Write`, for the few shapes the block needs. A column of
+/// numbers is formatted into one buffer and written at once.
 pub(super) struct Json<'a, W: io::Write> {
     out: &'a mut W,
-    number: itoa::Buffer,
+    column: Vec<u8>,
 }
 
 impl<'a, W: io::Write> Json<'a, W> {
     pub(super) fn new(out: &'a mut W) -> Self {
         Json {
             out,
-            number: itoa::Buffer::new(),
+            column: Vec::new(),
         }
     }
 
@@ -69,35 +70,49 @@ impl<'a, W: io::Write> Json<'a, W> {
     }
 
     pub(super) fn int(&mut self, value: i64) -> io::Result<()> {
-        self.out.write_all(self.number.format(value).as_bytes())
+        self.out
+            .write_all(itoa::Buffer::new().format(value).as_bytes())
     }
 
     /// A float as its shortest round-trip text; NaN and the infinities, which JSON lacks, as
     /// `null` (the page shows them as `nan`).
     pub(super) fn float(&mut self, value: f64) -> io::Result<()> {
-        serde_json::to_writer(&mut *self.out, &value).map_err(io::Error::other)
+        let mut text = zmij::Buffer::new();
+        self.out.write_all(float_text(&mut text, value))
     }
 
     pub(super) fn ints(&mut self, values: impl Iterator<Item = i64>) -> io::Result<()> {
-        self.raw("[")?;
-        for (i, value) in values.enumerate() {
-            if i > 0 {
-                self.raw(",")?;
-            }
-            self.int(value)?;
-        }
-        self.raw("]")
+        let mut number = itoa::Buffer::new();
+        self.column(values, |column, value| {
+            column.extend_from_slice(number.format(value).as_bytes())
+        })
     }
 
     pub(super) fn floats(&mut self, values: impl Iterator<Item = f64>) -> io::Result<()> {
-        self.raw("[")?;
-        for (i, value) in values.enumerate() {
-            if i > 0 {
-                self.raw(",")?;
-            }
-            self.float(value)?;
+        let mut text = zmij::Buffer::new();
+        self.column(values, |column, value| {
+            column.extend_from_slice(float_text(&mut text, value))
+        })
+    }
+
+    /// `[a,b,…]`, each value put into the buffer by `push`, then written at once.
+    fn column<T>(
+        &mut self,
+        values: impl Iterator<Item = T>,
+        mut push: impl FnMut(&mut Vec<u8>, T),
+    ) -> io::Result<()> {
+        let column = &mut self.column;
+        column.clear();
+        column.push(b'[');
+        for value in values {
+            push(column, value);
+            column.push(b',');
         }
-        self.raw("]")
+        match column.last_mut() {
+            Some(last) if *last == b',' => *last = b']',
+            _ => column.push(b']'),
+        }
+        self.out.write_all(column)
     }
 
     pub(super) fn strings<'s>(&mut self, values: impl Iterator<Item = &'s str>) -> io::Result<()> {
@@ -109,6 +124,16 @@ impl<'a, W: io::Write> Json<'a, W> {
             self.string(value)?;
         }
         self.raw("]")
+    }
+}
+
+/// A float as JSON: its shortest round-trip text, as serde_json writes it (both use zmij), or
+/// `null` for NaN and the infinities.
+fn float_text(buffer: &mut zmij::Buffer, value: f64) -> &[u8] {
+    if value.is_finite() {
+        buffer.format_finite(value).as_bytes()
+    } else {
+        b"null"
     }
 }
 
@@ -174,6 +199,28 @@ pub(super) fn write_calls<W: io::Write>(
     json.float(totals.tottime)?;
 
     let (strings, rank) = string_table(profile);
+    // The icicle (for cProfile input its stacks estimated from call edges, the longest part)
+    // on a second core, while this one writes the functions' and the edges' columns.
+    std::thread::scope(|scope| {
+        let icicle = scope.spawn(|| stacks_block(profile, options, &rank));
+        columns(profile, &strings, &rank, &mut json)?;
+        let icicle = icicle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        json.key("stacks", false)?;
+        json.out.write_all(&icicle)
+    })?;
+    json.raw("}")
+}
+
+/// The call profile's string table, functions and edges: the block's members from `strings`
+/// to `ect`.
+fn columns<W: io::Write>(
+    profile: &Profile,
+    strings: &[&str],
+    rank: &[u32],
+    json: &mut Json<'_, W>,
+) -> io::Result<()> {
     json.key("strings", false)?;
     json.strings(strings.iter().copied())?;
     json.key("listed", false)?;
@@ -225,8 +272,15 @@ pub(super) fn write_calls<W: io::Write>(
         json.floats(edges().map(|(_, call)| figures(call).2))?;
     }
 
-    let tree = icicle(profile, options, &rank);
-    json.key("stacks", false)?;
+    Ok(())
+}
+
+/// The block's `stacks` object: the icicle's frames in pre-order, each frame's parent written
+/// as the distance back to it (`up`, 0 for a root), which in pre-order is mostly a few frames.
+fn stacks_block(profile: &Profile, options: &Options, rank: &[u32]) -> io::Result<Vec<u8>> {
+    let tree = icicle(profile, options, rank);
+    let mut out = Vec::new();
+    let mut json = Json::new(&mut out);
     json.raw("{")?;
     json.key("exact", true)?;
     json.raw(if profile.stacks().is_some() {
@@ -234,13 +288,21 @@ pub(super) fn write_calls<W: io::Write>(
     } else {
         "false"
     })?;
-    json.key("parent", false)?;
-    json.ints(tree.iter().map(|node| node.parent))?;
+    json.key("up", false)?;
+    json.ints(up(tree.iter().map(|node| node.parent)))?;
     json.key("fn", false)?;
     json.ints(tree.iter().map(|node| node.function))?;
     json.key("self", false)?;
     json.floats(tree.iter().map(|node| node.weight))?;
-    json.raw("}}")
+    json.raw("}")?;
+    Ok(out)
+}
+
+/// Parents in pre-order (-1 for a root) as distances back to the parent (0 for a root).
+pub(super) fn up(parents: impl Iterator<Item = i64>) -> impl Iterator<Item = i64> {
+    parents
+        .enumerate()
+        .map(|(i, parent)| if parent < 0 { 0 } else { i as i64 - parent })
 }
 
 /// One frame of the icicle: its parent's index (-1 for a root), its function (-1 for the
@@ -478,6 +540,17 @@ mod tests {
             for (i, node) in nodes.iter().enumerate() {
                 assert!(node.parent < i as i64, "{path}: node {i}");
             }
+            // `up` is the distance back to the parent, 0 only for a root.
+            let ups: Vec<i64> = up(nodes.iter().map(|node| node.parent)).collect();
+            for (i, (node, &up)) in nodes.iter().zip(&ups).enumerate() {
+                let parent = if up == 0 { -1 } else { i as i64 - up };
+                assert_eq!(parent, node.parent, "{path}: node {i}");
+                assert!(up >= 0, "{path}: node {i}");
+            }
+            assert!(
+                ups.iter().any(|&up| up > 0),
+                "{path}: some frame has a parent"
+            );
         }
     }
 }

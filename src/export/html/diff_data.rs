@@ -345,8 +345,8 @@ pub(super) fn write_diff<W: io::Write>(
             })
             .collect::<Vec<_>>(),
     );
-    json.key("parent", false)?;
-    json.ints(order.iter().map(|&(_, parent)| parent))?;
+    json.key("up", false)?;
+    json.ints(super::data::up(order.iter().map(|&(_, parent)| parent)))?;
     json.key("fn", false)?;
     json.ints(order.iter().map(|&(old, _)| tree[old].row))?;
     json.key("self", false)?;

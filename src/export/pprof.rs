@@ -149,8 +149,21 @@ fn write_proto<'scope, W: io::Write>(
         out.message(field::PROFILE_SAMPLE_TYPE)?;
     }
 
-    let exact = match (profile.stacks(), estimate) {
+    let default_type = value_types.last().map_or(0, |t| t.0);
+    let tail = Tail {
+        profile,
+        options,
+        table: &table,
+        timed,
+        default_type,
+    };
+    match (profile.stacks(), estimate) {
         (_, Some(estimate)) => {
+            // What follows the samples does not depend on the estimate: it is encoded while
+            // the estimate's thread is still at work, and copied after the samples.
+            let mut after = Stream::new(Vec::new());
+            tail.write(&mut strings, false, &mut after)?;
+            let after = after.finish()?;
             let estimate = match estimate {
                 Ok(thread) => thread
                     .join()
@@ -158,118 +171,147 @@ fn write_proto<'scope, W: io::Write>(
                 Err(estimate) => estimate,
             };
             estimate.write(&table, timed, &mut out)?;
-            false
+            out.raw(&after)?;
         }
         (Some(stacks), None) => {
             write_sampled(profile, stacks, timed, &mut strings, &mut out)?;
-            true
+            tail.write(&mut strings, true, &mut out)?;
         }
-        (None, None) => false,
-    };
-
-    // One mapping that says its locations are symbolized already: pprof then leaves them
-    // alone (its symbolizer looks only at mappings without functions, files and lines).
-    out.body.clear();
-    proto::uint(&mut out.body, field::MAPPING_ID, MAPPING);
-    for has in [
-        field::MAPPING_HAS_FUNCTIONS,
-        field::MAPPING_HAS_FILENAMES,
-        field::MAPPING_HAS_LINE_NUMBERS,
-    ] {
-        proto::uint(&mut out.body, has, 1);
+        (None, None) => tail.write(&mut strings, false, &mut out)?,
     }
-    out.message(field::PROFILE_MAPPING)?;
+    out.finish()
+}
 
-    // One location per function of the profile (id = its index + 1), then [other callers].
-    for id in profile.all_functions() {
+/// What a profile holds after its samples.
+struct Tail<'a> {
+    profile: &'a Profile,
+    options: &'a Options,
+    table: &'a FunctionTable,
+    timed: bool,
+    default_type: i64,
+}
+
+impl Tail<'_> {
+    /// Writes the mapping, the locations, the functions, the string table (with the strings
+    /// added here), the period and the comments; `exact` says whether the stacks were the
+    /// profile's own.
+    fn write<W: io::Write>(
+        &self,
+        strings: &mut Strings,
+        exact: bool,
+        out: &mut Stream<W>,
+    ) -> io::Result<()> {
+        let Tail {
+            profile,
+            options,
+            table,
+            timed,
+            default_type,
+        } = *self;
+        let measure = profile.measure();
+        let sampled = measure.is_sampled();
+        // One mapping that says its locations are symbolized already: pprof then leaves them
+        // alone (its symbolizer looks only at mappings without functions, files and lines).
         out.body.clear();
-        proto::uint(&mut out.body, field::LOCATION_ID, location_id(id));
+        proto::uint(&mut out.body, field::MAPPING_ID, MAPPING);
+        for has in [
+            field::MAPPING_HAS_FUNCTIONS,
+            field::MAPPING_HAS_FILENAMES,
+            field::MAPPING_HAS_LINE_NUMBERS,
+        ] {
+            proto::uint(&mut out.body, has, 1);
+        }
+        out.message(field::PROFILE_MAPPING)?;
+
+        // One location per function of the profile (id = its index + 1), then [other callers].
+        for id in profile.all_functions() {
+            out.body.clear();
+            proto::uint(&mut out.body, field::LOCATION_ID, location_id(id));
+            proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
+            out.scratch.clear();
+            proto::uint(
+                &mut out.scratch,
+                field::LINE_FUNCTION_ID,
+                table.of_function[id.index()] as u64 + 1,
+            );
+            proto::int(&mut out.scratch, field::LINE_LINE, profile.line(id));
+            proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
+            out.message(field::PROFILE_LOCATION)?;
+        }
+        out.body.clear();
+        proto::uint(&mut out.body, field::LOCATION_ID, table.other_location);
         proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
         out.scratch.clear();
         proto::uint(
             &mut out.scratch,
             field::LINE_FUNCTION_ID,
-            table.of_function[id.index()] as u64 + 1,
+            table.functions.len() as u64 + 1,
         );
-        proto::int(&mut out.scratch, field::LINE_LINE, profile.line(id));
         proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
         out.message(field::PROFILE_LOCATION)?;
-    }
-    out.body.clear();
-    proto::uint(&mut out.body, field::LOCATION_ID, table.other_location);
-    proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
-    out.scratch.clear();
-    proto::uint(
-        &mut out.scratch,
-        field::LINE_FUNCTION_ID,
-        table.functions.len() as u64 + 1,
-    );
-    proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
-    out.message(field::PROFILE_LOCATION)?;
 
-    for (i, function) in table.functions.iter().enumerate() {
+        for (i, function) in table.functions.iter().enumerate() {
+            out.body.clear();
+            proto::uint(&mut out.body, field::FUNCTION_ID, i as u64 + 1);
+            proto::int(&mut out.body, field::FUNCTION_NAME, function.name);
+            proto::int(
+                &mut out.body,
+                field::FUNCTION_SYSTEM_NAME,
+                function.system_name,
+            );
+            proto::int(&mut out.body, field::FUNCTION_FILENAME, function.filename);
+            proto::int(
+                &mut out.body,
+                field::FUNCTION_START_LINE,
+                function.start_line,
+            );
+            out.message(field::PROFILE_FUNCTION)?;
+        }
         out.body.clear();
-        proto::uint(&mut out.body, field::FUNCTION_ID, i as u64 + 1);
-        proto::int(&mut out.body, field::FUNCTION_NAME, function.name);
-        proto::int(
+        proto::uint(
             &mut out.body,
-            field::FUNCTION_SYSTEM_NAME,
-            function.system_name,
+            field::FUNCTION_ID,
+            table.functions.len() as u64 + 1,
         );
-        proto::int(&mut out.body, field::FUNCTION_FILENAME, function.filename);
         proto::int(
             &mut out.body,
-            field::FUNCTION_START_LINE,
-            function.start_line,
+            field::FUNCTION_NAME,
+            strings.get(OTHER_CALLERS),
         );
         out.message(field::PROFILE_FUNCTION)?;
-    }
-    out.body.clear();
-    proto::uint(
-        &mut out.body,
-        field::FUNCTION_ID,
-        table.functions.len() as u64 + 1,
-    );
-    proto::int(
-        &mut out.body,
-        field::FUNCTION_NAME,
-        strings.get(OTHER_CALLERS),
-    );
-    out.message(field::PROFILE_FUNCTION)?;
 
-    let mut comments = vec![
-        strings.get(&format!(
-            "pstat {}: {}",
-            env!("CARGO_PKG_VERSION"),
-            measure.description()
-        )),
-        strings.get(if exact { SAMPLED } else { ESTIMATED }),
-    ];
-    if !exact {
-        comments.push(strings.get(if sampled {
-            "samples shared among each function's stacks in proportion to their time"
-        } else {
-            "calls shared among each function's stacks in proportion to their time; a function \
-with calls but no own time has one stack, along its heaviest callers"
-        }));
-    }
-    comments.extend(options.comments.iter().map(|c| strings.get(c)));
-    let (period_type, period) = period(profile, timed, &mut strings);
-    let default_type = value_types.last().map_or(0, |t| t.0);
+        let mut comments = vec![
+            strings.get(&format!(
+                "pstat {}: {}",
+                env!("CARGO_PKG_VERSION"),
+                measure.description()
+            )),
+            strings.get(if exact { SAMPLED } else { ESTIMATED }),
+        ];
+        if !exact {
+            comments.push(strings.get(if sampled {
+                "samples shared among each function's stacks in proportion to their time"
+            } else {
+                "calls shared among each function's stacks in proportion to their time; a function \
+    with calls but no own time has one stack, along its heaviest callers"
+            }));
+        }
+        comments.extend(options.comments.iter().map(|c| strings.get(c)));
+        let (period_type, period) = period(profile, timed, strings);
 
-    for text in strings.iter() {
-        out.string(field::PROFILE_STRING_TABLE, text)?;
+        for text in strings.iter() {
+            out.string(field::PROFILE_STRING_TABLE, text)?;
+        }
+        out.body.clear();
+        proto::int(&mut out.body, field::VALUE_TYPE_TYPE, period_type.0);
+        proto::int(&mut out.body, field::VALUE_TYPE_UNIT, period_type.1);
+        out.message(field::PROFILE_PERIOD_TYPE)?;
+        out.int(field::PROFILE_PERIOD, period)?;
+        for comment in comments {
+            out.int(field::PROFILE_COMMENT, comment)?;
+        }
+        out.int(field::PROFILE_DEFAULT_SAMPLE_TYPE, default_type)
     }
-    out.body.clear();
-    proto::int(&mut out.body, field::VALUE_TYPE_TYPE, period_type.0);
-    proto::int(&mut out.body, field::VALUE_TYPE_UNIT, period_type.1);
-    out.message(field::PROFILE_PERIOD_TYPE)?;
-    out.int(field::PROFILE_PERIOD, period)?;
-    for comment in comments {
-        out.int(field::PROFILE_COMMENT, comment)?;
-    }
-    out.int(field::PROFILE_DEFAULT_SAMPLE_TYPE, default_type)?;
-    out.finish()
 }
 
 /// The period: for timed figures, wall nanoseconds, one per sample interval when every sample

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use crate::Profile;
 use crate::export::TimeUnit;
 use crate::model::StackId;
-use crate::query::stacks::{Frame, StackOptions, sampled_counts, stack_counts, stacks};
+use crate::query::stacks::{Frame, StackOptions, StackTable, sampled_counts};
 
 /// Options for folded stacks.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,16 +87,16 @@ impl Folded {
 
     /// Stacks reconstructed from the call edges.
     fn estimated(profile: &Profile, options: &StackOptions, unit: TimeUnit) -> Folded {
-        let stacks = stacks(profile, options);
-        let counts = stack_counts(&stacks, unit);
+        let stacks = StackTable::estimate(profile, options);
+        let counts = stacks.counts(unit);
         let mut names: Vec<Option<String>> = vec![None; profile.all_functions().len()];
         let mut other = String::new();
         frame_name(profile, Frame::OtherCallers, &mut other);
         let mut stack_text = String::new();
         let mut lines: Vec<(usize, usize, u64)> = Vec::new();
-        for (stack, count) in stacks.iter().zip(counts).filter(|(_, count)| *count > 0) {
+        for ((stack, _), count) in stacks.iter().zip(counts).filter(|(_, count)| *count > 0) {
             let start = stack_text.len();
-            for (i, &frame) in stack.frames.iter().enumerate() {
+            for (i, &frame) in stack.iter().enumerate() {
                 if i > 0 {
                     stack_text.push(';');
                 }

@@ -14,24 +14,22 @@
 
 mod gzip;
 mod proto;
+mod table;
 
-use std::hash::BuildHasher;
 use std::io;
 use std::num::NonZeroUsize;
 use std::thread::{self, Scope};
 
 use flate2::Compression;
-use hashbrown::hash_map::EntryRef;
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::Profile;
 use crate::model::{CallStats, FunctionId, Measure, Stacks};
 use crate::query::stacks::{
-    self, Frame, Rounding, Stack, StackOptions, round_preserving_sum_into, sample_weights,
-    stack_counts,
+    Frame, Rounding, StackOptions, StackTable, round_preserving_sum_into, sample_weights,
 };
 use crate::query::units::TimeUnit;
 use proto::{Stream, field};
+use table::{FunctionTable, Strings};
 
 /// Options for pprof output.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,8 +149,21 @@ fn write_proto<'scope, W: io::Write>(
         out.message(field::PROFILE_SAMPLE_TYPE)?;
     }
 
-    let exact = match (profile.stacks(), estimate) {
+    let default_type = value_types.last().map_or(0, |t| t.0);
+    let tail = Tail {
+        profile,
+        options,
+        table: &table,
+        timed,
+        default_type,
+    };
+    match (profile.stacks(), estimate) {
         (_, Some(estimate)) => {
+            // What follows the samples does not depend on the estimate: it is encoded while
+            // the estimate's thread is still at work, and copied after the samples.
+            let mut after = Stream::new(Vec::new());
+            tail.write(&mut strings, false, &mut after)?;
+            let after = after.finish()?;
             let estimate = match estimate {
                 Ok(thread) => thread
                     .join()
@@ -160,118 +171,147 @@ fn write_proto<'scope, W: io::Write>(
                 Err(estimate) => estimate,
             };
             estimate.write(&table, timed, &mut out)?;
-            false
+            out.raw(&after)?;
         }
         (Some(stacks), None) => {
             write_sampled(profile, stacks, timed, &mut strings, &mut out)?;
-            true
+            tail.write(&mut strings, true, &mut out)?;
         }
-        (None, None) => false,
-    };
-
-    // One mapping that says its locations are symbolized already: pprof then leaves them
-    // alone (its symbolizer looks only at mappings without functions, files and lines).
-    out.body.clear();
-    proto::uint(&mut out.body, field::MAPPING_ID, MAPPING);
-    for has in [
-        field::MAPPING_HAS_FUNCTIONS,
-        field::MAPPING_HAS_FILENAMES,
-        field::MAPPING_HAS_LINE_NUMBERS,
-    ] {
-        proto::uint(&mut out.body, has, 1);
+        (None, None) => tail.write(&mut strings, false, &mut out)?,
     }
-    out.message(field::PROFILE_MAPPING)?;
+    out.finish()
+}
 
-    // One location per function of the profile (id = its index + 1), then [other callers].
-    for id in profile.all_functions() {
+/// What a profile holds after its samples.
+struct Tail<'a> {
+    profile: &'a Profile,
+    options: &'a Options,
+    table: &'a FunctionTable,
+    timed: bool,
+    default_type: i64,
+}
+
+impl Tail<'_> {
+    /// Writes the mapping, the locations, the functions, the string table (with the strings
+    /// added here), the period and the comments; `exact` says whether the stacks were the
+    /// profile's own.
+    fn write<W: io::Write>(
+        &self,
+        strings: &mut Strings,
+        exact: bool,
+        out: &mut Stream<W>,
+    ) -> io::Result<()> {
+        let Tail {
+            profile,
+            options,
+            table,
+            timed,
+            default_type,
+        } = *self;
+        let measure = profile.measure();
+        let sampled = measure.is_sampled();
+        // One mapping that says its locations are symbolized already: pprof then leaves them
+        // alone (its symbolizer looks only at mappings without functions, files and lines).
         out.body.clear();
-        proto::uint(&mut out.body, field::LOCATION_ID, location_id(id));
+        proto::uint(&mut out.body, field::MAPPING_ID, MAPPING);
+        for has in [
+            field::MAPPING_HAS_FUNCTIONS,
+            field::MAPPING_HAS_FILENAMES,
+            field::MAPPING_HAS_LINE_NUMBERS,
+        ] {
+            proto::uint(&mut out.body, has, 1);
+        }
+        out.message(field::PROFILE_MAPPING)?;
+
+        // One location per function of the profile (id = its index + 1), then [other callers].
+        for id in profile.all_functions() {
+            out.body.clear();
+            proto::uint(&mut out.body, field::LOCATION_ID, location_id(id));
+            proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
+            out.scratch.clear();
+            proto::uint(
+                &mut out.scratch,
+                field::LINE_FUNCTION_ID,
+                table.of_function[id.index()] as u64 + 1,
+            );
+            proto::int(&mut out.scratch, field::LINE_LINE, profile.line(id));
+            proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
+            out.message(field::PROFILE_LOCATION)?;
+        }
+        out.body.clear();
+        proto::uint(&mut out.body, field::LOCATION_ID, table.other_location);
         proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
         out.scratch.clear();
         proto::uint(
             &mut out.scratch,
             field::LINE_FUNCTION_ID,
-            table.of_function[id.index()] as u64 + 1,
+            table.functions.len() as u64 + 1,
         );
-        proto::int(&mut out.scratch, field::LINE_LINE, profile.line(id));
         proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
         out.message(field::PROFILE_LOCATION)?;
-    }
-    out.body.clear();
-    proto::uint(&mut out.body, field::LOCATION_ID, table.other_location);
-    proto::uint(&mut out.body, field::LOCATION_MAPPING_ID, MAPPING);
-    out.scratch.clear();
-    proto::uint(
-        &mut out.scratch,
-        field::LINE_FUNCTION_ID,
-        table.functions.len() as u64 + 1,
-    );
-    proto::bytes(&mut out.body, field::LOCATION_LINE, &out.scratch);
-    out.message(field::PROFILE_LOCATION)?;
 
-    for (i, function) in table.functions.iter().enumerate() {
+        for (i, function) in table.functions.iter().enumerate() {
+            out.body.clear();
+            proto::uint(&mut out.body, field::FUNCTION_ID, i as u64 + 1);
+            proto::int(&mut out.body, field::FUNCTION_NAME, function.name);
+            proto::int(
+                &mut out.body,
+                field::FUNCTION_SYSTEM_NAME,
+                function.system_name,
+            );
+            proto::int(&mut out.body, field::FUNCTION_FILENAME, function.filename);
+            proto::int(
+                &mut out.body,
+                field::FUNCTION_START_LINE,
+                function.start_line,
+            );
+            out.message(field::PROFILE_FUNCTION)?;
+        }
         out.body.clear();
-        proto::uint(&mut out.body, field::FUNCTION_ID, i as u64 + 1);
-        proto::int(&mut out.body, field::FUNCTION_NAME, function.name);
-        proto::int(
+        proto::uint(
             &mut out.body,
-            field::FUNCTION_SYSTEM_NAME,
-            function.system_name,
+            field::FUNCTION_ID,
+            table.functions.len() as u64 + 1,
         );
-        proto::int(&mut out.body, field::FUNCTION_FILENAME, function.filename);
         proto::int(
             &mut out.body,
-            field::FUNCTION_START_LINE,
-            function.start_line,
+            field::FUNCTION_NAME,
+            strings.get(OTHER_CALLERS),
         );
         out.message(field::PROFILE_FUNCTION)?;
-    }
-    out.body.clear();
-    proto::uint(
-        &mut out.body,
-        field::FUNCTION_ID,
-        table.functions.len() as u64 + 1,
-    );
-    proto::int(
-        &mut out.body,
-        field::FUNCTION_NAME,
-        strings.get(OTHER_CALLERS),
-    );
-    out.message(field::PROFILE_FUNCTION)?;
 
-    let mut comments = vec![
-        strings.get(&format!(
-            "pstat {}: {}",
-            env!("CARGO_PKG_VERSION"),
-            measure.description()
-        )),
-        strings.get(if exact { SAMPLED } else { ESTIMATED }),
-    ];
-    if !exact {
-        comments.push(strings.get(if sampled {
-            "samples shared among each function's stacks in proportion to their time"
-        } else {
-            "calls shared among each function's stacks in proportion to their time; a function \
-with calls but no own time has one stack, along its heaviest callers"
-        }));
-    }
-    comments.extend(options.comments.iter().map(|c| strings.get(c)));
-    let (period_type, period) = period(profile, timed, &mut strings);
-    let default_type = value_types.last().map_or(0, |t| t.0);
+        let mut comments = vec![
+            strings.get(&format!(
+                "pstat {}: {}",
+                env!("CARGO_PKG_VERSION"),
+                measure.description()
+            )),
+            strings.get(if exact { SAMPLED } else { ESTIMATED }),
+        ];
+        if !exact {
+            comments.push(strings.get(if sampled {
+                "samples shared among each function's stacks in proportion to their time"
+            } else {
+                "calls shared among each function's stacks in proportion to their time; a function \
+    with calls but no own time has one stack, along its heaviest callers"
+            }));
+        }
+        comments.extend(options.comments.iter().map(|c| strings.get(c)));
+        let (period_type, period) = period(profile, timed, strings);
 
-    for text in &strings.list {
-        out.string(field::PROFILE_STRING_TABLE, text)?;
+        for text in strings.iter() {
+            out.string(field::PROFILE_STRING_TABLE, text)?;
+        }
+        out.body.clear();
+        proto::int(&mut out.body, field::VALUE_TYPE_TYPE, period_type.0);
+        proto::int(&mut out.body, field::VALUE_TYPE_UNIT, period_type.1);
+        out.message(field::PROFILE_PERIOD_TYPE)?;
+        out.int(field::PROFILE_PERIOD, period)?;
+        for comment in comments {
+            out.int(field::PROFILE_COMMENT, comment)?;
+        }
+        out.int(field::PROFILE_DEFAULT_SAMPLE_TYPE, default_type)
     }
-    out.body.clear();
-    proto::int(&mut out.body, field::VALUE_TYPE_TYPE, period_type.0);
-    proto::int(&mut out.body, field::VALUE_TYPE_UNIT, period_type.1);
-    out.message(field::PROFILE_PERIOD_TYPE)?;
-    out.int(field::PROFILE_PERIOD, period)?;
-    for comment in comments {
-        out.int(field::PROFILE_COMMENT, comment)?;
-    }
-    out.int(field::PROFILE_DEFAULT_SAMPLE_TYPE, default_type)?;
-    out.finish()
 }
 
 /// The period: for timed figures, wall nanoseconds, one per sample interval when every sample
@@ -361,7 +401,7 @@ fn clamp(value: u64) -> u64 {
 /// Estimated stacks: wall time as folded stacks round it, and each function's count (calls, or
 /// samples as leaf for a sampled dump without stacks) shared among its stacks.
 struct Estimate {
-    stacks: Vec<Stack>,
+    stacks: StackTable,
     /// Per stack: its wall time in nanoseconds (zeros when untimed)…
     wall: Vec<u64>,
     /// …and its count.
@@ -372,9 +412,9 @@ struct Estimate {
 
 impl Estimate {
     fn new(profile: &Profile, options: &Options, timed: bool) -> Estimate {
-        let stacks = stacks::stacks(profile, &options.stacks);
+        let stacks = StackTable::estimate(profile, &options.stacks);
         let wall = if timed {
-            stack_counts(&stacks, TimeUnit::Ns)
+            stacks.counts(TimeUnit::Ns)
         } else {
             vec![0; stacks.len()]
         };
@@ -404,7 +444,7 @@ impl Estimate {
 }
 
 fn write_estimated<W: io::Write>(
-    estimated: &[Stack],
+    estimated: &StackTable,
     wall: &[u64],
     counts: &[u64],
     extra: Vec<(Vec<FunctionId>, u64)>,
@@ -434,9 +474,9 @@ fn write_estimated<W: io::Write>(
         );
         out.message(field::PROFILE_SAMPLE)
     };
-    for ((stack, &count), &time) in estimated.iter().zip(counts).zip(wall) {
+    for (((stack, _), &count), &time) in estimated.iter().zip(counts).zip(wall) {
         frames.clear();
-        frames.extend(stack.frames.iter().rev().map(|frame| match frame {
+        frames.extend(stack.iter().rev().map(|frame| match frame {
             Frame::Function(id) => location_id(*id),
             Frame::OtherCallers => table.other_location,
         }));
@@ -455,31 +495,13 @@ fn write_estimated<W: io::Write>(
 /// proportion to their time, by largest remainders so that the shares add up to the count. A
 /// function with a count but no stack (no own time) gets one more stack: the path of its
 /// heaviest callers, leaf first.
-fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<FunctionId>, u64)>) {
-    // The stacks of each function as leaf, in their order: function `f`'s are
-    // by_leaf[start[f]..start[f + 1]].
+fn count_shares(
+    profile: &Profile,
+    estimated: &StackTable,
+) -> (Vec<u64>, Vec<(Vec<FunctionId>, u64)>) {
     let functions = profile.all_functions().len();
-    let leaf = |stack: &Stack| match stack.frames.last() {
-        Some(Frame::Function(id)) => Some(id.index()),
-        _ => None,
-    };
-    let mut start = vec![0usize; functions + 1];
-    for f in estimated.iter().filter_map(leaf) {
-        start[f + 1] += 1;
-    }
-    for f in 0..functions {
-        start[f + 1] += start[f];
-    }
-    let mut next = start.clone();
-    let mut by_leaf = vec![0usize; start[functions]];
-    for (i, f) in estimated
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| Some((i, leaf(s)?)))
-    {
-        by_leaf[next[f]] = i;
-        next[f] += 1;
-    }
+    // The stacks of each function as leaf: leaves come in function order.
+    let mut leaves = estimated.leaves().peekable();
     let sampled = profile.measure().is_sampled();
     let mut counts = vec![0; estimated.len()];
     let mut extra = Vec::new();
@@ -498,23 +520,31 @@ fn count_shares(profile: &Profile, estimated: &[Stack]) -> (Vec<u64>, Vec<(Vec<F
         if count == 0 {
             continue;
         }
-        let members = &by_leaf[start[id.index()]..start[id.index() + 1]];
-        match *members {
-            [] => {
+        let members = loop {
+            match leaves.peek() {
+                Some((leaf, _)) if *leaf < id => {
+                    leaves.next();
+                }
+                Some((leaf, members)) if *leaf == id => break members.clone(),
+                _ => break 0..0,
+            }
+        };
+        match members.len() {
+            0 => {
                 extra.push((heaviest_path(profile, id, &mut on_path), count));
                 continue;
             }
             // What `share` gives one amount, whatever it is.
-            [i] => {
-                counts[i] = count;
+            1 => {
+                counts[members.start] = count;
                 continue;
             }
             _ => {}
         }
         seconds.clear();
-        seconds.extend(members.iter().map(|&i| estimated[i].seconds));
+        seconds.extend(members.clone().map(|i| estimated.seconds(i)));
         share_into(count, &seconds, &mut shares, &mut scratch);
-        for (&i, &share) in members.iter().zip(&shares) {
+        for (i, &share) in members.zip(&shares) {
             counts[i] = share;
         }
     }
@@ -586,157 +616,6 @@ fn heaviest_path(profile: &Profile, id: FunctionId, on_path: &mut [u32]) -> Vec<
     path
 }
 
-/// The string table: index 0 is the empty string, as profile.proto requires.
-struct Strings {
-    list: Vec<String>,
-    /// Indices into `list`, by the hash of their string.
-    index: HashTable<usize>,
-    hasher: DefaultHashBuilder,
-}
-
-impl Strings {
-    fn new() -> Strings {
-        let mut strings = Strings {
-            list: Vec::new(),
-            index: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
-        };
-        strings.get("");
-        strings
-    }
-
-    fn get(&mut self, text: &str) -> i64 {
-        let Strings {
-            list,
-            index,
-            hasher,
-        } = self;
-        let hash = hasher.hash_one(text);
-        if let Some(&at) = index.find(hash, |&at| list[at] == text) {
-            return at as i64;
-        }
-        let at = list.len();
-        list.push(text.to_string());
-        index.insert_unique(hash, at, |&at| hasher.hash_one(list[at].as_str()));
-        at as i64
-    }
-}
-
-/// One pprof function: string table indices and its first line.
-struct Function {
-    name: i64,
-    system_name: i64,
-    filename: i64,
-    start_line: i64,
-}
-
-/// The pprof functions and which one each function of the profile belongs to.
-struct FunctionTable {
-    functions: Vec<Function>,
-    /// Per function of the profile (by index): its pprof function's index.
-    of_function: Vec<u32>,
-    /// The location of [`Frame::OtherCallers`].
-    other_location: u64,
-}
-
-impl FunctionTable {
-    /// One pprof function per function of the profile; for a sampled profile, whose keys hold
-    /// the line sampled rather than the `def` line, one per (file, name), its keys becoming
-    /// locations at their lines.
-    fn new(profile: &Profile, sampled: bool, strings: &mut Strings) -> FunctionTable {
-        let count = profile.all_functions().len();
-        let mut functions = Vec::new();
-        let mut of_function = Vec::with_capacity(count);
-        let mut groups: HashMap<(usize, usize), u32> = HashMap::new();
-        let mut taken: HashMap<String, u32> = HashMap::new();
-        taken.insert(OTHER_CALLERS.to_string(), 1);
-        let mut label = String::new();
-        for id in profile.all_functions() {
-            if sampled
-                && let Some(&at) =
-                    groups.get(&(profile.file_id(id).index(), profile.name_id(id).index()))
-            {
-                of_function.push(at);
-                continue;
-            }
-            let at = functions.len() as u32;
-            if sampled {
-                groups.insert(
-                    (profile.file_id(id).index(), profile.name_id(id).index()),
-                    at,
-                );
-            }
-            let builtin = is_builtin(profile, id);
-            label.clear();
-            label.push_str(profile.name(id));
-            if !builtin {
-                label.push_str(" (");
-                label.push_str(profile.file(id));
-                if !sampled {
-                    label.push(':');
-                    label.push_str(itoa::Buffer::new().format(profile.line(id)));
-                }
-                label.push(')');
-            }
-            unique(&mut label, &mut taken);
-            // pprof takes a name equal to its system name for a mangled C++ one and
-            // "simplifies" it (drops `<…>` and `(…)`, so `<lambda>` would vanish): a name
-            // that is its own label has no system name.
-            let system_name = if label == profile.name(id) {
-                ""
-            } else {
-                profile.name(id)
-            };
-            functions.push(Function {
-                name: strings.get(&label),
-                system_name: strings.get(system_name),
-                filename: strings.get(if builtin { "" } else { profile.file(id) }),
-                start_line: if sampled { 0 } else { profile.line(id) },
-            });
-            of_function.push(at);
-        }
-        FunctionTable {
-            functions,
-            of_function,
-            other_location: count as u64 + 1,
-        }
-    }
-}
-
-/// pstats' shape for a function with no source: file `~`, line 0 (builtins, frames with no
-/// location); it is named by its name alone.
-fn is_builtin(profile: &Profile, id: FunctionId) -> bool {
-    profile.file(id) == "~" && profile.line(id) == 0
-}
-
-/// Makes `label` differ from every label taken so far (only crafted names collide: a name
-/// that contains ` (file:line)`, or a builtin named `[other callers]`) by appending ` #2`, ` #3`, …
-fn unique(label: &mut String, taken: &mut HashMap<String, u32>) {
-    let seen = match taken.entry_ref(label.as_str()) {
-        EntryRef::Vacant(vacant) => {
-            vacant.insert(1);
-            return;
-        }
-        EntryRef::Occupied(seen) => *seen.get(),
-    };
-    let base = label.clone();
-    let mut n = seen;
-    loop {
-        n += 1;
-        label.clear();
-        label.push_str(&base);
-        label.push_str(" #");
-        label.push_str(itoa::Buffer::new().format(n));
-        if !taken.contains_key(label.as_str()) {
-            break;
-        }
-    }
-    if let Some(seen) = taken.get_mut(base.as_str()) {
-        *seen = n;
-    }
-    taken.insert(label.clone(), 1);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,22 +632,6 @@ mod tests {
         for amount in [0.0, -1.0, 1e-300, 0.25, 3.0, f64::INFINITY, f64::NAN] {
             assert_eq!(share(12_345, &[amount]), vec![12_345], "{amount}");
         }
-    }
-
-    #[test]
-    fn colliding_labels_are_numbered() {
-        let mut taken = HashMap::new();
-        taken.insert(OTHER_CALLERS.to_string(), 1);
-        let mut label = |text: &str| {
-            let mut label = text.to_string();
-            unique(&mut label, &mut taken);
-            label
-        };
-        assert_eq!(label("f (a.py:1)"), "f (a.py:1)");
-        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #2");
-        assert_eq!(label("f (a.py:1) #3"), "f (a.py:1) #3");
-        assert_eq!(label("f (a.py:1)"), "f (a.py:1) #4");
-        assert_eq!(label(OTHER_CALLERS), "[other callers] #2");
     }
 
     #[test]

@@ -5,13 +5,12 @@
 
 use std::io;
 
-use hashbrown::HashMap;
 use serde_json::{Value, json};
 
 use crate::Profile;
 use crate::export::TimeUnit;
 use crate::model::{FunctionId, Measure, Sample, Stacks};
-use crate::query::stacks::{self, Frame, StackOptions, sample_weights, stack_counts};
+use crate::query::stacks::{Frame, StackOptions, StackTable, sample_weights};
 
 /// Options for speedscope output.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +35,7 @@ impl Default for Options {
 }
 
 /// Writes a speedscope file. The weights are integers in `options.unit`, rounded as folded
-/// stacks' counts are ([`stack_counts`]).
+/// stacks' counts are ([`crate::query::stacks::stack_counts`]).
 ///
 /// The document is written as it goes, not built first: one pass over the stacks numbers the
 /// frames, a second writes each sample; memory beyond the stacks themselves is the frame table.
@@ -48,8 +47,8 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
     if let Some(stacks) = profile.stacks() {
         return write_sampled(profile, stacks, options, out);
     }
-    let stacks = stacks::stacks(profile, &options.stacks);
-    let weights = stack_counts(&stacks, options.unit);
+    let stacks = StackTable::estimate(profile, &options.stacks);
+    let weights = stacks.counts(options.unit);
     let kept = || {
         stacks
             .iter()
@@ -57,14 +56,20 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
             .filter(|(_, weight)| *weight > 0)
     };
 
-    let mut frame_index: HashMap<Frame, u32> = HashMap::new();
+    // Frames numbered in order of first appearance: by function index, [other callers] last.
+    let slot = |frame: &Frame| match frame {
+        Frame::Function(id) => id.index(),
+        Frame::OtherCallers => profile.all_functions().len(),
+    };
+    let mut frame_index: Vec<u32> = vec![u32::MAX; profile.all_functions().len() + 1];
     let mut frames: Vec<Frame> = Vec::new();
-    for (stack, _) in kept() {
-        for &frame in &stack.frames {
-            frame_index.entry(frame).or_insert_with(|| {
-                frames.push(frame);
-                frames.len() as u32 - 1
-            });
+    for ((stack, _), _) in kept() {
+        for frame in stack {
+            let index = &mut frame_index[slot(frame)];
+            if *index == u32::MAX {
+                *index = frames.len() as u32;
+                frames.push(*frame);
+            }
         }
     }
     let total: u64 = kept().map(|(_, weight)| weight).sum();
@@ -80,13 +85,13 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
     )?;
     out.write_all(b",\"samples\":[")?;
     let mut number = itoa::Buffer::new();
-    for (i, (stack, _)) in kept().enumerate() {
+    for (i, ((stack, _), _)) in kept().enumerate() {
         out.write_all(if i == 0 { b"[" } else { b",[" })?;
-        for (j, frame) in stack.frames.iter().enumerate() {
+        for (j, frame) in stack.iter().enumerate() {
             if j > 0 {
                 out.write_all(b",")?;
             }
-            out.write_all(number.format(frame_index[frame]).as_bytes())?;
+            out.write_all(number.format(frame_index[slot(frame)]).as_bytes())?;
         }
         out.write_all(b"]")?;
     }

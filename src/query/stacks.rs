@@ -24,6 +24,8 @@
 //! A sampled profile with real stacks ([`Profile::stacks`]) needs none of this:
 //! [`sampled_counts`] gives each sampled stack its count, exactly.
 
+use std::ops::Range;
+
 use hashbrown::HashMap;
 
 use crate::model::{CallStats, FunctionId, Measure, Profile, StackId};
@@ -72,51 +74,154 @@ impl Default for StackOptions {
 /// appears once. Stacks come out in function order, each function's stacks in caller order;
 /// functions with zero or negative own
 /// time (possible only in crafted files) get none.
+///
+/// [`StackTable::estimate`] gives the same stacks in one buffer, without a vector per stack.
 pub fn stacks(profile: &Profile, options: &StackOptions) -> Vec<Stack> {
-    let total: f64 = profile
-        .functions()
-        .map(|id| profile.stats(id).tottime)
-        .filter(|t| *t > 0.0 && t.is_finite())
-        .sum();
-    let mut walk = Walk {
-        profile,
-        cutoff: total * options.min_fraction,
-        share_of_leaf: options.min_share_of_leaf,
-        leaf_cutoff: 0.0,
-        budget: MAX_STEPS,
-        shares: Vec::new(),
-        blocked: vec![false; profile.all_functions().len()],
-        collapsed: false,
-        frames: Vec::new(),
-        spans: Vec::new(),
-    };
-    let mut path = Vec::new();
-    for id in profile.functions() {
-        let tottime = profile.stats(id).tottime;
-        if tottime > 0.0 && tottime.is_finite() {
-            walk.leaf_cutoff = tottime * walk.share_of_leaf;
-            let first = walk.spans.len();
-            walk.collapsed = false;
-            path.clear();
-            path.push(id);
-            walk.blocked[id.index()] = true;
-            walk.expand(&mut path, tottime);
-            walk.blocked[id.index()] = false;
-            // Every stack ends with its leaf, so only stacks of one leaf can be identical, and
-            // only a collapsed recursion reaches a stack by a second route.
-            if walk.collapsed {
-                merge_identical(&walk.frames, &mut walk.spans, first);
+    StackTable::estimate(profile, options).into_stacks()
+}
+
+/// The stacks of [`stacks`], in the same order, held in one buffer of frames: a writer that
+/// only reads them saves a vector per stack, and each leaf's stacks are known without a search.
+#[derive(Debug, Clone, Default)]
+pub struct StackTable {
+    /// The frames of every stack, one after another.
+    frames: Vec<Frame>,
+    spans: Vec<Span>,
+    /// Per leaf function with stacks, in order: the function and the index of its first
+    /// stack; its stacks run to the next leaf's first (or the end).
+    leaves: Vec<(FunctionId, usize)>,
+}
+
+impl StackTable {
+    /// Reconstructs the stacks ([`stacks`] documents how).
+    pub fn estimate(profile: &Profile, options: &StackOptions) -> StackTable {
+        let total: f64 = profile
+            .functions()
+            .map(|id| profile.stats(id).tottime)
+            .filter(|t| *t > 0.0 && t.is_finite())
+            .sum();
+        let mut walk = Walk {
+            profile,
+            cutoff: total * options.min_fraction,
+            share_of_leaf: options.min_share_of_leaf,
+            leaf_cutoff: 0.0,
+            budget: MAX_STEPS,
+            shares: Vec::new(),
+            blocked: vec![false; profile.all_functions().len()],
+            collapsed: false,
+            frames: Vec::new(),
+            spans: Vec::new(),
+        };
+        let mut leaves = Vec::new();
+        let mut path = Vec::new();
+        for id in profile.functions() {
+            let tottime = profile.stats(id).tottime;
+            if tottime > 0.0 && tottime.is_finite() {
+                walk.leaf_cutoff = tottime * walk.share_of_leaf;
+                let first = walk.spans.len();
+                walk.collapsed = false;
+                path.clear();
+                path.push(id);
+                walk.blocked[id.index()] = true;
+                walk.expand(&mut path, tottime);
+                walk.blocked[id.index()] = false;
+                // Every stack ends with its leaf, so only stacks of one leaf can be identical,
+                // and only a collapsed recursion reaches a stack by a second route.
+                if walk.collapsed {
+                    merge_identical(&walk.frames, &mut walk.spans, first);
+                }
+                if walk.spans.len() > first {
+                    leaves.push((id, first));
+                }
             }
         }
+        let Walk { frames, spans, .. } = walk;
+        StackTable {
+            frames,
+            spans,
+            leaves,
+        }
     }
-    let Walk { frames, spans, .. } = walk;
-    spans
-        .into_iter()
-        .map(|span| Stack {
-            frames: frames[span.start..span.end].to_vec(),
-            seconds: span.seconds,
+
+    /// How many stacks there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are no stacks.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The frames of stack `i` (as [`Stack::frames`]: root first). Panics if `i` is not below
+    /// [`StackTable::len`].
+    pub fn frames(&self, i: usize) -> &[Frame] {
+        let span = self.spans[i];
+        &self.frames[span.start..span.end]
+    }
+
+    /// The time of stack `i` (as [`Stack::seconds`]). Panics if `i` is not below
+    /// [`StackTable::len`].
+    pub fn seconds(&self, i: usize) -> f64 {
+        self.spans[i].seconds
+    }
+
+    /// Each stack's frames and time, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[Frame], f64)> + '_ {
+        self.spans
+            .iter()
+            .map(|span| (&self.frames[span.start..span.end], span.seconds))
+    }
+
+    /// Each leaf function that has stacks, in order, with the range of its stacks' indices.
+    pub fn leaves(&self) -> impl ExactSizeIterator<Item = (FunctionId, Range<usize>)> + '_ {
+        self.leaves.iter().enumerate().map(|(l, &(id, first))| {
+            let end = self
+                .leaves
+                .get(l + 1)
+                .map_or(self.spans.len(), |next| next.1);
+            (id, first..end)
         })
-        .collect()
+    }
+
+    /// [`stack_counts`] of these stacks: the same counts, without searching for each stack's
+    /// leaf.
+    pub fn counts(&self, unit: TimeUnit) -> Vec<u64> {
+        let amount = |i: usize| unit.from_seconds(self.spans[i].seconds);
+        let per_leaf: Vec<f64> = self
+            .leaves()
+            .map(|(_, members)| members.map(amount).sum())
+            .collect();
+        let leaf_counts = round_preserving_sum(&per_leaf);
+        let mut counts = vec![0; self.spans.len()];
+        let mut amounts: Vec<f64> = Vec::new();
+        let mut scratch = Rounding::default();
+        let mut shares = Vec::new();
+        for ((_, members), leaf_count) in self.leaves().zip(leaf_counts) {
+            if members.len() == 1 {
+                let i = members.start;
+                counts[i] = share_count_of_one(leaf_count, amount(i));
+                continue;
+            }
+            amounts.clear();
+            amounts.extend(members.clone().map(amount));
+            share_count_into(leaf_count, &amounts, &mut shares, &mut scratch);
+            for (i, &count) in members.zip(&shares) {
+                counts[i] = count;
+            }
+        }
+        counts
+    }
+
+    /// The stacks, one vector each.
+    pub fn into_stacks(self) -> Vec<Stack> {
+        self.iter()
+            .map(|(frames, seconds)| Stack {
+                frames: frames.to_vec(),
+                seconds,
+            })
+            .collect()
+    }
 }
 
 /// A stack being built: its frames in [`Walk::frames`] and its time.
@@ -158,8 +263,8 @@ struct Walk<'p> {
     share_of_leaf: f64,
     leaf_cutoff: f64,
     budget: u64,
-    /// Callers' shares, a stack of one segment per level being expanded.
-    shares: Vec<(FunctionId, f64)>,
+    /// Callers' weights, a stack of one segment per level being expanded.
+    shares: Vec<(FunctionId, Weight)>,
     /// Per function (by index): whether it is on the path, or in a recursion collapsed out of
     /// it; such callers are not followed.
     blocked: Vec<bool>,
@@ -182,7 +287,7 @@ impl Walk<'_> {
         let top = *path.last().expect("path is never empty");
         let start = self.shares.len();
         let blocked = &self.blocked;
-        caller_shares(
+        let totals = caller_weights(
             self.profile,
             top,
             |caller| blocked[caller.index()],
@@ -194,7 +299,8 @@ impl Walk<'_> {
         }
         let mut other = 0.0;
         for i in start..self.shares.len() {
-            let (caller, share) = self.shares[i];
+            let (caller, weight) = self.shares[i];
+            let share = totals.share(weight);
             let part = seconds * share;
             let only_caller = share >= 1.0;
             let direct = path.len() == 1 && part >= self.leaf_cutoff;
@@ -249,37 +355,69 @@ impl Walk<'_> {
     }
 }
 
-/// Appends to `shares` the callers of `id` that are not skipped, each with its share (the
-/// shares add up to 1): by edge time, or by call count when no edge carries time, or equal.
-fn caller_shares(
+/// An edge's weight for sharing: its time, and its calls.
+#[derive(Debug, Clone, Copy)]
+struct Weight {
+    time: f64,
+    calls: f64,
+}
+
+/// The weights of one function's callers added up, and how many there are.
+#[derive(Debug, Clone, Copy)]
+struct Totals {
+    time: f64,
+    calls: f64,
+    callers: f64,
+}
+
+impl Totals {
+    /// A caller's share (the shares add up to 1): by edge time, or by call count when no edge
+    /// carries time, or equal.
+    fn share(&self, weight: Weight) -> f64 {
+        if self.time > 0.0 {
+            weight.time / self.time
+        } else if self.calls > 0.0 {
+            weight.calls / self.calls
+        } else {
+            1.0 / self.callers
+        }
+    }
+}
+
+/// Appends to `weights` the callers of `id` that are not skipped, each with its edge's weight,
+/// and returns their totals ([`Totals::share`] turns a weight into a share).
+fn caller_weights(
     profile: &Profile,
     id: FunctionId,
     skip: impl Fn(FunctionId) -> bool,
-    shares: &mut Vec<(FunctionId, f64)>,
-) {
-    let weight = |call: CallStats| {
-        let usable = |x: f64| if x.is_finite() && x > 0.0 { x } else { 0.0 };
-        match call {
-            CallStats::Timed { cumtime, calls, .. } => (usable(cumtime), usable(calls as f64)),
-            CallStats::Count(calls) => (0.0, usable(calls as f64)),
-        }
+    weights: &mut Vec<(FunctionId, Weight)>,
+) -> Totals {
+    let usable = |x: f64| if x.is_finite() && x > 0.0 { x } else { 0.0 };
+    let mut totals = Totals {
+        time: 0.0,
+        calls: 0.0,
+        callers: 0.0,
     };
-    let callers = || profile.callers(id).filter(|&(caller, _)| !skip(caller));
-    let (by_time, by_calls, n) = callers().fold((0.0, 0.0, 0.0), |(t, c, n), (_, call)| {
-        let (time, calls) = weight(call);
-        (t + time, c + calls, n + 1.0)
-    });
-    shares.extend(callers().map(|(caller, call)| {
-        let (time, calls) = weight(call);
-        let share = if by_time > 0.0 {
-            time / by_time
-        } else if by_calls > 0.0 {
-            calls / by_calls
-        } else {
-            1.0 / n
+    for (caller, call) in profile.callers(id) {
+        if skip(caller) {
+            continue;
+        }
+        let weight = match call {
+            CallStats::Timed { cumtime, calls, .. } => Weight {
+                time: usable(cumtime),
+                calls: usable(calls as f64),
+            },
+            CallStats::Count(calls) => Weight {
+                time: 0.0,
+                calls: usable(calls as f64),
+            },
         };
-        (caller, share)
-    }));
+        totals.time += weight.time;
+        totals.calls += weight.calls;
+        totals.callers += 1.0;
+        weights.push((caller, weight));
+    }
+    totals
 }
 
 /// Integer counts in `unit` for the stacks, in their order, as folded stacks, flame graphs and
@@ -433,8 +571,21 @@ fn share_count_into(count: u64, amounts: &[f64], shares: &mut Vec<u64>, scratch:
 pub(crate) struct Rounding {
     /// Amounts scaled to a count.
     pub(crate) scaled: Vec<f64>,
-    /// Indices ordered by remainder.
-    by_remainder: Vec<usize>,
+    /// Remainders with their indices, ordered by remainder.
+    by_remainder: Vec<(f64, usize)>,
+}
+
+/// `amount - amount.floor()`, without a call to libm's floor for the amounts that counts
+/// have (non-negative, below 2^52, where truncation is the floor and exact).
+fn remainder(amount: f64) -> f64 {
+    if amount == 0.0 {
+        // What the floor gives for both zeros (a zero remainder, positive).
+        0.0
+    } else if amount > 0.0 && amount < 4_503_599_627_370_496.0 {
+        amount - (amount as u64) as f64
+    } else {
+        amount - amount.floor()
+    }
 }
 
 /// Rounds each amount to an integer so that the integers add up to the rounded sum of the
@@ -453,23 +604,24 @@ pub(crate) fn round_preserving_sum_into(
 ) {
     let total: f64 = amounts.iter().sum();
     counts.clear();
-    counts.extend(amounts.iter().map(|a| a.max(0.0).floor() as u64));
+    // `as` truncates, which is the floor of a non-negative amount (NaN becomes 0 either way),
+    // without a call to libm's floor per amount.
+    counts.extend(amounts.iter().map(|a| a.max(0.0) as u64));
     let assigned: u64 = counts.iter().sum();
     let wanted = total.max(0.0).round() as u64;
     let leftover = wanted.saturating_sub(assigned);
     if leftover > 0 {
         // The `leftover` first amounts by decreasing remainder, then index: a total order, so
         // selecting them gives the same amounts as sorting all.
-        let remainder = |i: usize| amounts[i] - amounts[i].floor();
         let by_remainder = &mut scratch.by_remainder;
         by_remainder.clear();
-        by_remainder.extend(0..amounts.len());
-        let order = |a: &usize, b: &usize| remainder(*b).total_cmp(&remainder(*a)).then(a.cmp(b));
+        by_remainder.extend(amounts.iter().enumerate().map(|(i, &a)| (remainder(a), i)));
+        let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let take = usize::try_from(leftover).map_or(amounts.len(), |n| n.min(amounts.len()));
         if take > 0 && take < by_remainder.len() {
             by_remainder.select_nth_unstable_by(take - 1, order);
         }
-        for &i in &by_remainder[..take] {
+        for &(_, i) in &by_remainder[..take] {
             counts[i] += 1;
         }
     }
@@ -639,6 +791,61 @@ mod tests {
         assert_eq!(share_count(1, &[0.3, 0.3, 0.3]), [1, 0, 0]);
         assert_eq!(share_count(5, &[0.0, 0.0]), [0, 0]);
         assert_eq!(share_count(7, &[1.0, 2.0, 4.0]).iter().sum::<u64>(), 7);
+    }
+
+    #[test]
+    fn the_table_counts_as_stack_counts_does() {
+        let mut checked = 0;
+        for entry in std::fs::read_dir("tests/fixtures/stats/py313").expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "stats") {
+                continue;
+            }
+            let p = crate::read_path(&path).expect("fixture reads");
+            let table = StackTable::estimate(&p, &StackOptions::default());
+            let vectors = table.clone().into_stacks();
+            assert_eq!(table.len(), vectors.len());
+            for unit in [TimeUnit::Ns, TimeUnit::Us, TimeUnit::Ms] {
+                assert_eq!(table.counts(unit), stack_counts(&vectors, unit), "{path:?}");
+            }
+            // The leaves' ranges cover every stack in order, each stack ending with its leaf.
+            let mut next = 0;
+            for (leaf, members) in table.leaves() {
+                assert_eq!(members.start, next);
+                assert!(!members.is_empty());
+                for i in members.clone() {
+                    assert_eq!(table.frames(i).last(), Some(&Frame::Function(leaf)));
+                    assert_eq!(table.frames(i), vectors[i].frames);
+                    assert_eq!(table.seconds(i), vectors[i].seconds);
+                }
+                next = members.end;
+            }
+            assert_eq!(next, table.len());
+            checked += table.len();
+        }
+        assert!(checked > 100, "{checked} stacks");
+    }
+
+    #[test]
+    fn remainders_are_the_floors() {
+        for amount in [
+            0.0,
+            -0.0,
+            0.25,
+            1.0,
+            7.75,
+            -2.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ] {
+            let expected = amount - amount.floor();
+            assert_eq!(remainder(amount).to_bits(), expected.to_bits(), "{amount}");
+        }
     }
 
     #[test]

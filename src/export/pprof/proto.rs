@@ -134,6 +134,13 @@ impl<W: Write> Stream<W> {
         self.spill()
     }
 
+    /// Writes bytes already encoded (top-level fields).
+    pub(super) fn raw(&mut self, data: &[u8]) -> io::Result<()> {
+        self.writer.write_all(&self.buffer)?;
+        self.buffer.clear();
+        self.writer.write_all(data)
+    }
+
     fn spill(&mut self) -> io::Result<()> {
         if self.buffer.len() >= CHUNK {
             self.writer.write_all(&self.buffer)?;

@@ -503,17 +503,36 @@ impl SampleBuilder {
             }
         }
         let keys = self.keys.key_count();
-        let mut figures = vec![FunctionStats::default(); keys];
-        let mut totals = Totals::default();
+        // The edge into each node, numbered here in node order; the profile numbers them in
+        // the order the pass below first meets them. Looked up in a loop of their own, the
+        // lookups' cache misses overlap.
+        let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
+        let mut edge_keys: Vec<(KeyId, KeyId)> = Vec::new();
+        let mut edge_into = vec![NONE; nodes];
+        for (node, &(parent, key)) in self.nodes.iter().enumerate() {
+            if parent != NONE {
+                let caller = self.nodes[parent as usize].1;
+                let next = edge_keys.len() as u32;
+                let edge = *edge_of.entry((caller, key)).or_insert(next);
+                if edge == next {
+                    edge_keys.push((caller, key));
+                }
+                edge_into[node] = edge;
+            }
+        }
+        drop(edge_of);
+        // Per edge: how often it is on the path, and its number in order of first meeting.
+        let mut edge_state = vec![(0u32, NONE); edge_keys.len()];
+        let mut edge_order: Vec<u32> = Vec::new();
         let mut on_path = vec![0u32; keys];
         let mut met = vec![false; keys];
         let mut order = Vec::new();
-        let mut edge_of: HashMap<(KeyId, KeyId), u32> = HashMap::new();
-        let mut edges: Vec<(KeyId, KeyId, EdgeFigures)> = Vec::new();
-        let mut edge_on_path: Vec<u32> = Vec::new();
-        // The edge into each node, for the way back up.
-        let mut edge_into = vec![NONE; nodes];
+        // The nodes in the order the pass meets them (those with samples), each with whether
+        // it is its function's outermost frame and its edge's.
+        let mut visits: Vec<(u32, bool, bool)> = Vec::with_capacity(nodes);
         // Depth-first: (node, entering). Entering counts the node; leaving undoes its marks.
+        // The figures are summed afterwards, node by node in the same order: apart from the
+        // marks, this pass reads nothing at random.
         let mut work: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
         while let Some((node, entering)) = work.pop() {
             let (parent, key) = self.nodes[node as usize];
@@ -521,11 +540,10 @@ impl SampleBuilder {
             if !entering {
                 on_path[key.index()] -= 1;
                 if edge != NONE {
-                    edge_on_path[edge as usize] -= 1;
+                    edge_state[edge as usize].0 -= 1;
                 }
                 continue;
             }
-            let (own_count, own_time) = own[node as usize];
             let (count, time) = subtree[node as usize];
             if count == 0 && time == 0.0 {
                 continue;
@@ -534,32 +552,49 @@ impl SampleBuilder {
                 met[key.index()] = true;
                 order.push(key);
             }
+            let outermost = on_path[key.index()] == 0;
+            on_path[key.index()] += 1;
+            let mut edge_outermost = false;
+            if parent != NONE {
+                let state = &mut edge_state[edge as usize];
+                if state.1 == NONE {
+                    state.1 = edge_order.len() as u32;
+                    edge_order.push(edge);
+                }
+                edge_outermost = state.0 == 0;
+                state.0 += 1;
+            }
+            visits.push((node, outermost, edge_outermost));
+            work.push((node, false));
+            let range =
+                children_start[node as usize] as usize..children_start[node as usize + 1] as usize;
+            work.extend(children[range].iter().rev().map(|&c| (c, true)));
+        }
+        drop(work);
+        let mut figures = vec![FunctionStats::default(); keys];
+        let mut totals = Totals::default();
+        let mut edge_figures = vec![EdgeFigures::default(); edge_keys.len()];
+        for &(node, outermost, edge_outermost) in &visits {
+            let key = self.nodes[node as usize].1;
+            let (own_count, own_time) = own[node as usize];
+            let (count, time) = subtree[node as usize];
             let f = &mut figures[key.index()];
             f.primitive_calls = f.primitive_calls.saturating_add(own_count);
             f.tottime += own_time;
             totals.primitive_calls = totals.primitive_calls.saturating_add(own_count);
             totals.tottime += own_time;
-            let outermost = on_path[key.index()] == 0;
             if outermost {
                 f.calls = f.calls.saturating_add(count);
                 f.cumtime += time;
                 totals.calls = totals.calls.saturating_add(count);
             }
-            on_path[key.index()] += 1;
-            if parent != NONE {
-                let caller = self.nodes[parent as usize].1;
-                let next = edges.len() as u32;
-                let edge = *edge_of.entry((caller, key)).or_insert(next);
-                if edge == next {
-                    edges.push((caller, key, EdgeFigures::default()));
-                    edge_on_path.push(0);
-                }
-                edge_into[node as usize] = edge;
-                let e = &mut edges[edge as usize].2;
+            let edge = edge_into[node as usize];
+            if edge != NONE {
+                let e = &mut edge_figures[edge as usize];
                 e.calls = e.calls.saturating_add(count);
                 e.tottime += own_time;
                 e.leaf = e.leaf.saturating_add(own_count);
-                if edge_on_path[edge as usize] == 0 {
+                if edge_outermost {
                     e.primitive_calls = e.primitive_calls.saturating_add(count);
                     e.cumtime += time;
                 }
@@ -567,13 +602,15 @@ impl SampleBuilder {
                     e.entering = e.entering.saturating_add(count);
                     e.entering_time += time;
                 }
-                edge_on_path[edge as usize] += 1;
             }
-            work.push((node, false));
-            let range =
-                children_start[node as usize] as usize..children_start[node as usize + 1] as usize;
-            work.extend(children[range].iter().rev().map(|&c| (c, true)));
         }
+        let edges = edge_order
+            .iter()
+            .map(|&e| {
+                let (caller, callee) = edge_keys[e as usize];
+                (caller, callee, edge_figures[e as usize])
+            })
+            .collect();
         (figures, edges, totals, order)
     }
 

@@ -34,7 +34,17 @@ impl SampleBuilder {
             .filter(|&i| !frames(i as usize).is_empty())
             .collect();
         let order = sort_runs(keys, runs, with_frames);
-        let table = SortedTable::build(&order, runs.len(), frames);
+        // The runs' frames copied out in sorted order first: the copies are independent of
+        // each other, so their cache misses overlap, where the build, which compares each run
+        // with the one before as it reads it, would wait for each in turn.
+        let mut sorted_keys = Vec::with_capacity(keys.len());
+        let mut sorted_ends = Vec::with_capacity(order.len());
+        for &run in &order {
+            sorted_keys.extend_from_slice(frames(run as usize));
+            sorted_ends.push(sorted_keys.len() as u32);
+        }
+        let table = SortedTable::build(&order, &sorted_keys, &sorted_ends, runs.len());
+        drop((sorted_keys, sorted_ends));
         let (nodes, first_seen, leaf) = table.renumber(runs.len(), |i| frames(i).len());
         self.nodes = nodes;
         self.first_seen = Some(first_seen);
@@ -124,7 +134,9 @@ struct SortedTable {
 }
 
 impl SortedTable {
-    fn build<'k>(order: &[u32], runs: usize, frames: impl Fn(usize) -> &'k [u32]) -> SortedTable {
+    /// The tree of the runs `order`, whose frames are `keys[ends[i - 1]..ends[i]]` for the
+    /// `i`-th of them.
+    fn build(order: &[u32], keys: &[u32], ends: &[u32], runs: usize) -> SortedTable {
         let mut t = SortedTable {
             parent: Vec::new(),
             key: Vec::new(),
@@ -136,8 +148,9 @@ impl SortedTable {
         let mut path: Vec<u32> = Vec::new();
         let mut path_first: Vec<u32> = Vec::new();
         let mut previous: &[u32] = &[];
-        for &run in order {
-            let keys = frames(run as usize);
+        for (i, &run) in order.iter().enumerate() {
+            let begin = if i == 0 { 0 } else { ends[i - 1] as usize };
+            let keys = &keys[begin..ends[i] as usize];
             let shared = keys
                 .iter()
                 .zip(previous)

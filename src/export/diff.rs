@@ -14,7 +14,7 @@ use crate::export::TimeUnit;
 use crate::export::folded::push_clean;
 use crate::model::Measure;
 use crate::query::diff::{Change, Diff, DiffOptions, Figures, Selection, Verdict};
-use crate::query::stacks::{Frame, StackOptions, sampled_counts, stack_counts, stacks};
+use crate::query::stacks::{Frame, StackOptions, StackTable, sampled_counts};
 
 /// The version of the JSON layout; docs/diff-json.md says what each version holds.
 pub const JSON_VERSION: u32 = 1;
@@ -209,11 +209,10 @@ fn side_stacks(profiles: &[Profile], diff: &DiffOptions, options: &Options) -> (
             }
             None => {
                 exact = false;
-                let estimated = stacks(profile, &options.stacks);
-                let weights = stack_counts(&estimated, options.unit);
-                for (stack, count) in estimated.iter().zip(weights).filter(|(_, c)| *c > 0) {
-                    let text: Vec<String> = stack
-                        .frames
+                let estimated = StackTable::estimate(profile, &options.stacks);
+                let weights = estimated.counts(options.unit);
+                for ((frames, _), count) in estimated.iter().zip(weights).filter(|(_, c)| *c > 0) {
+                    let text: Vec<String> = frames
                         .iter()
                         .map(|frame| match *frame {
                             Frame::Function(id) => name(id),

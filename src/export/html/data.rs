@@ -8,7 +8,7 @@ use hashbrown::HashMap;
 use super::Options;
 use crate::model::{CallStats, FunctionId, LineProfile, Measure, Profile};
 use crate::pysource;
-use crate::query::stacks::{self, Frame};
+use crate::query::stacks::{Frame, StackTable};
 use crate::report::lines::SourceProvider;
 
 /// A JSON writer over any `io::Write`, for the few shapes the block needs. A column of
@@ -342,7 +342,7 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
         // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
         // as u32::MAX. Each distinct stack ends in a node of its own: at least as many nodes
         // as stacks.
-        let estimated = stacks::stacks(profile, &options.stacks);
+        let estimated = StackTable::estimate(profile, &options.stacks);
         let mut index: HashMap<u64, usize> = HashMap::with_capacity(estimated.len());
         nodes.reserve(estimated.len());
         // The previous stack's frames and their nodes. Consecutive stacks often start with the
@@ -350,15 +350,15 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
         // is its path from the root, so the shared frames' nodes are the previous stack's and
         // need no lookup.
         let mut path: Vec<(Frame, usize)> = Vec::new();
-        for stack in &estimated {
+        for (frames, seconds) in estimated.iter() {
             let shared = path
                 .iter()
-                .zip(&stack.frames)
+                .zip(frames)
                 .take_while(|((previous, _), frame)| previous == *frame)
                 .count();
             path.truncate(shared);
             let mut parent = path.last().map_or(-1, |&(_, node)| node as i64);
-            for &frame in &stack.frames[shared..] {
+            for &frame in &frames[shared..] {
                 let function = match frame {
                     Frame::Function(id) => id.index() as i64,
                     Frame::OtherCallers => -1,
@@ -377,7 +377,7 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
                 parent = at as i64;
             }
             if parent >= 0 {
-                nodes[parent as usize].weight += stack.seconds;
+                nodes[parent as usize].weight += seconds;
             }
         }
     }

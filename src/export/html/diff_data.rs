@@ -16,7 +16,7 @@ use super::Options;
 use super::data::{Json, preorder_by};
 use crate::model::{CallStats, FunctionId, Measure, Profile};
 use crate::query::diff::{Change, Diff, DiffOptions, Figures, Verdict};
-use crate::query::stacks::{self, Frame};
+use crate::query::stacks::{Frame, StackTable};
 
 /// A function's key as the diff matches it: (file as rewritten, line, name).
 type Key<'a> = (&'a str, i64, &'a str);
@@ -422,16 +422,16 @@ fn icicle(
                 }
             } else {
                 let scale = scales[side][run] / runs;
-                for stack in stacks::stacks(profile, &options.stacks) {
+                for (frames, seconds) in StackTable::estimate(profile, &options.stacks).iter() {
                     let leaf = path(
-                        &mut stack.frames.iter().map(|frame| match *frame {
+                        &mut frames.iter().map(|frame| match *frame {
                             Frame::Function(id) => row(id),
                             Frame::OtherCallers => -1,
                         }),
                         &mut nodes,
                     );
                     if leaf >= 0 {
-                        nodes[leaf as usize].weight[side] += stack.seconds * scale;
+                        nodes[leaf as usize].weight[side] += seconds * scale;
                     }
                 }
             }

@@ -278,7 +278,7 @@ impl Reader<'_> {
 
     /// The tuple of [`Reader::common_caller_entry`], its figures from `rest[at..]` on: moves
     /// past the entry, or gives `None` having consumed nothing and taken no slot.
-    #[inline]
+    #[inline(always)]
     fn common_call_stats(&mut self, rest: &[u8], at: usize) -> Option<CallStats> {
         let taken = self.slots.len();
         let call = self.common_figures(rest, at);
@@ -296,7 +296,7 @@ impl Reader<'_> {
     }
 
     /// The figures of [`Reader::common_call_stats`] and the offset in `rest` after them.
-    #[inline]
+    #[inline(always)]
     fn common_figures(&mut self, rest: &[u8], mut at: usize) -> Option<(usize, CallStats)> {
         let calls = self.int_at(rest, &mut at)?;
         let primitive_calls = self.int_at(rest, &mut at)?;
@@ -335,7 +335,7 @@ impl Reader<'_> {
 
     /// An int at `rest[*at..]` written as `i` (flagged or not: a flagged one takes its slot) or
     /// a reference to an int, moving `at` past it; `None` for anything else, with no slot taken.
-    #[inline]
+    #[inline(always)]
     fn int_at(&mut self, rest: &[u8], at: &mut usize) -> Option<i64> {
         let [code, a, b, c, d]: [u8; 5] = rest.get(*at..*at + 5)?.try_into().ok()?;
         let raw = u32::from_le_bytes([a, b, c, d]);

@@ -517,6 +517,57 @@ mod tests {
         );
     }
 
+    /// Caller entries in the common layout and beside it: `marshal.dumps(d, 4)` of
+    /// {f: (5, 5, .5, .5, {}), g: (n, n, .25, .25, {f: (n, n, .5, .25), mark: (1, 1, .1, .1)}),
+    /// h: (1, 1, .1, .1, {mark: (1, 1, .1, .1), g: (m, m, 0, .1), f: (m, 1, .2, .2)}),
+    /// k: (2, 1, .3, .3, {k: (1, 1, .3, .3)})} with n = 300000 and m = 400000 each one object
+    /// (a flagged `i`, then a reference to it), the mark shared (a reference in h's callers),
+    /// and the entry for g in h's callers a tuple whose tottime is a shared int: the one-go
+    /// decode takes m's slot, then declines, and k's key, after it, is found by its slot.
+    #[test]
+    fn caller_entries_in_and_beside_the_common_layout() {
+        let hex = "fba903fa04612e7079e901000000da01662905e9050000007205000000e7000000000000e03f72060000007b30a9037202000000e902000000da01672905e9e0930400720a00000067000000000000d03f67000000000000d03f7b72010000002904720a000000720a00000067000000000000e03f67000000000000d03fa903da086a70726f66696c65e900000000da0870726f66696c6572a90472030000007203000000e79a9999999999b93f721000000030a9037202000000e903000000da0168290572030000007203000000679a9999999999b93f679a9999999999b93f7b720b000000290472030000007203000000679a9999999999b93f679a9999999999b93f72070000002904e9801a06007214000000720d000000679a9999999999b93f7201000000290472140000007203000000679a9999999999c93f679a9999999999c93f30a9037202000000e904000000da016b29057208000000720300000067333333333333d33f67333333333333d33f7b721500000029047203000000720300000067333333333333d33f67333333333333d33f3030";
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let general = read_general(&bytes).unwrap();
+        let fast = fast::read(&bytes, true).expect("the fast path reads it");
+        assert_eq!(describe_profile(&fast), describe_profile(&general));
+        assert_eq!(fast.display_name(FunctionId(3)), "a.py:4(k)");
+        assert_eq!(
+            fast.callers(FunctionId(3))
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>(),
+            [FunctionId(3)]
+        );
+        let without = fast::read(&bytes, false).expect("the fast path reads it");
+        assert_eq!(
+            describe_profile(&without),
+            describe_profile(&general.clone().without_edges())
+        );
+        // g and h have the mark among their callers.
+        assert_eq!(without.top_level(), [FunctionId(1), FunctionId(2)]);
+        let h_callers: Vec<_> = fast.callers(FunctionId(2)).map(|(_, c)| c).collect();
+        assert_eq!(
+            h_callers[1..],
+            [
+                CallStats::Timed {
+                    calls: 400_000,
+                    primitive_calls: 400_000,
+                    tottime: 0.0,
+                    cumtime: 0.1
+                },
+                CallStats::Timed {
+                    calls: 400_000,
+                    primitive_calls: 1,
+                    tottime: 0.2,
+                    cumtime: 0.2
+                }
+            ]
+        );
+    }
+
     #[test]
     fn fast_path_declines_what_it_does_not_know() {
         let mut bad_ref = b"{)\x03z\x00i\0\0\0\0z\x03len)\x05r\0\0\0\0".to_vec();

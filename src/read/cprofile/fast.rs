@@ -16,6 +16,9 @@
 use crate::marshal::{FLAG_REF, Scanner};
 use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
 
+/// The type byte of an int that takes a slot.
+const INT_REF: u8 = b'i' | FLAG_REF;
+
 /// What a `FLAG_REF` slot holds, as far as this reader needs to know: 8 bytes.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -48,6 +51,9 @@ struct Reader<'a> {
     /// Whether to read the callers dicts into edges, or only to step through them.
     callers: bool,
     raw_keys: Vec<FunctionKey>,
+    /// The slots that hold pstats' top-level mark as a key, in increasing order (slots are
+    /// filled in order): without `callers`, the only caller keys looked at.
+    mark_slots: Vec<u32>,
 }
 
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
@@ -64,6 +70,7 @@ pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
         builder: Builder::with_capacity(input.len() / 140),
         callers,
         raw_keys: Vec::new(),
+        mark_slots: Vec::new(),
     };
     reader.dict()?;
     let Reader { builder, .. } = reader;
@@ -131,6 +138,14 @@ impl Reader<'_> {
         };
         let slot = self.dict_header()?;
         while self.scan.peek()? != b'0' {
+            if let Some((index, call)) = self.common_caller_entry() {
+                if self.callers {
+                    callers.push((self.key_ref(index)?, call));
+                } else if let Some(mark) = self.mark_ref(index)? {
+                    callers.push((self.builder.key_id(mark), call));
+                }
+                continue;
+            }
             if self.callers {
                 let caller = self.key()?;
                 let call = self.call_stats()?;
@@ -178,6 +193,13 @@ impl Reader<'_> {
 
     /// `(nc, cc, tt, ct)` from cProfile, or a call count from `profile`.
     fn call_stats(&mut self) -> Option<CallStats> {
+        // A caller whose key is written out here (its first appearance) has the common tuple.
+        let rest = self.scan.rest();
+        if let [b')', 4, ..] = *rest
+            && let Some(call) = self.common_call_stats(rest, 2)
+        {
+            return Some(call);
+        }
         let code = self.scan.peek()?;
         if matches!(code & !FLAG_REF, b'(' | b')') {
             self.tuple(4)?;
@@ -195,21 +217,143 @@ impl Reader<'_> {
     /// itself if it is pstats' top-level mark.
     #[inline]
     fn unresolved_key(&mut self) -> Option<Option<FunctionKey>> {
-        let key = if let [b'r', ..] = self.scan.rest() {
-            match self.next_ref()? {
-                Slot::Key(id) => self.builder.key_of(id),
-                Slot::RawKey(i) => self.raw_keys[i as usize],
-                _ => return None,
-            }
-        } else {
-            let (key, slot) = self.key_tuple()?;
-            if slot.is_some() {
-                self.raw_keys.push(key);
-                self.fill(slot, Slot::RawKey(self.raw_keys.len() as u32 - 1));
-            }
-            key
-        };
+        if let [b'r', a, b, c, d, ..] = *self.scan.rest() {
+            self.scan.skip(5);
+            return self.mark_ref(u32::from_le_bytes([a, b, c, d]) as usize);
+        }
+        let (key, slot) = self.key_tuple()?;
+        if slot.is_some() {
+            self.raw_keys.push(key);
+            self.fill(slot, Slot::RawKey(self.raw_keys.len() as u32 - 1));
+        }
         Some(self.is_top_level_mark(&key).then_some(key))
+    }
+
+    /// A reference to a key, by slot index, stepped through without looking it up: the key
+    /// itself if it is pstats' top-level mark.
+    #[inline]
+    fn mark_ref(&self, index: usize) -> Option<Option<FunctionKey>> {
+        let slot = *self.slots.get(index)?;
+        if !matches!(slot, Slot::Key(_) | Slot::RawKey(_)) {
+            return None;
+        }
+        if self.mark_slots.binary_search(&(index as u32)).is_err() {
+            return Some(None);
+        }
+        Some(Some(match slot {
+            Slot::Key(id) => self.builder.key_of(id),
+            Slot::RawKey(i) => self.raw_keys[i as usize],
+            _ => return None,
+        }))
+    }
+
+    /// A reference to a key, by slot index, looked up.
+    #[inline]
+    fn key_ref(&mut self, index: usize) -> Option<KeyId> {
+        match *self.slots.get(index)? {
+            Slot::Key(id) => Some(id),
+            Slot::RawKey(i) => {
+                let id = self.builder.key_id(self.raw_keys[i as usize]);
+                self.slots[index] = Slot::Key(id);
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+
+    /// A caller entry in its common layout, decoded in one go: a reference to a key (`r` and
+    /// its index), then a 4-tuple written without `FLAG_REF` (`)` and 4) of two ints and two
+    /// binary floats, each int an `i`, flagged or not, or a reference to an int, each float an
+    /// unflagged `g`. Gives the key's slot index and the figures; for any other layout `None`,
+    /// having consumed nothing and taken no slot, and the general step reads the entry.
+    #[inline]
+    fn common_caller_entry(&mut self) -> Option<(usize, CallStats)> {
+        let rest = self.scan.rest();
+        let [b'r', a, b, c, d, b')', 4, ..] = *rest else {
+            return None;
+        };
+        let call = self.common_call_stats(rest, 7)?;
+        Some((u32::from_le_bytes([a, b, c, d]) as usize, call))
+    }
+
+    /// The tuple of [`Reader::common_caller_entry`], its figures from `rest[at..]` on: moves
+    /// past the entry, or gives `None` having consumed nothing and taken no slot.
+    #[inline(always)]
+    fn common_call_stats(&mut self, rest: &[u8], at: usize) -> Option<CallStats> {
+        let taken = self.slots.len();
+        let call = self.common_figures(rest, at);
+        match call {
+            Some((end, call)) => {
+                self.scan.skip(end);
+                Some(call)
+            }
+            None => {
+                // An `i` with FLAG_REF may have taken a slot before the layout turned out other.
+                self.slots.truncate(taken);
+                None
+            }
+        }
+    }
+
+    /// The figures of [`Reader::common_call_stats`] and the offset in `rest` after them.
+    #[inline(always)]
+    fn common_figures(&mut self, rest: &[u8], mut at: usize) -> Option<(usize, CallStats)> {
+        let calls = self.int_at(rest, &mut at)?;
+        let primitive_calls = self.int_at(rest, &mut at)?;
+        let floats: [u8; 18] = rest.get(at..at + 18)?.try_into().ok()?;
+        let [
+            b'g',
+            t0,
+            t1,
+            t2,
+            t3,
+            t4,
+            t5,
+            t6,
+            t7,
+            b'g',
+            c0,
+            c1,
+            c2,
+            c3,
+            c4,
+            c5,
+            c6,
+            c7,
+        ] = floats
+        else {
+            return None;
+        };
+        let call = CallStats::Timed {
+            calls,
+            primitive_calls,
+            tottime: f64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7]),
+            cumtime: f64::from_le_bytes([c0, c1, c2, c3, c4, c5, c6, c7]),
+        };
+        Some((at + 18, call))
+    }
+
+    /// An int at `rest[*at..]` written as `i` (flagged or not: a flagged one takes its slot) or
+    /// a reference to an int, moving `at` past it; `None` for anything else, with no slot taken.
+    #[inline(always)]
+    fn int_at(&mut self, rest: &[u8], at: &mut usize) -> Option<i64> {
+        let [code, a, b, c, d]: [u8; 5] = rest.get(*at..*at + 5)?.try_into().ok()?;
+        let raw = u32::from_le_bytes([a, b, c, d]);
+        let value = match code {
+            b'r' => match *self.slots.get(raw as usize)? {
+                Slot::Int(v) => i64::from(v),
+                Slot::Int64(i) => self.numbers[i as usize] as i64,
+                _ => return None,
+            },
+            b'i' => i64::from(raw as i32),
+            INT_REF => {
+                self.slots.push(Slot::Int(raw as i32));
+                i64::from(raw as i32)
+            }
+            _ => return None,
+        };
+        *at += 5;
+        Some(value)
     }
 
     fn is_top_level_mark(&self, key: &FunctionKey) -> bool {
@@ -222,16 +366,8 @@ impl Reader<'_> {
     #[inline]
     fn key(&mut self) -> Option<KeyId> {
         if let [b'r', a, b, c, d, ..] = *self.scan.rest() {
-            let index = u32::from_le_bytes([a, b, c, d]) as usize;
-            return match self.next_ref()? {
-                Slot::Key(id) => Some(id),
-                Slot::RawKey(i) => {
-                    let id = self.builder.key_id(self.raw_keys[i as usize]);
-                    self.slots[index] = Slot::Key(id);
-                    Some(id)
-                }
-                _ => None,
-            };
+            self.scan.skip(5);
+            return self.key_ref(u32::from_le_bytes([a, b, c, d]) as usize);
         }
         let (key, slot) = self.key_tuple()?;
         let id = self.builder.key_id(key);
@@ -248,6 +384,11 @@ impl Reader<'_> {
             line: self.int()?,
             name: self.string()?,
         };
+        if let Some(slot) = slot
+            && self.is_top_level_mark(&key)
+        {
+            self.mark_slots.push(slot as u32);
+        }
         Some((key, slot))
     }
 
@@ -285,18 +426,14 @@ impl Reader<'_> {
     /// An integer that fits in `i64`, or a reference to one.
     #[inline]
     fn int(&mut self) -> Option<i64> {
-        // Nearly every integer is a reference to a shared small int or an unshared 32-bit one.
-        match *self.scan.rest() {
-            [b'r', ..] => match self.next_ref()? {
-                Slot::Int(v) => Some(i64::from(v)),
-                Slot::Int64(i) => Some(self.numbers[i as usize] as i64),
-                _ => None,
-            },
-            [b'i', a, b, c, d, ..] => {
-                self.scan.skip(5);
-                Some(i64::from(i32::from_le_bytes([a, b, c, d])))
+        // Nearly every integer is a reference to a shared small int or a 32-bit one.
+        let mut at = 0;
+        match self.int_at(self.scan.rest(), &mut at) {
+            Some(value) => {
+                self.scan.skip(at);
+                Some(value)
             }
-            _ => self.other_int(),
+            None => self.other_int(),
         }
     }
 

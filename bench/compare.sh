@@ -70,6 +70,10 @@ log "building pstat (release)"
 (cd "$ROOT" && cargo build --release --quiet && cargo build --release --quiet --example parse_rate)
 PSTAT=$TARGET/release/pstat
 PARSE_RATE=$TARGET/release/examples/parse_rate
+# The reading rates are one-core figures: the folded reader scans big inputs on two threads, so
+# the process is held to one CPU where taskset (util-linux) is there to do it.
+ONE_CORE=()
+if command -v taskset >/dev/null; then ONE_CORE=(taskset -c 0); fi
 
 # hyperfine if possible; otherwise /usr/bin/time in a loop.
 if ! command -v hyperfine >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -242,8 +246,8 @@ echo "pstat $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(
 echo
 table Python
 echo
-echo "Parsing alone, one core (examples/parse_rate.rs: the file read once, then parsed 9 times):"
-"$PARSE_RATE" "$F" 9
+echo "Parsing alone, one core (${ONE_CORE[*]:-not pinned}; examples/parse_rate.rs: the file read once, then parsed 9 times):"
+"${ONE_CORE[@]}" "$PARSE_RATE" "$F" 9
 fi
 
 # Folded stacks (py-spy's shape, unordered lines): pstat beside inferno's flame graph writer.
@@ -274,6 +278,6 @@ if [ "$FOLDED_LINES" -gt 0 ]; then
     echo
     table inferno
     echo
-    echo "Reading alone, one core (examples/parse_rate.rs: the file read once, then parsed 9 times):"
-    "$PARSE_RATE" "$F" 9
+    echo "Reading alone, one core (${ONE_CORE[*]:-not pinned}; examples/parse_rate.rs: the file read once, then parsed 9 times):"
+    "${ONE_CORE[@]}" "$PARSE_RATE" "$F" 9
 fi

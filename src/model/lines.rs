@@ -116,19 +116,32 @@ impl LineProfile {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn function(name: &str, lines: &[(i64, i64, i64)]) -> LineFunction {
+impl LineFunction {
+    /// A function from `(line, hits, time)` triples, for unit tests.
+    pub(crate) fn from_triples(
+        file: &str,
+        first_line: i64,
+        name: &str,
+        lines: &[(i64, i64, i64)],
+    ) -> LineFunction {
         LineFunction {
-            file: "spam.py".into(),
-            first_line: 1,
+            file: file.into(),
+            first_line,
             name: name.into(),
             lines: lines
                 .iter()
                 .map(|&(line, hits, time)| LineTiming { line, hits, time })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(name: &str, lines: &[(i64, i64, i64)]) -> LineFunction {
+        LineFunction::from_triples("spam.py", 1, name, lines)
     }
 
     /// line_profiler 5.1's own doctest of `LineStats.__iadd__`.

@@ -309,7 +309,7 @@ fn line_cells(line: &LineChange, new_ticks: i128, [base_scalar, scalar]: [f64; 2
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{LineFunction, LineProfile, LineTiming};
+    use crate::model::{LineFunction, LineProfile};
     use crate::query::diff::lines;
 
     /// One source file, `a.py`.
@@ -329,14 +329,8 @@ mod tests {
             unit,
             functions: functions
                 .iter()
-                .map(|&(first_line, name, lines)| LineFunction {
-                    file: "a.py".into(),
-                    first_line,
-                    name: name.into(),
-                    lines: lines
-                        .iter()
-                        .map(|&(line, hits, time)| LineTiming { line, hits, time })
-                        .collect(),
+                .map(|&(first_line, name, lines)| {
+                    LineFunction::from_triples("a.py", first_line, name, lines)
                 })
                 .collect(),
         }

@@ -333,39 +333,22 @@ fn compare(base: Option<&Entry<'_>>, new: Option<&Entry<'_>>, change: Change) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{LineFunction, LineTiming};
-
-    fn function(
-        file: &str,
-        first_line: i64,
-        name: &str,
-        lines: &[(i64, i64, i64)],
-    ) -> LineFunction {
-        LineFunction {
-            file: file.into(),
-            first_line,
-            name: name.into(),
-            lines: lines
-                .iter()
-                .map(|&(line, hits, time)| LineTiming { line, hits, time })
-                .collect(),
-        }
-    }
+    use crate::model::LineFunction;
 
     #[test]
     fn moved_functions_match_lines_by_offset_and_units_convert() {
         let base = LineProfile {
             unit: 1e-6,
             functions: vec![
-                function("a.py", 10, "f", &[(11, 1, 100), (12, 5, 50)]),
-                function("a.py", 20, "gone", &[(21, 1, 7)]),
+                LineFunction::from_triples("a.py", 10, "f", &[(11, 1, 100), (12, 5, 50)]),
+                LineFunction::from_triples("a.py", 20, "gone", &[(21, 1, 7)]),
             ],
         };
         let new = LineProfile {
             unit: 1e-9,
             functions: vec![
-                function("a.py", 13, "f", &[(14, 1, 100_000), (15, 15, 150_000)]),
-                function("a.py", 30, "fresh", &[(31, 2, 4_000)]),
+                LineFunction::from_triples("a.py", 13, "f", &[(14, 1, 100_000), (15, 15, 150_000)]),
+                LineFunction::from_triples("a.py", 30, "fresh", &[(31, 2, 4_000)]),
             ],
         };
         let diff = diff(&base, &new, &Options::default()).expect("comparable");
@@ -388,13 +371,13 @@ mod tests {
     fn two_candidates_are_not_a_move() {
         let base = LineProfile {
             unit: 1e-6,
-            functions: vec![function("a.py", 1, "f", &[(2, 1, 1)])],
+            functions: vec![LineFunction::from_triples("a.py", 1, "f", &[(2, 1, 1)])],
         };
         let new = LineProfile {
             unit: 1e-6,
             functions: vec![
-                function("a.py", 5, "f", &[(6, 1, 1)]),
-                function("a.py", 9, "f", &[(10, 1, 1)]),
+                LineFunction::from_triples("a.py", 5, "f", &[(6, 1, 1)]),
+                LineFunction::from_triples("a.py", 9, "f", &[(10, 1, 1)]),
             ],
         };
         let diff = diff(&base, &new, &Options::default()).expect("comparable");
@@ -423,11 +406,21 @@ mod tests {
     fn extreme_line_numbers_do_not_overflow() {
         let base = LineProfile {
             unit: 1e-6,
-            functions: vec![function("a.py", i64::MIN, "f", &[(i64::MAX, 1, 1)])],
+            functions: vec![LineFunction::from_triples(
+                "a.py",
+                i64::MIN,
+                "f",
+                &[(i64::MAX, 1, 1)],
+            )],
         };
         let new = LineProfile {
             unit: 1e-6,
-            functions: vec![function("a.py", i64::MAX, "f", &[(i64::MIN, 1, 1)])],
+            functions: vec![LineFunction::from_triples(
+                "a.py",
+                i64::MAX,
+                "f",
+                &[(i64::MIN, 1, 1)],
+            )],
         };
         let diff = diff(&base, &new, &Options::default()).expect("comparable");
         assert_eq!(diff.functions[0].lines.len(), 2);

@@ -174,7 +174,7 @@ impl StackTable {
     }
 
     /// Each leaf function that has stacks, in order, with the range of its stacks' indices.
-    pub fn leaves(&self) -> impl ExactSizeIterator<Item = (FunctionId, Range<usize>)> + '_ {
+    pub fn leaves(&self) -> impl ExactSizeIterator<Item = (FunctionId, Range<usize>)> + Clone + '_ {
         self.leaves.iter().enumerate().map(|(l, &(id, first))| {
             let end = self
                 .leaves
@@ -187,30 +187,11 @@ impl StackTable {
     /// [`stack_counts`] of these stacks: the same counts, without searching for each stack's
     /// leaf.
     pub fn counts(&self, unit: TimeUnit) -> Vec<u64> {
-        let amount = |i: usize| unit.from_seconds(self.spans[i].seconds);
-        let per_leaf: Vec<f64> = self
-            .leaves()
-            .map(|(_, members)| members.map(amount).sum())
-            .collect();
-        let leaf_counts = round_preserving_sum(&per_leaf);
-        let mut counts = vec![0; self.spans.len()];
-        let mut amounts: Vec<f64> = Vec::new();
-        let mut scratch = Rounding::default();
-        let mut shares = Vec::new();
-        for ((_, members), leaf_count) in self.leaves().zip(leaf_counts) {
-            if members.len() == 1 {
-                let i = members.start;
-                counts[i] = share_count_of_one(leaf_count, amount(i));
-                continue;
-            }
-            amounts.clear();
-            amounts.extend(members.clone().map(amount));
-            share_count_into(leaf_count, &amounts, &mut shares, &mut scratch);
-            for (i, &count) in members.zip(&shares) {
-                counts[i] = count;
-            }
-        }
-        counts
+        counts_by_leaf(
+            self.spans.len(),
+            self.leaves().map(|(_, members)| members),
+            |i| unit.from_seconds(self.spans[i].seconds),
+        )
     }
 
     /// The stacks, one vector each.
@@ -462,30 +443,42 @@ pub fn stack_counts(stacks: &[Stack], unit: TimeUnit) -> Vec<u64> {
         members[next[leaf as usize]] = i;
         next[leaf as usize] += 1;
     }
-    let amount = |i: usize| unit.from_seconds(stacks[i].seconds);
-    let per_leaf: Vec<f64> = (0..leaves)
-        .map(|l| {
-            members[start[l]..start[l + 1]]
-                .iter()
-                .map(|&i| amount(i))
-                .sum()
-        })
+    counts_by_leaf(
+        stacks.len(),
+        (0..leaves).map(|l| members[start[l]..start[l + 1]].iter().copied()),
+        |i| unit.from_seconds(stacks[i].seconds),
+    )
+}
+
+/// The integer counts of `len` stacks, given each leaf's stacks (their indices, in order) and
+/// each stack's amount: the leaves' totals rounded so that they add up to the rounded whole,
+/// then each leaf's count shared among its stacks in proportion ([`stack_counts`] and
+/// [`StackTable::counts`], which find the leaves' stacks in two ways).
+fn counts_by_leaf<L, M>(len: usize, leaves: L, amount: impl Fn(usize) -> f64) -> Vec<u64>
+where
+    L: Iterator<Item = M> + Clone,
+    M: ExactSizeIterator<Item = usize> + Clone,
+{
+    let per_leaf: Vec<f64> = leaves
+        .clone()
+        .map(|members| members.map(&amount).sum())
         .collect();
     let leaf_counts = round_preserving_sum(&per_leaf);
-    let mut counts = vec![0; stacks.len()];
+    let mut counts = vec![0; len];
     let mut amounts: Vec<f64> = Vec::new();
     let mut scratch = Rounding::default();
     let mut shares = Vec::new();
-    for (l, leaf_count) in leaf_counts.into_iter().enumerate() {
-        let members = &members[start[l]..start[l + 1]];
-        if let [i] = *members {
+    for (mut members, leaf_count) in leaves.zip(leaf_counts) {
+        if members.len() == 1
+            && let Some(i) = members.next()
+        {
             counts[i] = share_count_of_one(leaf_count, amount(i));
             continue;
         }
         amounts.clear();
-        amounts.extend(members.iter().map(|&i| amount(i)));
+        amounts.extend(members.clone().map(&amount));
         share_count_into(leaf_count, &amounts, &mut shares, &mut scratch);
-        for (&i, &count) in members.iter().zip(&shares) {
+        for (i, &count) in members.zip(&shares) {
             counts[i] = count;
         }
     }

@@ -156,6 +156,15 @@ fn string_table(profile: &Profile) -> (Vec<&str>, Vec<u32>) {
     (ids.into_iter().map(text).collect(), rank)
 }
 
+/// The block's `measure`: what the figures count (docs/html.md, "Data layout").
+pub(super) fn measure_name(measure: Measure) -> &'static str {
+    match measure {
+        Measure::Calls => "calls",
+        Measure::Samples { timed: true } => "samples",
+        Measure::Samples { timed: false } => "counts",
+    }
+}
+
 /// The call profile's block.
 pub(super) fn write_calls<W: io::Write>(
     profile: &Profile,
@@ -185,11 +194,7 @@ pub(super) fn write_calls<W: io::Write>(
     }
     json.raw("]")?;
     json.key("measure", false)?;
-    json.string(match profile.measure() {
-        Measure::Calls => "calls",
-        Measure::Samples { timed: true } => "samples",
-        Measure::Samples { timed: false } => "counts",
-    })?;
+    json.string(measure_name(profile.measure()))?;
     let totals = profile.totals();
     json.key("calls", false)?;
     json.int(totals.calls)?;

@@ -13,7 +13,7 @@ use std::io;
 use hashbrown::HashMap;
 
 use super::Options;
-use super::data::{Json, preorder_by};
+use super::data::{Json, measure_name, preorder_by};
 use crate::model::{CallStats, FunctionId, Measure, Profile};
 use crate::query::diff::{Change, Diff, DiffOptions, Figures, Verdict};
 use crate::query::stacks::{Frame, StackTable};
@@ -217,11 +217,7 @@ pub(super) fn write_diff<W: io::Write>(
     json.key("title", false)?;
     json.string(&options.title)?;
     json.key("measure", false)?;
-    json.string(match diff.measure {
-        Measure::Calls => "calls",
-        Measure::Samples { timed: true } => "samples",
-        Measure::Samples { timed: false } => "counts",
-    })?;
+    json.string(measure_name(diff.measure))?;
     for (label, side) in [("base", &diff.base), ("new", &diff.new)] {
         json.key(label, false)?;
         json.raw("{")?;

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{fixtures, relative, run, stats_fixtures, temp_file};
+use crate::support::{fixtures, python3_json, relative, run, stats_fixtures, temp_file};
 
 /// `go` must be on the PATH (`.ci/run` installs golang-go): a test that skipped without it
 /// would pass while checking nothing.
@@ -441,10 +441,9 @@ fn blocks_deflated_on_threads_make_one_gzip_member_that_go_tool_pprof_reads() {
     std::fs::write(&raw, &plain).expect("write");
     // One member: a gzip decompressor (wbits 31) ends at the file's end with nothing unused;
     // then the figures pstats gives for the dump, names as pprof's export labels them.
-    let check = Command::new("python3")
-        .arg("-c")
-        .arg(
-            r#"
+    let expected = python3_json(
+        None,
+        r#"
 import json, pstats, sys, zlib
 data = open(sys.argv[1], "rb").read()
 d = zlib.decompressobj(31)
@@ -458,18 +457,8 @@ for (file, line, name), (cc, nc, tt, ct, callers) in s.stats.items():
     flat[label] = tt
 print(json.dumps({"total": s.total_tt, "flat": flat}))
 "#,
-        )
-        .arg(&out)
-        .arg(&raw)
-        .arg(&stats)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
+        [&out, &raw, &stats],
     );
-    let expected: Value = serde_json::from_slice(&check.stdout).expect("json");
     let (total, flat) = pprof_top(&out, "wall", Some("ns"));
     let want = expected["total"].as_f64().expect("total") * 1e9;
     assert!(

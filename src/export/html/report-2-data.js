@@ -1,14 +1,14 @@
   // ---- Call profile ----
   const S = D.strings;
   const listed = D.listed;
-  const num = (list) => Float64Array.from(list, (v) => (v === null ? NaN : v));
+  const num = (list) => Float64Array.from(list);
   const fnFile = Int32Array.from(D.file);
   const fnLine = Float64Array.from(D.line);
   const fnName = Int32Array.from(D.name);
   const cc = num(D.cc);
   const nc = num(D.nc);
-  const tt = num(D.tt);
-  const ct = num(D.ct);
+  const tt = D.tt;
+  const ct = D.ct;
   const total = D.total;
   let stripDirs = false;
   // A diff (docs/html.md, "The diff page"): the figures above are the new side's; the base
@@ -16,8 +16,8 @@
   const DIFF = D.kind === 'diff';
   const bcc = DIFF ? num(D.bcc) : null;
   const bnc = DIFF ? num(D.bnc) : null;
-  const btt = DIFF ? num(D.btt) : null;
-  const bct = DIFF ? num(D.bct) : null;
+  const btt = DIFF ? D.btt : null;
+  const bct = DIFF ? D.bct : null;
   const dtt = DIFF ? tt.map((t, i) => t - btt[i]) : null;
   const dct = DIFF ? ct.map((t, i) => t - bct[i]) : null;
   const signed = (x, digits) => {

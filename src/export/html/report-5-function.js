@@ -7,12 +7,12 @@
       // An edge on one side only is added or removed.
       const calls = callsChange(D.benc[e], D.enc[e], D.benc[e] === 0 ? 2 : D.enc[e] === 0 ? 3 : 0);
       if (!D.timed) return [calls, '', '', '', '', ''];
-      const [bt, t, bc, c] = [D.bett[e], D.ett[e], D.bect[e], D.ect[e]].map((x) => (x === null ? NaN : x));
+      const [bt, t, bc, c] = [D.bett[e], D.ett[e], D.bect[e], D.ect[e]];
       return [calls, f8(bt), f8(t), f8(bc), f8(c), signed(c - bc, 3)];
     }
     const n = D.enc[e];
     if (!D.timed) return [String(n), '', ''];
-    return [ncalls(n, D.ecc[e]), f8(D.ett[e] === null ? NaN : D.ett[e]), f8(D.ect[e] === null ? NaN : D.ect[e])];
+    return [ncalls(n, D.ecc[e]), f8(D.ett[e]), f8(D.ect[e])];
   }
   // Python's order of the key tuples (file, line, name): the string table is sorted.
   const byKey = (a, b) => fnFile[a] - fnFile[b] || fnLine[a] - fnLine[b] || fnName[a] - fnName[b];

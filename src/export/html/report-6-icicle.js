@@ -5,10 +5,10 @@
     // Each frame's parent is written as the distance back to it (0 for a root).
     const parent = Int32Array.from(st.up, (up, i) => (up === 0 ? -1 : i - up));
     const fn = Int32Array.from(st.fn);
-    const weight = num(st.self);
+    const weight = st.self;
     // A diff's frames are coloured by the change of their own time, scaled to the largest
     // change, as inferno's differential flame graph colours them (red more, blue less).
-    const delta = DIFF ? weight.map((w, i) => w - (st.base[i] === null ? NaN : st.base[i])) : null;
+    const delta = DIFF ? weight.map((w, i) => w - st.base[i]) : null;
     const maxDelta = DIFF ? delta.reduce((m, d) => (Math.abs(d) > m ? Math.abs(d) : m), 0) : 0;
     function changeColour(i) {
       const d = delta[i];

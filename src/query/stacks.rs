@@ -93,54 +93,38 @@ pub struct StackTable {
 }
 
 impl StackTable {
-    /// Reconstructs the stacks ([`stacks`] documents how).
+    /// Reconstructs the stacks ([`stacks`] documents how). A large profile's functions are
+    /// walked in two halves on two threads; the stacks are the same, in the same order.
     pub fn estimate(profile: &Profile, options: &StackOptions) -> StackTable {
         let total: f64 = profile
             .functions()
             .map(|id| profile.stats(id).tottime)
             .filter(|t| *t > 0.0 && t.is_finite())
             .sum();
-        let mut walk = Walk {
-            profile,
-            cutoff: total * options.min_fraction,
-            share_of_leaf: options.min_share_of_leaf,
-            leaf_cutoff: 0.0,
-            budget: MAX_STEPS,
-            shares: Vec::new(),
-            blocked: vec![false; profile.all_functions().len()],
-            collapsed: false,
-            frames: Vec::new(),
-            spans: Vec::new(),
-        };
-        let mut leaves = Vec::new();
-        let mut path = Vec::new();
-        for id in profile.functions() {
-            let tottime = profile.stats(id).tottime;
-            if tottime > 0.0 && tottime.is_finite() {
-                walk.leaf_cutoff = tottime * walk.share_of_leaf;
-                let first = walk.spans.len();
-                walk.collapsed = false;
-                path.clear();
-                path.push(id);
-                walk.blocked[id.index()] = true;
-                walk.expand(&mut path, tottime);
-                walk.blocked[id.index()] = false;
-                // Every stack ends with its leaf, so only stacks of one leaf can be identical,
-                // and only a collapsed recursion reaches a stack by a second route.
-                if walk.collapsed {
-                    merge_identical(&walk.frames, &mut walk.spans, first);
-                }
-                if walk.spans.len() > first {
-                    leaves.push((id, first));
-                }
-            }
+        let cutoff = total * options.min_fraction;
+        let listed = profile.function_count();
+        let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        if listed < PARALLEL_FUNCTIONS || !two_cores {
+            return estimate_part(profile, options, cutoff, 0..listed, MAX_STEPS).0;
         }
-        let Walk { frames, spans, .. } = walk;
-        StackTable {
-            frames,
-            spans,
-            leaves,
-        }
+        in_halves(profile, options, cutoff, MAX_STEPS)
+    }
+
+    /// Appends `other`'s stacks after these.
+    fn append(&mut self, other: StackTable) {
+        let (frames, spans) = (self.frames.len(), self.spans.len());
+        self.frames.extend(other.frames);
+        self.spans.extend(other.spans.into_iter().map(|span| Span {
+            start: span.start + frames,
+            end: span.end + frames,
+            ..span
+        }));
+        self.leaves.extend(
+            other
+                .leaves
+                .into_iter()
+                .map(|(id, first)| (id, first + spans)),
+        );
     }
 
     /// How many stacks there are.
@@ -203,6 +187,92 @@ impl StackTable {
             })
             .collect()
     }
+}
+
+/// Profiles with fewer listed functions are walked on one thread: a thread costs more than
+/// their walk.
+const PARALLEL_FUNCTIONS: usize = 20_000;
+
+/// The stacks of the listed functions at positions `functions`, walked with at most `budget`
+/// steps, and the steps taken.
+fn estimate_part(
+    profile: &Profile,
+    options: &StackOptions,
+    cutoff: f64,
+    functions: Range<usize>,
+    budget: u64,
+) -> (StackTable, u64) {
+    let mut walk = Walk {
+        profile,
+        cutoff,
+        share_of_leaf: options.min_share_of_leaf,
+        leaf_cutoff: 0.0,
+        budget,
+        shares: Vec::new(),
+        blocked: vec![false; profile.all_functions().len()],
+        collapsed: false,
+        frames: Vec::new(),
+        spans: Vec::new(),
+    };
+    let mut leaves = Vec::new();
+    let mut path = Vec::new();
+    for id in profile
+        .functions()
+        .skip(functions.start)
+        .take(functions.len())
+    {
+        let tottime = profile.stats(id).tottime;
+        if tottime > 0.0 && tottime.is_finite() {
+            walk.leaf_cutoff = tottime * walk.share_of_leaf;
+            let first = walk.spans.len();
+            walk.collapsed = false;
+            path.clear();
+            path.push(id);
+            walk.blocked[id.index()] = true;
+            walk.expand(&mut path, tottime);
+            walk.blocked[id.index()] = false;
+            // Every stack ends with its leaf, so only stacks of one leaf can be identical,
+            // and only a collapsed recursion reaches a stack by a second route.
+            if walk.collapsed {
+                merge_identical(&walk.frames, &mut walk.spans, first);
+            }
+            if walk.spans.len() > first {
+                leaves.push((id, first));
+            }
+        }
+    }
+    let used = budget - walk.budget;
+    let Walk { frames, spans, .. } = walk;
+    let table = StackTable {
+        frames,
+        spans,
+        leaves,
+    };
+    (table, used)
+}
+
+/// [`estimate_part`] of all listed functions, in two halves on two threads: the same stacks
+/// in the same order as one walk with `budget` steps.
+fn in_halves(profile: &Profile, options: &StackOptions, cutoff: f64, budget: u64) -> StackTable {
+    let listed = profile.function_count();
+    let half = listed / 2;
+    let ((mut first, used), (second, more)) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| estimate_part(profile, options, cutoff, half..listed, budget));
+        let first = estimate_part(profile, options, cutoff, 0..half, budget);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    // One walk after the other would have left the second half only the steps the first did
+    // not use: if together they took more, the second half is walked again with those.
+    let second = if used.saturating_add(more) > budget {
+        estimate_part(profile, options, cutoff, half..listed, budget - used).0
+    } else {
+        second
+    };
+    first.append(second);
+    first
 }
 
 /// A stack being built: its frames in [`Walk::frames`] and its time.
@@ -700,6 +770,51 @@ mod tests {
                 (names.join(";"), s.seconds)
             })
             .collect()
+    }
+
+    #[test]
+    fn halves_walk_as_one_walk_does() {
+        // A tangled graph (each function called from the two before it and, closing cycles,
+        // from three after it), walked whole and in halves, with budgets that run out in the
+        // first half, in the second, and not at all.
+        let names: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+        let rows: Vec<Row<'_>> = (0..30)
+            .map(|i| {
+                let callers: Vec<(&str, f64)> = [i + 29, i + 28, i + 3]
+                    .into_iter()
+                    .filter(|&j| j % 30 != i && (j < 30 || i >= 2))
+                    .map(|j| (names[j % 30].as_str(), 0.1 + (j % 7) as f64))
+                    .collect();
+                row(&names[i], 0.5 + (i % 5) as f64, &callers)
+            })
+            .collect();
+        let p = profile(&dump(&rows));
+        let options = StackOptions::default();
+        let whole = |budget| estimate_part(&p, &options, 0.01, 0..p.function_count(), budget);
+        let (_, all_steps) = whole(MAX_STEPS);
+        assert!(
+            all_steps > 100,
+            "the graph is too small to test budgets: {all_steps}"
+        );
+        for budget in [
+            10,
+            all_steps / 3,
+            all_steps * 2 / 3,
+            all_steps - 1,
+            MAX_STEPS,
+        ] {
+            let expected = whole(budget).0;
+            let halves = in_halves(&p, &options, 0.01, budget);
+            let stacks = |t: &StackTable| -> Vec<(Vec<Frame>, f64)> {
+                t.iter().map(|(f, s)| (f.to_vec(), s)).collect()
+            };
+            assert_eq!(stacks(&halves), stacks(&expected), "budget {budget}");
+            assert_eq!(
+                halves.leaves().collect::<Vec<_>>(),
+                expected.leaves().collect::<Vec<_>>(),
+                "budget {budget}"
+            );
+        }
     }
 
     #[test]

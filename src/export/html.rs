@@ -13,6 +13,7 @@
 
 mod data;
 mod diff_data;
+mod order;
 
 use std::io;
 

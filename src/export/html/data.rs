@@ -253,6 +253,12 @@ fn columns<W: io::Write>(
     json.ints(all().map(|id| profile.line(id)))?;
     json.key("name", false)?;
     json.ints(all().map(|id| i64::from(rank[profile.name_id(id).index()])))?;
+    // pstats' `stdname` order, which the page would otherwise build the first time it is
+    // asked for, from every printed name (docs/html.md, "Data layout").
+    if let Some(order) = super::order::stdname_order(profile) {
+        json.key("stdorder", false)?;
+        json.ints(order.into_iter().map(i64::from))?;
+    }
     let listed = || profile.functions();
     json.key("cc", false)?;
     json.ints(listed().map(|id| stats(id).primitive_calls))?;
@@ -528,6 +534,19 @@ pub(super) fn write_lines<W: io::Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_columns_are_base64_of_their_bytes() {
+        // The expected text is Python's base64.b64encode(struct.pack('<3d', …)).
+        let column = |write: &dyn Fn(&mut Json<'_, Vec<u8>>) -> io::Result<()>| {
+            let mut out = Vec::new();
+            write(&mut Json::new(&mut out)).expect("writes");
+            String::from_utf8(out).expect("ASCII")
+        };
+        // Python's NaN has the quiet bit only, as Rust's f64::NAN.
+        let floats = column(&|json| json.floats([0.5, f64::NAN, f64::NEG_INFINITY].into_iter()));
+        assert_eq!(floats, r#"{"f64":"AAAAAAAA4D8AAAAAAAD4fwAAAAAAAPD/"}"#);
+    }
 
     fn escaped(text: &str) -> String {
         let mut out = Vec::new();

@@ -109,9 +109,14 @@
   let stdRank = null;
   function stdNameRank() {
     if (stdRank) return stdRank;
+    stdRank = new Float64Array(listed);
+    if (D.stdorder) {
+      // The report's block has the order; the diff page's does not.
+      D.stdorder.forEach((id, place) => (stdRank[id] = place));
+      return stdRank;
+    }
     const names = [];
     for (let i = 0; i < listed; i++) names.push(stdName(i, false));
-    stdRank = new Float64Array(listed);
     if (!names.some((s) => /[\0\ud800-\udfff]/.test(s))) {
       // Without surrogates UTF-16 order is code point order, and without NUL a name followed
       // by NUL and its id sorts as the name, ties by id: the engine's own sort, with no

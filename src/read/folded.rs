@@ -668,6 +668,19 @@ mod tests {
         }
     }
 
+    /// Frames taken from the line before end where its frames end: at a `;`, at the end of
+    /// either text, after a thread frame, after an empty frame.
+    #[test]
+    fn frames_shared_with_the_line_before_at_every_boundary() {
+        let json = |p: &Profile| crate::export::json::to_vec(p, &Default::default());
+        let text = "thread (1);a 1\na;b 1\na;bc 1\na;b;c 1\na 1\na; 1\na;; 1\na;;x 2\na;b 1\n\
+                    a;b;c 1\nab;c 1\na;b;c;d 1\na;b;c 1\nthread (1);a;b 1\nthread (2);a;b 1\n 3\n\
+                    thread (2) 1\nthread (2);a;bb 1\n;a 1\n;a;b 1\n:;:;: 1\n:;:;;: 1\n";
+        let expected = json(&read_stack_by_stack(text.as_bytes(), Dialect::PySpy));
+        let p = read_in(text.as_bytes(), &Options::default(), 1).expect("reads");
+        assert!(json(&p) == expected);
+    }
+
     #[test]
     fn later_pieces_report_errors_as_one_piece_does() {
         let mut text = generated(300, 5);

@@ -21,7 +21,7 @@
   // Float columns come as {"f64": base64 of their little-endian binary64 values}
   // (docs/html.md, "Data layout"): each becomes a Float64Array.
   const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  function binaryColumn(base64, Type, get) {
+  function floatColumn(base64) {
     let bytes;
     if (typeof Uint8Array.fromBase64 === 'function') bytes = Uint8Array.fromBase64(base64);
     else {
@@ -29,20 +29,19 @@
       bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     }
-    const size = Type.BYTES_PER_ELEMENT;
-    const n = Math.floor(bytes.length / size);
-    if (LITTLE_ENDIAN) return new Type(bytes.buffer, bytes.byteOffset, n);
+    const n = bytes.length >> 3;
+    if (LITTLE_ENDIAN) return new Float64Array(bytes.buffer, bytes.byteOffset, n);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
-    return Type.from({ length: n }, (_, i) => view[get](size * i, true));
+    return Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true));
   }
   for (const object of [D, D.stacks]) {
     if (!object) continue;
     for (const key of Object.keys(object)) {
       const value = object[key];
-      if (!value || typeof value !== 'object') continue;
-      if (typeof value.f64 === 'string') object[key] = binaryColumn(value.f64, Float64Array, 'getFloat64');
+      if (value && typeof value === 'object' && typeof value.f64 === 'string') object[key] = floatColumn(value.f64);
     }
   }
+  loadTimes.parse_ms = performance.now() - loadTimes.script_start_ms;
   const app = document.createElement('div');
   document.body.appendChild(app);
 

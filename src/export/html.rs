@@ -176,16 +176,27 @@ pub(crate) mod base64_sha {
         let start = out.len();
         out.resize(start + bytes.len() / 3 * 4, 0);
         let text = &mut out[start..];
-        // Six bytes (eight digits) a step, read as one big-endian word of eight...
+        // Six bytes (eight digits) a step, read as one big-endian word of eight, two digits
+        // at a time from a table of every pair...
+        const PAIRS: [[u8; 2]; 4096] = {
+            let mut pairs = [[0u8; 2]; 4096];
+            let mut i = 0;
+            while i < 4096 {
+                pairs[i] = [DIGITS[i >> 6], DIGITS[i & 63]];
+                i += 1;
+            }
+            pairs
+        };
         let mut done = 0;
         while done + 8 <= bytes.len() {
             let mut word = [0u8; 8];
             word.copy_from_slice(&bytes[done..done + 8]);
             let n = u64::from_be_bytes(word);
-            let digits: [u8; 8] =
-                std::array::from_fn(|k| DIGITS[(n >> (58 - 6 * k)) as usize & 63]);
             let at = done / 3 * 4;
-            text[at..at + 8].copy_from_slice(&digits);
+            let digits = &mut text[at..at + 8];
+            for (k, pair) in digits.chunks_exact_mut(2).enumerate() {
+                pair.copy_from_slice(&PAIRS[(n >> (52 - 12 * k)) as usize & 4095]);
+            }
             done += 6;
         }
         // ...then three at a time.

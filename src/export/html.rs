@@ -152,7 +152,8 @@ pub(crate) fn escape_text(text: &str) -> String {
     out
 }
 
-/// SHA-256 in base64, as a Content-Security-Policy names a script.
+/// Base64: of the SHA-256 digests a Content-Security-Policy names its script and style by, and
+/// of the data block's float columns.
 pub(crate) mod base64_sha {
     use sha2::{Digest, Sha256};
 

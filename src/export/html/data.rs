@@ -91,6 +91,16 @@ impl<'a, W: io::Write> Json<'a, W> {
         })
     }
 
+    /// A column of floats as a JSON array of their shortest round-trip texts, NaN and the
+    /// infinities as `null`: shorter than [`Json::floats`] where the values are mostly small
+    /// whole numbers, as the diff page's means of call counts are.
+    pub(super) fn float_texts(&mut self, values: impl Iterator<Item = f64>) -> io::Result<()> {
+        let mut text = zmij::Buffer::new();
+        self.column(values, |column, value| {
+            column.extend_from_slice(float_text(&mut text, value))
+        })
+    }
+
     /// A column of floats as `{"f64":"…"}`: the values' little-endian binary64 bytes in
     /// base64 (docs/html.md, "Data layout"). Exact, NaN and the infinities included, about 11
     /// characters a value where shortest round-trip text takes up to 24, and no number to

@@ -262,19 +262,32 @@ pub(super) fn write_diff<W: io::Write>(
     json.ints((0..count).map(|row| rows.key(row).1))?;
     json.key("name", false)?;
     json.ints((0..count).map(|row| rank(rows.key(row).2)))?;
+    // pstats' `stdname` order of the rows, as in the report's block.
+    let listed = rows.order.len();
+    let keys = (0..listed).map(|row| rows.key(row));
+    if let Some(order) = super::order::stdname_order_of_keys(keys) {
+        json.key("stdorder", false)?;
+        json.ints(order.into_iter().map(i64::from))?;
+    }
     let functions = || rows.order.iter().map(|&i| &diff.functions[i]);
     type Column = fn(&Figures) -> f64;
-    let columns: [(&str, &str, Column); 4] = [
-        ("cc", "bcc", |f| f.primitive_calls),
-        ("nc", "bnc", |f| f.calls),
-        ("tt", "btt", |f| f.tottime),
-        ("ct", "bct", |f| f.cumtime),
+    // Calls are means of whole numbers, mostly whole and short as text; times are binary.
+    let columns: [(&str, &str, Column, bool); 4] = [
+        ("cc", "bcc", |f| f.primitive_calls, false),
+        ("nc", "bnc", |f| f.calls, false),
+        ("tt", "btt", |f| f.tottime, true),
+        ("ct", "bct", |f| f.cumtime, true),
     ];
-    for (new_key, base_key, figure) in columns {
-        json.key(new_key, false)?;
-        json.floats(functions().map(|f| figure(&f.new)))?;
-        json.key(base_key, false)?;
-        json.floats(functions().map(|f| figure(&f.base)))?;
+    for (new_key, base_key, figure, binary) in columns {
+        for (key, side) in [(new_key, 1), (base_key, 0)] {
+            json.key(key, false)?;
+            let values = functions().map(|f| figure(if side == 1 { &f.new } else { &f.base }));
+            if binary {
+                json.floats(values)?;
+            } else {
+                json.float_texts(values)?;
+            }
+        }
     }
     json.key("change", false)?;
     json.ints(functions().map(|f| match f.change {
@@ -294,7 +307,6 @@ pub(super) fn write_diff<W: io::Write>(
     json.floats(functions().map(|f| verdict(f.verdict).1))?;
 
     // Edges grouped by callee, callers in row order.
-    let listed = rows.order.len();
     let mut ncallers = vec![0i64; listed];
     for &((callee, _), _) in &edges {
         if let Some(n) = ncallers.get_mut(callee as usize) {
@@ -311,9 +323,9 @@ pub(super) fn write_diff<W: io::Write>(
     json.ints(edges.iter().map(|&((_, caller), _)| i64::from(caller)))?;
     for (side, prefix) in [(1, ""), (0, "b")] {
         json.key(&format!("{prefix}enc"), false)?;
-        json.floats(edges.iter().map(|(_, sums)| sums[side][0]))?;
+        json.float_texts(edges.iter().map(|(_, sums)| sums[side][0]))?;
         json.key(&format!("{prefix}ecc"), false)?;
-        json.floats(edges.iter().map(|(_, sums)| sums[side][1]))?;
+        json.float_texts(edges.iter().map(|(_, sums)| sums[side][1]))?;
         json.key(&format!("{prefix}ett"), false)?;
         json.floats(edges.iter().map(|(_, sums)| sums[side][2]))?;
         json.key(&format!("{prefix}ect"), false)?;

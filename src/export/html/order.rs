@@ -14,40 +14,68 @@ use crate::model::Profile;
 /// compare as their heads do, so a function's place is decided by its head's rank and, within
 /// one head, by its rest: most comparisons take two integers.
 pub(super) fn stdname_order(profile: &Profile) -> Option<Vec<u32>> {
-    let listed = profile.function_count();
+    let keys = profile.functions().map(|id| {
+        let key = (profile.file(id), profile.line(id), profile.name(id));
+        (key, Some(profile.file_id(id).index()))
+    });
+    order_of(keys, profile.string_count())
+}
+
+/// [`stdname_order`] of rows given by their keys (file, line, name): the diff page's.
+pub(super) fn stdname_order_of_keys<'a>(
+    keys: impl Iterator<Item = (&'a str, i64, &'a str)>,
+) -> Option<Vec<u32>> {
+    order_of(keys.map(|key| (key, None)), 0)
+}
+
+/// The order of the keys, each with its file's string id where it has one (below `files`),
+/// which saves looking the file's head up by its text.
+fn order_of<'a>(
+    keys: impl Iterator<Item = ((&'a str, i64, &'a str), Option<usize>)>,
+    files: usize,
+) -> Option<Vec<u32>> {
     let mut heads: Vec<Vec<u8>> = Vec::new();
     let mut head_of_text: HashMap<Vec<u8>, u32> = HashMap::new();
-    let mut head_of_file: Vec<Option<u32>> = vec![None; profile.string_count()];
-    let mut head = Vec::with_capacity(listed);
+    let mut head_of_file: Vec<Option<u32>> = vec![None; files];
+    let mut head_of_file_text: HashMap<&'a str, u32> = HashMap::new();
+    let mut head = Vec::new();
     let mut rests: Vec<u8> = Vec::new();
-    let mut rest_ends: Vec<u32> = Vec::with_capacity(listed);
-    let mut text = String::new();
+    let mut rest_ends: Vec<u32> = Vec::new();
     let mut intern = |text: &[u8], heads: &mut Vec<Vec<u8>>| {
         *head_of_text.entry(text.to_vec()).or_insert_with(|| {
             heads.push(text.to_vec());
             heads.len() as u32 - 1
         })
     };
-    for id in profile.functions() {
-        let (file, line) = (profile.file(id), profile.line(id));
+    for ((file, line, name), file_id) in keys {
         if file == "~" && line == 0 {
-            text.clear();
-            profile.write_display_name(id, &mut text);
-            head.push(intern(text.as_bytes(), &mut heads));
+            // pstats' func_std_string of a builtin (as Profile::display_name prints it).
+            match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+                Some(inner) => head.push(intern(format!("{{{inner}}}").as_bytes(), &mut heads)),
+                None => head.push(intern(name.as_bytes(), &mut heads)),
+            }
         } else {
-            let file_id = profile.file_id(id).index();
-            let at = match head_of_file[file_id] {
+            let known = match file_id {
+                Some(i) => head_of_file.get(i).copied().flatten(),
+                None => head_of_file_text.get(file).copied(),
+            };
+            let at = match known {
                 Some(at) => at,
                 None => {
                     let at = intern(format!("{file}:").as_bytes(), &mut heads);
-                    head_of_file[file_id] = Some(at);
+                    match file_id.and_then(|i| head_of_file.get_mut(i)) {
+                        Some(slot) => *slot = Some(at),
+                        None => {
+                            head_of_file_text.insert(file, at);
+                        }
+                    }
                     at
                 }
             };
             head.push(at);
             rests.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
             rests.push(b'(');
-            rests.extend_from_slice(profile.name(id).as_bytes());
+            rests.extend_from_slice(name.as_bytes());
             rests.push(b')');
         }
         rest_ends.push(u32::try_from(rests.len()).ok()?);
@@ -132,7 +160,7 @@ mod tests {
         // Lines compare as text (10 before 9), names with their `)` (`g!)`, `g)`, `g_h)`),
         // rests alike in their first eight bytes, builtins among the files by their printed
         // names, a builtin `{x}` printed as another's, and one printed as a file's head, `c:`.
-        let profile = profile_of(&[
+        let keys = [
             ("b.py", 9, "f"),
             ("b.py", 10, "f"),
             ("a.py", 3, "g_h"),
@@ -149,8 +177,14 @@ mod tests {
             ("é.py", 1, "f"),
             ("~", 0, "c:"),
             ("c", 1, "f"),
-        ]);
+        ];
+        let profile = profile_of(&keys);
         assert_eq!(stdname_order(&profile), Some(by_names(&profile)));
+        // The diff page's rows, given by their keys alone.
+        assert_eq!(
+            stdname_order_of_keys(keys.iter().copied()),
+            Some(by_names(&profile))
+        );
     }
 
     #[test]
@@ -158,7 +192,9 @@ mod tests {
         // `a:` prefixes `a:1(b):`, the head of a file named `a:1(b)`, and the builtin `c:1`.
         let profile = profile_of(&[("a", 1, "c"), ("a:1(b)", 2, "d"), ("b", 1, "e")]);
         assert_eq!(stdname_order(&profile), None);
-        let profile = profile_of(&[("~", 0, "c:1"), ("c", 1, "c")]);
+        let keys = [("~", 0, "c:1"), ("c", 1, "c")];
+        assert_eq!(stdname_order_of_keys(keys.iter().copied()), None);
+        let profile = profile_of(&keys);
         assert_eq!(stdname_order(&profile), None);
     }
 }

@@ -1,7 +1,7 @@
   // ---- Call profile ----
   const S = D.strings;
   const listed = D.listed;
-  const num = (list) => Float64Array.from(list);
+  const num = (list) => Float64Array.from(list, (v) => (v === null ? NaN : v));
   const fnFile = Int32Array.from(D.file);
   const fnLine = Float64Array.from(D.line);
   const fnName = Int32Array.from(D.name);
@@ -111,7 +111,7 @@
     if (stdRank) return stdRank;
     stdRank = new Float64Array(listed);
     if (D.stdorder) {
-      // The report's block has the order; the diff page's does not.
+      // Written by pstat (docs/html.md, "Data layout") unless names made that unsafe.
       D.stdorder.forEach((id, place) => (stdRank[id] = place));
       return stdRank;
     }

@@ -26,6 +26,7 @@ pub(crate) use intern::Sym;
 pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use memory::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use profile::Profile;
+pub(crate) use profile::write_std_name;
 #[cfg(test)]
 pub(crate) use stacks::test_profile;
 pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};

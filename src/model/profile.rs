@@ -133,20 +133,7 @@ impl Profile {
     /// Appends [`Profile::display_name`] to `out`: a report that prints many names can reuse
     /// one buffer.
     pub fn write_display_name(&self, id: FunctionId, out: &mut String) {
-        use std::fmt::Write;
-        let (file, line, name) = (self.file(id), self.line(id), self.name(id));
-        if file == "~" && line == 0 {
-            match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
-                Some(inner) => {
-                    out.push('{');
-                    out.push_str(inner);
-                    out.push('}');
-                }
-                None => out.push_str(name),
-            }
-        } else {
-            let _ = write!(out, "{file}:{line}({name})");
-        }
+        write_std_name(self.file(id), self.line(id), self.name(id), out);
     }
 
     /// Compares two functions' keys as Python compares the key tuples (file, line, name): the
@@ -233,6 +220,25 @@ impl Profile {
     /// Records the input file this profile came from (for the report header).
     pub fn set_source(&mut self, source: SourceFile) {
         self.files = vec![source];
+    }
+}
+
+/// Appends pstats' `func_std_string` of the key (file, line, name) to `out`:
+/// `file:line(name)`, or for a builtin (file `~`, line 0) `{name}` when the name is `<name>`,
+/// else the name alone.
+pub(crate) fn write_std_name(file: &str, line: i64, name: &str, out: &mut String) {
+    use std::fmt::Write;
+    if file == "~" && line == 0 {
+        match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+            Some(inner) => {
+                out.push('{');
+                out.push_str(inner);
+                out.push('}');
+            }
+            None => out.push_str(name),
+        }
+    } else {
+        let _ = write!(out, "{file}:{line}({name})");
     }
 }
 

@@ -152,23 +152,7 @@ impl FunctionDiff {
 
     /// Appends [`FunctionDiff::display_name`] to `out`.
     pub fn write_display_name(&self, out: &mut String) {
-        use std::fmt::Write;
-        if self.file == "~" && self.line == 0 {
-            match self
-                .name
-                .strip_prefix('<')
-                .and_then(|n| n.strip_suffix('>'))
-            {
-                Some(inner) => {
-                    out.push('{');
-                    out.push_str(inner);
-                    out.push('}');
-                }
-                None => out.push_str(&self.name),
-            }
-        } else {
-            let _ = write!(out, "{}:{}({})", self.file, self.line, self.name);
-        }
+        crate::model::write_std_name(&self.file, self.line, &self.name, out);
     }
 }
 

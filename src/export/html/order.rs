@@ -41,6 +41,7 @@ fn order_of<'a>(
     let mut head = Vec::new();
     let mut rests: Vec<u8> = Vec::new();
     let mut rest_ends: Vec<u32> = Vec::new();
+    let mut text = String::new();
     let mut intern = |text: &[u8], heads: &mut Vec<Vec<u8>>| {
         *head_of_text.entry(text.to_vec()).or_insert_with(|| {
             heads.push(text.to_vec());
@@ -49,11 +50,10 @@ fn order_of<'a>(
     };
     for ((file, line, name), file_id) in keys {
         if file == "~" && line == 0 {
-            // pstats' func_std_string of a builtin (as Profile::display_name prints it).
-            match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
-                Some(inner) => head.push(intern(format!("{{{inner}}}").as_bytes(), &mut heads)),
-                None => head.push(intern(name.as_bytes(), &mut heads)),
-            }
+            // A builtin's whole printed name is its head.
+            text.clear();
+            crate::model::write_std_name(file, line, name, &mut text);
+            head.push(intern(text.as_bytes(), &mut heads));
         } else {
             let known = match file_id {
                 Some(i) => head_of_file.get(i).copied().flatten(),

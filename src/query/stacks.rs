@@ -193,7 +193,7 @@ impl StackTable {
 /// their walk.
 const PARALLEL_FUNCTIONS: usize = 20_000;
 
-/// The stacks of the listed functions at positions `functions`, walked with at most `budget`
+/// The stacks of the listed functions whose ids are in `functions`, walked with at most `budget`
 /// steps, and the steps taken.
 fn estimate_part(
     profile: &Profile,
@@ -216,11 +216,7 @@ fn estimate_part(
     };
     let mut leaves = Vec::new();
     let mut path = Vec::new();
-    for id in profile
-        .functions()
-        .skip(functions.start)
-        .take(functions.len())
-    {
+    for id in functions.map(|i| FunctionId(i as u32)) {
         let tottime = profile.stats(id).tottime;
         if tottime > 0.0 && tottime.is_finite() {
             walk.leaf_cutoff = tottime * walk.share_of_leaf;

@@ -115,7 +115,7 @@ impl<'a, W: io::Write> Json<'a, W> {
         let column = &mut self.column;
         column.clear();
         column.extend_from_slice(b"{\"f64\":\"");
-        super::super::html::base64_sha::base64_into(binary, column);
+        super::base64_sha::base64_into(binary, column);
         column.extend_from_slice(b"\"}");
         self.out.write_all(column)
     }

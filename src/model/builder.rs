@@ -99,11 +99,6 @@ impl Builder {
         self.keys.len()
     }
 
-    /// The key an id stands for.
-    pub(crate) fn key_of(&self, id: KeyId) -> FunctionKey {
-        self.keys[id.0 as usize]
-    }
-
     /// Starts a de-duplication pass over one callers dict.
     fn next_pass(&mut self) {
         self.pass = self.pass.wrapping_add(1);

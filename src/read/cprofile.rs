@@ -16,6 +16,7 @@ use crate::model::{
 use crate::read::ReadOptions;
 
 mod fast;
+mod records;
 
 /// Reads a stats dump from its bytes.
 pub fn read(input: &[u8]) -> Result<Profile, Error> {
@@ -293,6 +294,12 @@ pub fn check_fast_path(input: &[u8]) {
             describe_profile(&general.without_edges())
         );
     }
+    // The two-thread pipeline accepts exactly what one thread accepts, and agrees.
+    for callers in [true, false] {
+        let one = fast::read_on(input, callers, false).map(|p| describe_profile(&p));
+        let two = fast::read_on(input, callers, true).map(|p| describe_profile(&p));
+        assert_eq!(one, two);
+    }
 }
 
 #[cfg(test)]
@@ -468,6 +475,18 @@ mod tests {
                         "{}",
                         path.display()
                     );
+                    // On two threads, with chunks of a few records in the tests, so that
+                    // every fixture crosses chunk boundaries.
+                    for callers in [true, false] {
+                        let two = fast::read_on(&bytes, callers, true).expect("two threads");
+                        let one = fast::read_on(&bytes, callers, false).expect("one thread");
+                        assert_eq!(
+                            describe_profile(&two),
+                            describe_profile(&one),
+                            "{}",
+                            path.display()
+                        );
+                    }
                     fast_count += 1;
                 }
                 (Some(_), Err(e)) => panic!("{}: fast path accepted, general: {e}", path.display()),
@@ -585,12 +604,28 @@ mod tests {
             b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00",
         ] {
             assert!(fast::read(input, true).is_none(), "{input:?}");
+            assert!(fast::read_on(input, true, true).is_none(), "{input:?}");
         }
         // ... and the general reader reads the last one.
         let p =
             read(b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00")
                 .unwrap();
         assert_eq!(p.name(FunctionId(0)), "\u{e9}");
+    }
+
+    /// A dump cut short after many records have gone to the build's thread: the decoder
+    /// stops, the thread ends, and the general reader says where the data ends.
+    #[test]
+    fn two_threads_stop_on_a_cut_dump() {
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .max_by_key(|(_, bytes)| bytes.len())
+            .unwrap();
+        for cut in [bytes.len() / 2, bytes.len() - 1] {
+            assert!(fast::read_on(&bytes[..cut], true, true).is_none());
+            assert!(fast::read_on(&bytes[..cut], false, true).is_none());
+            assert!(read(&bytes[..cut]).is_err());
+        }
     }
 
     #[test]

@@ -13,8 +13,11 @@
 //! lookup unless it is a reference to a key tuple already seen, and a string one interning
 //! unless it is a reference.
 
+use std::sync::mpsc;
+
+use super::records::{self, Build, Key, Record, Sink};
 use crate::marshal::{FLAG_REF, Scanner};
-use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile, Sym};
+use crate::model::{CallStats, FunctionKey, FunctionStats, Interner, Profile, Sym};
 
 /// The type byte of an int that takes a slot.
 const INT_REF: u8 = b'i' | FLAG_REF;
@@ -34,7 +37,8 @@ enum Slot {
     /// A float, by index into `numbers`.
     Float(u32),
     Str(Sym),
-    Key(KeyId),
+    /// A key tuple, by the number it was kept under (see [`Key::NewKept`]).
+    Key(u32),
     /// A key tuple seen only as a caller while callers are not read: not looked up unless
     /// an entry names it. By index into `raw_keys`.
     RawKey(u32),
@@ -47,34 +51,59 @@ struct Reader<'a> {
     interned: Vec<Sym>,
     /// Values of shared numbers (as bits; `Slot` says which kind).
     numbers: Vec<u64>,
-    builder: Builder,
+    strings: Interner,
+    /// Where the entries go.
+    out: Sink,
+    /// How many keys have been kept (see [`Key::NewKept`]).
+    kept: u32,
     /// Whether to read the callers dicts into edges, or only to step through them.
     callers: bool,
     raw_keys: Vec<FunctionKey>,
     /// The slots that hold pstats' top-level mark as a key, in increasing order (slots are
     /// filled in order): without `callers`, the only caller keys looked at.
     mark_slots: Vec<u32>,
+    /// pstats' top-level mark as a key, once seen.
+    mark: Option<FunctionKey>,
 }
+
+/// Inputs from this size on are read on two threads: one decodes, the other looks the keys
+/// up and builds (see [`records`]). Below it a thread costs more than it saves.
+const TWO_THREADS_FROM: usize = 4 << 20;
 
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
 /// the profile has no edges (see [`crate::ReadOptions`]).
 pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
+    read_on(input, callers, input.len() >= TWO_THREADS_FROM)
+}
+
+/// [`read`], on two threads or on this one.
+pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<Profile> {
     // Ids and offsets are 32-bit; the general reader says why a larger input is refused.
     u32::try_from(input.len()).ok()?;
-    let mut reader = Reader {
-        scan: Scanner::new(input),
-        slots: Vec::new(),
-        interned: Vec::new(),
-        numbers: Vec::new(),
-        // A 43 MB dump has about 300k functions; about 140 bytes each.
-        builder: Builder::with_capacity(input.len() / 140),
-        callers,
-        raw_keys: Vec::new(),
-        mark_slots: Vec::new(),
+    // A 43 MB dump has about 300k functions; about 140 bytes each.
+    let functions = input.len() / 140;
+    let (strings, build) = if two_threads {
+        let (full_tx, full_rx) = mpsc::sync_channel(records::IN_FLIGHT);
+        let (empty_tx, empty_rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let builder = scope.spawn(move || {
+                records::build_thread(Build::with_capacity(functions), full_rx, empty_tx)
+            });
+            // The sink (the sender) is dropped before the join, so the build's thread ends
+            // whether the decoding succeeds or not; if the build fails or panics, the
+            // decoder's next send fails and it stops.
+            let strings = decode(input, callers, Sink::thread(full_tx, empty_rx))
+                .map(|(strings, _sink)| strings);
+            let build = builder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (strings, build)
+        })
+    } else {
+        let (strings, sink) = decode(input, callers, Sink::here(Build::with_capacity(functions)))?;
+        (Some(strings), sink.into_build())
     };
-    reader.dict()?;
-    let Reader { builder, .. } = reader;
-    let profile = builder.finish();
+    let profile = build?.finish(strings?);
     // The top-level functions were found through their edges from pstats' mark, the only
     // edges kept without `callers`.
     Some(if callers {
@@ -82,6 +111,26 @@ pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
     } else {
         profile.without_edges()
     })
+}
+
+/// Decodes the dict into `out`: the strings it interned, and the sink, flushed.
+fn decode(input: &[u8], callers: bool, out: Sink) -> Option<(Interner, Sink)> {
+    let mut reader = Reader {
+        scan: Scanner::new(input),
+        slots: Vec::new(),
+        interned: Vec::new(),
+        numbers: Vec::new(),
+        strings: Interner::default(),
+        out,
+        kept: 0,
+        callers,
+        raw_keys: Vec::new(),
+        mark_slots: Vec::new(),
+        mark: None,
+    };
+    reader.dict()?;
+    reader.out.flush()?;
+    Some((reader.strings, reader.out))
 }
 
 impl Reader<'_> {
@@ -115,20 +164,17 @@ impl Reader<'_> {
     /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
     fn dict(&mut self) -> Option<()> {
         let slot = self.dict_header()?;
-        let mut callers = Vec::new();
         while self.scan.peek()? != b'0' {
             let key = self.key()?;
-            let stats = self.function_stats(&mut callers)?;
-            self.builder
-                .add_entry(key, stats, callers.drain(..), Merge::Replace);
+            self.function_stats(key)?;
         }
         // A reference to the top-level dict is nonsense; the general reader handles it.
         self.fill(slot, Slot::Other);
         Some(())
     }
 
-    /// `(cc, nc, tt, ct, callers)`, the callers pushed onto `callers`.
-    fn function_stats(&mut self, callers: &mut Vec<(KeyId, CallStats)>) -> Option<FunctionStats> {
+    /// `(cc, nc, tt, ct, callers)` of the function `key`, sent as its entry and its callers.
+    fn function_stats(&mut self, key: Key) -> Option<()> {
         self.tuple(5)?;
         let stats = FunctionStats {
             primitive_calls: self.int()?,
@@ -136,32 +182,33 @@ impl Reader<'_> {
             tottime: self.seconds()?,
             cumtime: self.seconds()?,
         };
+        self.out.push(Record::Entry(key, stats))?;
         let slot = self.dict_header()?;
         while self.scan.peek()? != b'0' {
             if let Some((index, call)) = self.common_caller_entry() {
                 if self.callers {
-                    callers.push((self.key_ref(index)?, call));
+                    let caller = self.key_ref(index)?;
+                    self.out.push(Record::Caller(caller, call))?;
                 } else if let Some(mark) = self.mark_ref(index)? {
-                    callers.push((self.builder.key_id(mark), call));
+                    self.out.push(Record::Caller(Key::New(mark), call))?;
                 }
                 continue;
             }
             if self.callers {
                 let caller = self.key()?;
                 let call = self.call_stats()?;
-                callers.push((caller, call));
+                self.out.push(Record::Caller(caller, call))?;
             } else {
                 let mark = self.unresolved_key()?;
                 let call = self.call_stats()?;
                 if let Some(mark) = mark {
-                    let caller = self.builder.key_id(mark);
-                    callers.push((caller, call));
+                    self.out.push(Record::Caller(Key::New(mark), call))?;
                 }
             }
         }
         self.scan.byte();
         self.fill(slot, Slot::Other);
-        Some(stats)
+        Some(())
     }
 
     /// A dict's type byte, and the slot the dict takes, if any (its caller fills it once the
@@ -240,25 +287,28 @@ impl Reader<'_> {
         if self.mark_slots.binary_search(&(index as u32)).is_err() {
             return Some(None);
         }
-        Some(Some(match slot {
-            Slot::Key(id) => self.builder.key_of(id),
-            Slot::RawKey(i) => self.raw_keys[i as usize],
-            _ => return None,
-        }))
+        self.mark.map(Some)
     }
 
-    /// A reference to a key, by slot index, looked up.
+    /// A reference to a key, by slot index.
     #[inline]
-    fn key_ref(&mut self, index: usize) -> Option<KeyId> {
+    fn key_ref(&mut self, index: usize) -> Option<Key> {
         match *self.slots.get(index)? {
-            Slot::Key(id) => Some(id),
+            Slot::Key(number) => Some(Key::Seen(number)),
             Slot::RawKey(i) => {
-                let id = self.builder.key_id(self.raw_keys[i as usize]);
-                self.slots[index] = Slot::Key(id);
-                Some(id)
+                let key = *self.raw_keys.get(i as usize)?;
+                self.slots[index] = Slot::Key(self.keep());
+                Some(Key::NewKept(key))
             }
             _ => None,
         }
+    }
+
+    /// The number the next kept key is kept under (see [`Key::NewKept`]).
+    #[inline]
+    fn keep(&mut self) -> u32 {
+        self.kept += 1;
+        self.kept - 1
     }
 
     /// A caller entry in its common layout, decoded in one go: a reference to a key (`r` and
@@ -358,21 +408,25 @@ impl Reader<'_> {
 
     fn is_top_level_mark(&self, key: &FunctionKey) -> bool {
         let (file, line, name) = crate::model::TOP_LEVEL_MARK;
-        let strings = &self.builder.strings;
+        let strings = &self.strings;
         key.line == line && strings.get(key.name) == name && strings.get(key.file) == file
     }
 
     /// A function key `(file, line, name)`, or a reference to one.
     #[inline]
-    fn key(&mut self) -> Option<KeyId> {
+    fn key(&mut self) -> Option<Key> {
         if let [b'r', a, b, c, d, ..] = *self.scan.rest() {
             self.scan.skip(5);
             return self.key_ref(u32::from_le_bytes([a, b, c, d]) as usize);
         }
         let (key, slot) = self.key_tuple()?;
-        let id = self.builder.key_id(key);
-        self.fill(slot, Slot::Key(id));
-        Some(id)
+        Some(match slot {
+            Some(slot) => {
+                self.slots[slot] = Slot::Key(self.keep());
+                Key::NewKept(key)
+            }
+            None => Key::New(key),
+        })
     }
 
     /// A key tuple `(file, line, name)` written out (not a reference), and the slot it takes.
@@ -388,6 +442,7 @@ impl Reader<'_> {
             && self.is_top_level_mark(&key)
         {
             self.mark_slots.push(slot as u32);
+            self.mark = Some(key);
         }
         Some((key, slot))
     }
@@ -415,7 +470,7 @@ impl Reader<'_> {
             b'a' | b'A' | b'z' | b'Z' if !bytes.is_ascii() => return None,
             _ => std::str::from_utf8(bytes).ok()?,
         };
-        let sym = self.builder.strings.intern(text);
+        let sym = self.strings.intern(text);
         if ty == b't' {
             self.interned.push(sym);
         }

@@ -8,6 +8,8 @@
 //! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
 //! Python's `repr` names it.
 
+use std::io::Read;
+
 use crate::error::Error;
 use crate::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 use crate::model::{
@@ -30,6 +32,40 @@ pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> 
         None if options.callers => read_general(input),
         None => read_general(input).map(Profile::without_edges),
     }
+}
+
+/// Inputs read a window at a time rather than whole ([`read_file`]): from this size on, where
+/// the fast path also runs on two threads.
+const STREAM_FROM: u64 = fast::TWO_THREADS_FROM as u64;
+
+/// Bytes read at a time when a stats dump is read a window at a time.
+const WINDOW: usize = 1 << 20;
+
+/// Reads the stats dump in `file` (`len` bytes) a window at a time, as the fast path takes it,
+/// instead of copying it whole into memory first (docs/performance.md, "Round 6"): `Ok(None)`
+/// if it is small, not a stats dump, or one the fast path does not take; the caller then reads
+/// it whole.
+pub(crate) fn read_file(
+    file: &mut std::fs::File,
+    len: u64,
+    options: &ReadOptions,
+) -> Result<Option<Profile>, Error> {
+    if len < STREAM_FROM {
+        return Ok(None);
+    }
+    let mut first = Vec::new();
+    file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
+    if super::InputFormat::detect(&first) != super::InputFormat::Stats {
+        return Ok(None);
+    }
+    Ok(fast::read_stream(
+        file,
+        len,
+        first,
+        options.callers,
+        true,
+        WINDOW,
+    )?)
 }
 
 /// Reads a stats dump through the general marshal decoder: every shape the fast path declines
@@ -294,11 +330,26 @@ pub fn check_fast_path(input: &[u8]) {
             describe_profile(&general.without_edges())
         );
     }
-    // The two-thread pipeline accepts exactly what one thread accepts, and agrees.
+    // The two-thread pipeline accepts exactly what one thread accepts, and agrees; so does
+    // the read a window at a time, with windows that cut entries anywhere.
     for callers in [true, false] {
         let one = fast::read_on(input, callers, false).map(|p| describe_profile(&p));
         let two = fast::read_on(input, callers, true).map(|p| describe_profile(&p));
         assert_eq!(one, two);
+        for window in [1, 13] {
+            let mut source = input;
+            let streamed = fast::read_stream(
+                &mut source,
+                input.len() as u64,
+                Vec::new(),
+                callers,
+                window > 1,
+                window,
+            )
+            .expect("reading from memory")
+            .map(|p| describe_profile(&p));
+            assert_eq!(one, streamed);
+        }
     }
 }
 
@@ -586,6 +637,86 @@ mod tests {
                     cumtime: 0.2
                 }
             ]
+        );
+    }
+
+    /// The fast path read a window at a time, over windows from one byte up so that entries
+    /// are cut at every place, gives what it gives over the whole input: the same profile, or
+    /// `None` for the same inputs (every fixture, and the ones it declines and cut ones).
+    #[test]
+    fn windows_read_as_the_whole_input_does() {
+        let mut inputs: Vec<Vec<u8>> = fixture_dumps().into_iter().map(|(_, b)| b).collect();
+        let declined =
+            b"{)\x03z\x00i\0\0\0\0z\x01\xe9)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{00";
+        inputs.push(declined.to_vec());
+        inputs.push(Vec::new());
+        let longest = inputs.iter().max_by_key(|b| b.len()).unwrap().clone();
+        for cut in [1, 7, longest.len() / 2, longest.len() - 1] {
+            inputs.push(longest[..cut].to_vec());
+        }
+        for bytes in &inputs {
+            for callers in [true, false] {
+                let whole = fast::read_on(bytes, callers, false).map(|p| describe_profile(&p));
+                for (window, first) in [(1, 0), (7, 3), (64, 64), (4096, 1), (1 << 20, 0)] {
+                    let first = first.min(bytes.len());
+                    let mut source = &bytes[first..];
+                    let read = fast::read_stream(
+                        &mut source,
+                        bytes.len() as u64,
+                        bytes[..first].to_vec(),
+                        callers,
+                        window % 2 == 0,
+                        window,
+                    )
+                    .unwrap()
+                    .map(|p| describe_profile(&p));
+                    assert_eq!(read, whole, "{} bytes, window {window}", bytes.len());
+                }
+            }
+        }
+    }
+
+    /// A file is read a window at a time only from [`STREAM_FROM`] bytes on, and only if it is
+    /// a stats dump; read that way, the biggest fixture the fast path takes, padded past that
+    /// size, reads as it reads whole.
+    #[test]
+    fn big_files_are_read_a_window_at_a_time() {
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
+            .max_by_key(|(_, bytes)| bytes.len())
+            .unwrap();
+        // Python's marshal stops at the dict's end: what follows it is never read.
+        let mut padded = bytes.clone();
+        padded.resize(STREAM_FROM as usize + 1, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.stats");
+        std::fs::write(&path, &padded).unwrap();
+        for callers in [true, false] {
+            let options = ReadOptions {
+                callers,
+                ..ReadOptions::default()
+            };
+            let mut file = std::fs::File::open(&path).unwrap();
+            let streamed = read_file(&mut file, padded.len() as u64, &options)
+                .unwrap()
+                .expect("a big stats dump is read a window at a time");
+            let whole = read_with(&bytes, &options).unwrap();
+            assert_eq!(describe_profile(&streamed), describe_profile(&whole));
+            // Small, or not a stats dump: read whole by the caller.
+            let mut file = std::fs::File::open(&path).unwrap();
+            assert!(
+                read_file(&mut file, STREAM_FROM - 1, &options)
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        std::fs::write(&path, vec![b'\n'; STREAM_FROM as usize]).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert!(
+            read_file(&mut file, STREAM_FROM, &ReadOptions::default())
+                .unwrap()
+                .is_none()
         );
     }
 

@@ -176,9 +176,14 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
 /// [`read_path`], with options.
 pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Profile, Error> {
     let path = path.as_ref();
-    let bytes = file::read_file(path)?;
-    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let mut profile = read_with(&bytes, options)?;
+    let mut opened = std::fs::File::open(path)?;
+    let metadata = opened.metadata()?;
+    let mtime = metadata.modified().ok();
+    // A big stats dump is decoded as it is read; anything else is read whole first.
+    let mut profile = match cprofile::read_file(&mut opened, metadata.len(), options)? {
+        Some(profile) => profile,
+        None => read_with(&file::read_file(path)?, options)?,
+    };
     profile.set_source(SourceFile {
         path: path.to_string_lossy().into_owned(),
         mtime,

@@ -15,6 +15,9 @@
 
 use std::sync::mpsc;
 
+mod stream;
+pub(super) use stream::read_stream;
+
 use super::records::{self, Build, Key, Record, Sink};
 use crate::marshal::{FLAG_REF, Scanner};
 use crate::model::{CallStats, FunctionKey, FunctionStats, Interner, Profile, Sym};
@@ -64,11 +67,26 @@ struct Reader<'a> {
     mark_slots: Vec<u32>,
     /// pstats' top-level mark as a key, once seen.
     mark: Option<FunctionKey>,
+    /// The slots the current entry changed that it did not take, with what they held: what
+    /// [`Reader::rollback`] puts back.
+    undo: Vec<(usize, Slot)>,
+}
+
+/// Where the reader stood at the start of an entry (see [`Reader::checkpoint`]).
+struct Checkpoint {
+    slots: usize,
+    interned: usize,
+    numbers: usize,
+    kept: u32,
+    raw_keys: usize,
+    mark_slots: usize,
+    mark: Option<FunctionKey>,
+    records: usize,
 }
 
 /// Inputs from this size on are read on two threads: one decodes, the other looks the keys
 /// up and builds (see [`records`]). Below it a thread costs more than it saves.
-const TWO_THREADS_FROM: usize = 4 << 20;
+pub(super) const TWO_THREADS_FROM: usize = 4 << 20;
 
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
 /// the profile has no edges (see [`crate::ReadOptions`]).
@@ -80,8 +98,25 @@ pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
 pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<Profile> {
     // Ids and offsets are 32-bit; the general reader says why a larger input is refused.
     u32::try_from(input.len()).ok()?;
+    build_from(input.len(), callers, two_threads, |out| {
+        let mut reader = Reader::new(Scanner::new(input), callers, out);
+        reader.dict()?;
+        reader.out.flush()?;
+        Some((reader.strings, reader.out))
+    })
+}
+
+/// Runs `decode` on this thread, its records built into a profile on a second thread or on
+/// this one; `len` is the input's size. `decode` gives the strings it interned and the sink,
+/// flushed, or `None` where the general reader must take over.
+fn build_from(
+    len: usize,
+    callers: bool,
+    two_threads: bool,
+    decode: impl FnOnce(Sink) -> Option<(Interner, Sink)>,
+) -> Option<Profile> {
     // A 43 MB dump has about 300k functions; about 140 bytes each.
-    let functions = input.len() / 140;
+    let functions = len / 140;
     let (strings, build) = if two_threads {
         let (full_tx, full_rx) = mpsc::sync_channel(records::IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::channel();
@@ -92,15 +127,14 @@ pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<
             // The sink (the sender) is dropped before the join, so the build's thread ends
             // whether the decoding succeeds or not; if the build fails or panics, the
             // decoder's next send fails and it stops.
-            let strings = decode(input, callers, Sink::thread(full_tx, empty_rx))
-                .map(|(strings, _sink)| strings);
+            let strings = decode(Sink::thread(full_tx, empty_rx)).map(|(strings, _sink)| strings);
             let build = builder
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (strings, build)
         })
     } else {
-        let (strings, sink) = decode(input, callers, Sink::here(Build::with_capacity(functions)))?;
+        let (strings, sink) = decode(Sink::here(Build::with_capacity(functions)))?;
         (Some(strings), sink.into_build())
     };
     let profile = build?.finish(strings?);
@@ -113,27 +147,73 @@ pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<
     })
 }
 
-/// Decodes the dict into `out`: the strings it interned, and the sink, flushed.
-fn decode(input: &[u8], callers: bool, out: Sink) -> Option<(Interner, Sink)> {
-    let mut reader = Reader {
-        scan: Scanner::new(input),
-        slots: Vec::new(),
-        interned: Vec::new(),
-        numbers: Vec::new(),
-        strings: Interner::default(),
-        out,
-        kept: 0,
-        callers,
-        raw_keys: Vec::new(),
-        mark_slots: Vec::new(),
-        mark: None,
-    };
-    reader.dict()?;
-    reader.out.flush()?;
-    Some((reader.strings, reader.out))
-}
+impl<'a> Reader<'a> {
+    fn new(scan: Scanner<'a>, callers: bool, out: Sink) -> Reader<'a> {
+        Reader {
+            scan,
+            slots: Vec::new(),
+            interned: Vec::new(),
+            numbers: Vec::new(),
+            strings: Interner::default(),
+            out,
+            kept: 0,
+            callers,
+            raw_keys: Vec::new(),
+            mark_slots: Vec::new(),
+            mark: None,
+            undo: Vec::new(),
+        }
+    }
 
-impl Reader<'_> {
+    /// The same reader over other bytes: what it has read so far stays, and it goes on at the
+    /// start of `scan` (see [`stream`]).
+    fn rescan<'b>(self, scan: Scanner<'b>) -> Reader<'b> {
+        Reader {
+            scan,
+            slots: self.slots,
+            interned: self.interned,
+            numbers: self.numbers,
+            strings: self.strings,
+            out: self.out,
+            kept: self.kept,
+            callers: self.callers,
+            raw_keys: self.raw_keys,
+            mark_slots: self.mark_slots,
+            mark: self.mark,
+            undo: self.undo,
+        }
+    }
+
+    /// Where the reader stands, to go back to with [`Reader::rollback`] if the entry that
+    /// follows turns out cut short. The strings an abandoned entry interned stay interned: read
+    /// again, it interns the same strings in the same order.
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            slots: self.slots.len(),
+            interned: self.interned.len(),
+            numbers: self.numbers.len(),
+            kept: self.kept,
+            raw_keys: self.raw_keys.len(),
+            mark_slots: self.mark_slots.len(),
+            mark: self.mark,
+            records: self.out.pending(),
+        }
+    }
+
+    /// Back to `at`, taken before the entry now abandoned.
+    fn rollback(&mut self, at: &Checkpoint) {
+        while let Some((index, slot)) = self.undo.pop() {
+            self.slots[index] = slot;
+        }
+        self.slots.truncate(at.slots);
+        self.interned.truncate(at.interned);
+        self.numbers.truncate(at.numbers);
+        self.kept = at.kept;
+        self.raw_keys.truncate(at.raw_keys);
+        self.mark_slots.truncate(at.mark_slots);
+        self.mark = at.mark;
+        self.out.truncate(at.records);
+    }
     /// Takes the next slot if the type byte asks for one.
     #[inline]
     fn reserve(&mut self, code: u8) -> Option<usize> {
@@ -164,13 +244,23 @@ impl Reader<'_> {
     /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
     fn dict(&mut self) -> Option<()> {
         let slot = self.dict_header()?;
-        while self.scan.peek()? != b'0' {
-            let key = self.key()?;
-            self.function_stats(key)?;
-        }
+        while self.entry()? {}
         // A reference to the top-level dict is nonsense; the general reader handles it.
         self.fill(slot, Slot::Other);
         Some(())
+    }
+
+    /// The dict's next entry, sent on: `Some(false)` at the dict's end (its `0` left unread).
+    #[inline]
+    fn entry(&mut self) -> Option<bool> {
+        self.undo.clear();
+        if self.scan.peek()? == b'0' {
+            return Some(false);
+        }
+        let key = self.key()?;
+        self.function_stats(key)?;
+        self.out.flush_if_full()?;
+        Some(true)
     }
 
     /// `(cc, nc, tt, ct, callers)` of the function `key`, sent as its entry and its callers.
@@ -182,27 +272,27 @@ impl Reader<'_> {
             tottime: self.seconds()?,
             cumtime: self.seconds()?,
         };
-        self.out.push(Record::Entry(key, stats))?;
+        self.out.push(Record::Entry(key, stats));
         let slot = self.dict_header()?;
         while self.scan.peek()? != b'0' {
             if let Some((index, call)) = self.common_caller_entry() {
                 if self.callers {
                     let caller = self.key_ref(index)?;
-                    self.out.push(Record::Caller(caller, call))?;
+                    self.out.push(Record::Caller(caller, call));
                 } else if let Some(mark) = self.mark_ref(index)? {
-                    self.out.push(Record::Caller(Key::New(mark), call))?;
+                    self.out.push(Record::Caller(Key::New(mark), call));
                 }
                 continue;
             }
             if self.callers {
                 let caller = self.key()?;
                 let call = self.call_stats()?;
-                self.out.push(Record::Caller(caller, call))?;
+                self.out.push(Record::Caller(caller, call));
             } else {
                 let mark = self.unresolved_key()?;
                 let call = self.call_stats()?;
                 if let Some(mark) = mark {
-                    self.out.push(Record::Caller(Key::New(mark), call))?;
+                    self.out.push(Record::Caller(Key::New(mark), call));
                 }
             }
         }
@@ -297,6 +387,7 @@ impl Reader<'_> {
             Slot::Key(number) => Some(Key::Seen(number)),
             Slot::RawKey(i) => {
                 let key = *self.raw_keys.get(i as usize)?;
+                self.undo.push((index, Slot::RawKey(i)));
                 self.slots[index] = Slot::Key(self.keep());
                 Some(Key::NewKept(key))
             }

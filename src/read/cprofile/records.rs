@@ -147,11 +147,29 @@ impl Sink {
         }
     }
 
-    /// Adds a record; `None` if the build has stopped.
+    /// Adds a record. Records are handed on only between entries ([`Sink::flush_if_full`]),
+    /// so that the records of an entry not finished can be taken back ([`Sink::truncate`]).
     #[inline]
-    pub(super) fn push(&mut self, record: Record) -> Option<()> {
+    pub(super) fn push(&mut self, record: Record) {
         self.chunk.push(record);
-        if self.chunk.len() == CHUNK {
+    }
+
+    /// Records pushed and not yet handed on.
+    #[inline]
+    pub(super) fn pending(&self) -> usize {
+        self.chunk.len()
+    }
+
+    /// Takes back the records pushed after the first `len` not yet handed on.
+    pub(super) fn truncate(&mut self, len: usize) {
+        self.chunk.truncate(len);
+    }
+
+    /// Hands the records on once a chunk is full (or more: an entry's callers are never
+    /// split); `None` if the build has stopped.
+    #[inline]
+    pub(super) fn flush_if_full(&mut self) -> Option<()> {
+        if self.chunk.len() >= CHUNK {
             return self.flush();
         }
         Some(())

@@ -168,7 +168,8 @@ pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> 
 }
 
 /// Reads a profile file and records its path (as given) and modification time, which the
-/// report header shows.
+/// report header shows. A stats dump of 4 MiB or more is decoded as it is read, a window at a
+/// time, rather than copied whole into memory first; anything else is read whole.
 pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
     read_path_with(path, &ReadOptions::default())
 }

@@ -640,9 +640,10 @@ mod tests {
         );
     }
 
-    /// The fast path read a window at a time, over windows from one byte up so that entries
-    /// are cut at every place, gives what it gives over the whole input: the same profile, or
-    /// `None` for the same inputs (every fixture, and the ones it declines and cut ones).
+    /// The fast path read a window at a time gives what it gives over the whole input: the
+    /// same profile, or `None` for the same inputs (every fixture, one it declines, cut ones),
+    /// over windows from one byte up; on the smallest fixtures, with the first window ending
+    /// at every byte in turn.
     #[test]
     fn windows_read_as_the_whole_input_does() {
         let mut inputs: Vec<Vec<u8>> = fixture_dumps().into_iter().map(|(_, b)| b).collect();
@@ -674,11 +675,71 @@ mod tests {
                 }
             }
         }
+        let mut small: Vec<Vec<u8>> = fixture_dumps()
+            .into_iter()
+            .map(|(_, b)| b)
+            .filter(|b| fast::read(b, true).is_some())
+            .collect();
+        small.sort_by_key(Vec::len);
+        for bytes in small.iter().take(3) {
+            let whole = fast::read_on(bytes, true, false).map(|p| describe_profile(&p));
+            for first in 0..=bytes.len() {
+                let mut source = &bytes[first..];
+                let len = bytes.len() as u64;
+                let read =
+                    fast::read_stream(&mut source, len, bytes[..first].to_vec(), true, false, 1)
+                        .unwrap()
+                        .map(|p| describe_profile(&p));
+                assert_eq!(read, whole, "{} bytes, first window {first}", bytes.len());
+            }
+        }
+    }
+
+    /// A read error part way is an error, not a file for the general reader; and nothing past
+    /// the length the file had when opened is read.
+    #[test]
+    fn windows_pass_read_errors_on_and_stop_at_the_length() {
+        struct Failing<'a>(&'a [u8]);
+        impl std::io::Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len()).min(100);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .filter(|(_, b)| fast::read(b, true).is_some())
+            .max_by_key(|(_, b)| b.len())
+            .unwrap();
+        let half = &bytes[..bytes.len() / 2];
+        let error = fast::read_stream(
+            &mut Failing(half),
+            bytes.len() as u64,
+            Vec::new(),
+            true,
+            true,
+            64,
+        );
+        assert_eq!(error.unwrap_err().to_string(), "disk gone");
+        // The whole dump, then bytes that would be an error if they were read.
+        let mut source = Failing(&bytes);
+        let read = fast::read_stream(&mut source, bytes.len() as u64, Vec::new(), true, true, 64)
+            .unwrap()
+            .map(|p| describe_profile(&p));
+        assert_eq!(
+            read,
+            fast::read_on(&bytes, true, true).map(|p| describe_profile(&p))
+        );
     }
 
     /// A file is read a window at a time only from [`STREAM_FROM`] bytes on, and only if it is
     /// a stats dump; read that way, the biggest fixture the fast path takes, padded past that
-    /// size, reads as it reads whole.
+    /// size, reads as it reads whole (it fits in the first window: the tests above refill).
     #[test]
     fn big_files_are_read_a_window_at_a_time() {
         let (_, bytes) = fixture_dumps()

@@ -169,7 +169,9 @@ pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> 
 
 /// Reads a profile file and records its path (as given) and modification time, which the
 /// report header shows. A stats dump of 4 MiB or more is decoded as it is read, a window at a
-/// time, rather than copied whole into memory first; anything else is read whole.
+/// time, rather than copied whole into memory first; anything else is read whole (a stats
+/// dump the fast decoder declines, such as one with code objects for names, is read both
+/// ways).
 pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
     read_path_with(path, &ReadOptions::default())
 }

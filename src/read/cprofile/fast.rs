@@ -214,6 +214,7 @@ impl<'a> Reader<'a> {
         self.mark = at.mark;
         self.out.truncate(at.records);
     }
+
     /// Takes the next slot if the type byte asks for one.
     #[inline]
     fn reserve(&mut self, code: u8) -> Option<usize> {
@@ -244,13 +245,16 @@ impl<'a> Reader<'a> {
     /// The top-level dict: `{key: (cc, nc, tt, ct, callers)}`.
     fn dict(&mut self) -> Option<()> {
         let slot = self.dict_header()?;
-        while self.entry()? {}
+        while self.entry()? {
+            self.out.flush_if_full()?;
+        }
         // A reference to the top-level dict is nonsense; the general reader handles it.
         self.fill(slot, Slot::Other);
         Some(())
     }
 
-    /// The dict's next entry, sent on: `Some(false)` at the dict's end (its `0` left unread).
+    /// The dict's next entry, its records pushed to the sink: `Some(false)` at the dict's end
+    /// (its `0` left unread).
     #[inline]
     fn entry(&mut self) -> Option<bool> {
         self.undo.clear();
@@ -259,7 +263,6 @@ impl<'a> Reader<'a> {
         }
         let key = self.key()?;
         self.function_stats(key)?;
-        self.out.flush_if_full()?;
         Some(true)
     }
 

@@ -1,7 +1,7 @@
 //! The fast path's two halves and what passes between them: the decoder turns the marshal
 //! bytes into [`Record`]s (an entry's key and figures, then its callers), and a [`Build`] looks
 //! the keys up and adds the entries to the [`Builder`]. On a big input the two run on two
-//! threads, the records passed over in bounded chunks (see [`Sink`]); on a small one the
+//! threads, the records passed over in chunks, a few at a time (see [`Sink`]); on a small one the
 //! decoder hands each chunk to the build itself.
 //!
 //! The decoder does not know key ids (the key table is the build's), so a key that takes a
@@ -14,7 +14,9 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile};
 
 /// Records in one chunk: about 1.2 MB, so that a chunk the decoder wrote is still in the
-/// shared cache when the build reads it, and a few chunks in flight bound the memory. The
+/// shared cache when the build reads it, and a few chunks in flight bound the memory (a chunk
+/// is handed on between entries, so an entry with more callers than this makes a bigger one,
+/// bounded by the input's size). The
 /// tests and the fuzz target use chunks of a few records, so that small fixtures cross chunk boundaries.
 pub(super) const CHUNK: usize = if cfg!(any(test, fuzzing)) {
     7

@@ -6,9 +6,15 @@
 //! its pages once. The decoder goes entry by entry: an entry cut short by the window's end is
 //! abandoned ([`Reader::rollback`]), the bytes from its start are moved to the front, more are
 //! read, and it is decoded again. A window holds at least twice what was left over, so the
-//! attempts at an entry grow geometrically and cost at most a few times its size, and anything
-//! the fast path does not take (including a malformed file) ends at the file's end in `None`,
-//! as over the whole input.
+//! attempts at an entry grow geometrically and cost at most a few times its size.
+//!
+//! The decoder cannot tell an entry cut short from one the fast path does not take (a code
+//! object as a name, a malformed file): both are `None`. So a file it declines is read to its
+//! end, the window growing to hold what is left from the declined entry on, before the read
+//! ends in `None`, as over the whole input; the caller then reads the file whole again for the
+//! general reader. A declined file costs one more copy of itself, next to a general read that
+//! builds every marshal value. No more than the `len` bytes the file had when it was opened
+//! are read.
 
 use std::io::{self, Read};
 
@@ -32,10 +38,11 @@ pub(in crate::read::cprofile) fn read_stream(
         return Ok(None);
     };
     let mut error = None;
+    let mut source = source.take(u64::from(len).saturating_sub(first.len() as u64));
     let profile = build_from(len as usize, callers, two_threads, |out| {
         let mut window = Window {
             bytes: first,
-            source,
+            source: &mut source,
             size: window.max(1),
             at_end: false,
         };
@@ -110,7 +117,13 @@ fn decode<R: Read>(
             loop {
                 let at = here.checkpoint();
                 match here.entry() {
-                    Some(true) => consumed = here.scan.position(),
+                    Some(true) => {
+                        consumed = here.scan.position();
+                        // The build has stopped (only a decoder's bug does that): no retry.
+                        if here.out.flush_if_full().is_none() {
+                            return Ok(None);
+                        }
+                    }
                     Some(false) => {
                         ended = true;
                         break;

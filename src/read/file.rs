@@ -5,7 +5,7 @@
 //! Two threads reading the two halves take them two at a time (docs/performance.md, "Round 3").
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
 /// Below this size one read is as fast: a thread costs more than the faults it would share.
@@ -15,14 +15,25 @@ const SPLIT_FROM: u64 = 8 << 20;
 pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
+    read_opened(&mut file, len)
+}
+
+/// The whole content of an open `file` whose metadata gave `len` bytes, from its start
+/// whatever has been read from it already.
+pub(crate) fn read_opened(file: &mut File, len: u64) -> io::Result<Vec<u8>> {
     if len >= SPLIT_FROM
         && let Ok(size) = usize::try_from(len)
-        && let Some(bytes) = read_halves(&file, size)?
+        && let Some(bytes) = read_halves(file, size)?
     {
         return Ok(bytes);
     }
-    // One read from the start (the halves' positioned reads leave the file's offset there):
-    // small files, and a file that changed size while it was read in halves.
+    // One read from the start (the halves' positioned reads leave the file's offset where it
+    // was): small files, and a file that changed size while it was read in halves. A file
+    // with a length can seek back to its start; a pipe or a device shows none, and no caller
+    // reads from those first.
+    if len > 0 {
+        file.rewind()?;
+    }
     let mut bytes = Vec::new();
     // As `std::fs::read`, sized from the metadata when that much memory is there.
     let _ = bytes.try_reserve_exact(usize::try_from(len).unwrap_or(0));
@@ -79,6 +90,21 @@ mod tests {
             let path = dir.path().join(format!("f{size}"));
             std::fs::write(&path, &content).unwrap();
             assert_eq!(read_file(&path).unwrap(), content, "{size} bytes");
+        }
+    }
+
+    /// An open file is read from its start, whatever was read from it before.
+    #[test]
+    fn open_files_are_read_from_their_start() {
+        let dir = tempfile::tempdir().unwrap();
+        for size in [4097usize, SPLIT_FROM as usize + 12_345] {
+            let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+            let path = dir.path().join(format!("f{size}"));
+            std::fs::write(&path, &content).unwrap();
+            let mut file = File::open(&path).unwrap();
+            file.read_exact(&mut [0u8; 100]).unwrap();
+            let read = read_opened(&mut file, size as u64).unwrap();
+            assert_eq!(read, content, "{size} bytes");
         }
     }
 

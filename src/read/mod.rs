@@ -185,7 +185,7 @@ pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<P
     // A big stats dump is decoded as it is read; anything else is read whole first.
     let mut profile = match cprofile::read_file(&mut opened, metadata.len(), options)? {
         Some(profile) => profile,
-        None => read_with(&file::read_file(path)?, options)?,
+        None => read_with(&file::read_opened(&mut opened, metadata.len())?, options)?,
     };
     profile.set_source(SourceFile {
         path: path.to_string_lossy().into_owned(),

@@ -60,6 +60,12 @@ impl Profile {
         })
     }
 
+    /// Builds the index [`Profile::callees`] uses now, rather than on its first call: a caller
+    /// with a core to spare can build it on another thread while it does other work.
+    pub(crate) fn index_callees(&self) {
+        self.callee_index();
+    }
+
     /// The calls `id` makes: (edge index, callee).
     fn callee_edge_indices(&self, id: FunctionId) -> &[(u32, u32)] {
         let index = self.callee_index();

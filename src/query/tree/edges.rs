@@ -10,6 +10,9 @@ use super::{
 use crate::model::RecursionGroups;
 use crate::model::{FunctionId, Profile};
 
+/// Edges from which the top-down tree builds the callee index on a second thread.
+const PARALLEL_EDGES: usize = 1 << 16;
+
 /// Whether a function was called: it is listed with calls. The `profile` module lists a
 /// pseudo-function for its top level (`profile:0(profiler)`) with no calls and no time, and a
 /// file may name callers it does not list: neither is a function of the tree, and what they
@@ -43,12 +46,18 @@ impl Groups {
         let groups = profile.recursion_groups();
         let mut entries = vec![0u32; groups.len()];
         let mut called_entries = vec![0u32; groups.len()];
+        // Callers come in no order the memory follows: whether each was called is looked up
+        // in a byte per function rather than in its figures.
+        let was_called: Vec<bool> = profile
+            .all_functions()
+            .map(|id| called(profile, id))
+            .collect();
         for callee in profile.functions() {
             let group = groups.group(callee).index();
             for (caller, _) in profile.callers(callee) {
                 if groups.group(caller).index() != group {
                     entries[group] = entries[group].saturating_add(1);
-                    if called(profile, caller) {
+                    if was_called[caller.index()] {
                         called_entries[group] = called_entries[group].saturating_add(1);
                     }
                 }
@@ -104,7 +113,14 @@ impl Groups {
 pub(super) fn top_down(profile: &Profile, tree: &mut CallTree) {
     let threshold = tree.total * tree.min_fraction;
     let functions = profile.all_functions().len();
-    let inline = Groups::new(profile);
+    // The walk below follows callees; their index is built on another thread meanwhile, where
+    // it is worth a thread.
+    let inline = std::thread::scope(|scope| {
+        if profile.edge_count() >= PARALLEL_EDGES {
+            scope.spawn(|| profile.index_callees());
+        }
+        Groups::new(profile)
+    });
     // Roots first. Then, as they are found, the functions with several callers, each expanded
     // once as an entry of its own.
     let mut entries: Vec<Candidate> = inline

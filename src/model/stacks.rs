@@ -477,7 +477,6 @@ impl SampleBuilder {
             slot.1 += time;
         }
         let mut subtree = own.clone();
-        let mut children_start = vec![0u32; nodes + 1];
         for i in (0..nodes).rev() {
             let parent = self.nodes[i].0;
             if parent != NONE {
@@ -485,21 +484,6 @@ impl SampleBuilder {
                 let slot = &mut subtree[parent as usize];
                 slot.0 = slot.0.saturating_add(count);
                 slot.1 += time;
-                children_start[parent as usize + 1] += 1;
-            }
-        }
-        for i in 0..nodes {
-            children_start[i + 1] += children_start[i];
-        }
-        let mut next = children_start.clone();
-        let mut children = vec![0u32; children_start[nodes] as usize];
-        let mut roots = Vec::new();
-        for (i, &(parent, _)) in self.nodes.iter().enumerate() {
-            if parent == NONE {
-                roots.push(i as u32);
-            } else {
-                children[next[parent as usize] as usize] = i as u32;
-                next[parent as usize] += 1;
             }
         }
         let keys = self.keys.key_count();
@@ -527,14 +511,12 @@ impl SampleBuilder {
         let mut on_path = vec![0u32; keys];
         let mut met = vec![false; keys];
         let mut order = Vec::new();
-        // The nodes in the order the pass meets them (those with samples), each with whether
-        // it is its function's outermost frame and its edge's.
+        // The nodes in the order the walk meets them, each with whether it is its function's
+        // outermost frame and its edge's. Entering a node counts it on the path; leaving undoes
+        // its marks. The figures are summed afterwards, node by node in the same order: apart
+        // from the marks, the walk reads nothing at random.
         let mut visits: Vec<(u32, bool, bool)> = Vec::with_capacity(nodes);
-        // Depth-first: (node, entering). Entering counts the node; leaving undoes its marks.
-        // The figures are summed afterwards, node by node in the same order: apart from the
-        // marks, this pass reads nothing at random.
-        let mut work: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
-        while let Some((node, entering)) = work.pop() {
+        self.walk(&subtree, |node, entering| {
             let (parent, key) = self.nodes[node as usize];
             let edge = edge_into[node as usize];
             if !entering {
@@ -542,11 +524,7 @@ impl SampleBuilder {
                 if edge != NONE {
                     edge_state[edge as usize].0 -= 1;
                 }
-                continue;
-            }
-            let (count, time) = subtree[node as usize];
-            if count == 0 && time == 0.0 {
-                continue;
+                return;
             }
             if !met[key.index()] {
                 met[key.index()] = true;
@@ -565,12 +543,7 @@ impl SampleBuilder {
                 state.0 += 1;
             }
             visits.push((node, outermost, edge_outermost));
-            work.push((node, false));
-            let range =
-                children_start[node as usize] as usize..children_start[node as usize + 1] as usize;
-            work.extend(children[range].iter().rev().map(|&c| (c, true)));
-        }
-        drop(work);
+        });
         let mut figures = vec![FunctionStats::default(); keys];
         let mut totals = Totals::default();
         let mut edge_figures = vec![EdgeFigures::default(); edge_keys.len()];
@@ -612,6 +585,74 @@ impl SampleBuilder {
             })
             .collect();
         (figures, edges, totals, order)
+    }
+
+    /// Walks the stack table depth-first, children in order of index, through the stacks with
+    /// samples in them or below (`subtree` is not zero): `visit(node, true)` on entering a
+    /// node, `visit(node, false)` on leaving it.
+    fn walk(&self, subtree: &[(i64, f64)], mut visit: impl FnMut(u32, bool)) {
+        let nodes = self.nodes.len();
+        let empty = |node: usize| subtree[node] == (0, 0.0);
+        if self.first_seen.is_some() {
+            // Laid out by `add_runs`, depth-first with children in order of index, and not
+            // added to since (`push` would number a new node past `first_seen`): the walk is
+            // the nodes in index order, left along the path back to each one's parent. A stack
+            // with no samples below has none in its subtree, which is skipped with it.
+            let mut path: Vec<u32> = Vec::new();
+            for (node, &(parent, _)) in self.nodes.iter().enumerate() {
+                if empty(node) {
+                    continue;
+                }
+                while let Some(&top) = path.last()
+                    && top != parent
+                {
+                    path.pop();
+                    visit(top, false);
+                }
+                visit(node as u32, true);
+                path.push(node as u32);
+            }
+            while let Some(top) = path.pop() {
+                visit(top, false);
+            }
+            return;
+        }
+        let mut children_start = vec![0u32; nodes + 1];
+        for &(parent, _) in &self.nodes {
+            if parent != NONE {
+                children_start[parent as usize + 1] += 1;
+            }
+        }
+        for i in 0..nodes {
+            children_start[i + 1] += children_start[i];
+        }
+        let mut next = children_start.clone();
+        let mut children = vec![0u32; children_start[nodes] as usize];
+        let mut roots = Vec::new();
+        for (i, &(parent, _)) in self.nodes.iter().enumerate() {
+            if parent == NONE {
+                roots.push(i as u32);
+            } else {
+                children[next[parent as usize] as usize] = i as u32;
+                next[parent as usize] += 1;
+            }
+        }
+        // (node, entering)
+        let mut work: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
+        while let Some((node, entering)) = work.pop() {
+            if !entering {
+                visit(node, false);
+                continue;
+            }
+            if empty(node as usize) {
+                continue;
+            }
+            visit(node, true);
+            work.push((node, false));
+            let range =
+                children_start[node as usize] as usize..children_start[node as usize + 1] as usize;
+            work.extend(children[range].iter().rev().map(|&c| (c, true)));
+        }
     }
 
     /// Rebuilds the stack table with each sample's thread as its root frame.

@@ -668,6 +668,38 @@ mod tests {
         }
     }
 
+    /// Deep stacks over many distinct frames, so that the sort packs few keys to a digit and
+    /// orders ties through several levels: long shared prefixes, stacks that end exactly where
+    /// a level does, prefixes of each other, and repeats.
+    #[test]
+    fn sorted_build_of_deep_stacks_is_the_stack_by_stack_read() {
+        let json = |p: &Profile| crate::export::json::to_vec(p, &Default::default());
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        // 5,000 names make 13-bit keys: 9 to a digit, 18 to an item.
+        let mut text: String = (0..5000).map(|i| format!("n{i} 1\n")).collect();
+        let prefix: Vec<String> = (0..70).map(|i| format!("p{}", i % 7)).collect();
+        for _ in 0..2000 {
+            let shared = [0, 9, 17, 18, 19, 36, 54, 70][next(8) as usize];
+            let mut frames = prefix[..shared].to_vec();
+            for _ in 0..next(30) {
+                frames.push(format!("n{}", next(3) * 1000 + next(2)));
+            }
+            text.push_str(&frames.join(";"));
+            text.push_str(&format!(" {}\n", next(3)));
+        }
+        let expected = json(&read_stack_by_stack(text.as_bytes(), Dialect::Plain));
+        for parts in 1..3 {
+            let p = read_in(text.as_bytes(), &Options::default(), parts).expect("reads");
+            assert!(json(&p) == expected, "{parts} parts");
+        }
+    }
+
     /// Frames taken from the line before end where its frames end: at a `;`, at the end of
     /// either text, after a thread frame, after an empty frame.
     #[test]

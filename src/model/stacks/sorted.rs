@@ -33,18 +33,11 @@ impl SampleBuilder {
         let with_frames: Vec<u32> = (0..runs.len() as u32)
             .filter(|&i| !frames(i as usize).is_empty())
             .collect();
-        let order = sort_runs(keys, runs, with_frames);
-        // The runs' frames copied out in sorted order first: the copies are independent of
-        // each other, so their cache misses overlap, where the build, which compares each run
-        // with the one before as it reads it, would wait for each in turn.
-        let mut sorted_keys = Vec::with_capacity(keys.len());
-        let mut sorted_ends = Vec::with_capacity(order.len());
-        for &run in &order {
-            sorted_keys.extend_from_slice(frames(run as usize));
-            sorted_ends.push(sorted_keys.len() as u32);
-        }
-        let table = SortedTable::build(&order, &sorted_keys, &sorted_ends, runs.len());
-        drop((sorted_keys, sorted_ends));
+        let sorted = sort_runs(keys, runs, with_frames);
+        let table = SortedTable::build(sorted.items.len(), runs.len(), keys.len(), |i, buffer| {
+            sorted.frames(i, buffer, frames)
+        });
+        drop(sorted);
         let (nodes, first_seen, leaf) = table.renumber(runs.len(), |i| frames(i).len());
         self.nodes = nodes;
         self.first_seen = Some(first_seen);
@@ -60,20 +53,16 @@ impl SampleBuilder {
 
 /// The runs (indices into `runs`) in the order of their frames, compared key by key, a run
 /// before the runs it is a prefix of. Keys are packed into 128-bit digits (each key plus one,
-/// 0 past the end) and sorted a digit at a time: only runs equal so far are compared further,
-/// and each digit is read once from the key array.
-fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> Vec<u32> {
+/// 0 past the end), two digits to an item, and sorted an item at a time: only runs equal so
+/// far are compared further, and each digit is read once from the key array. The first item of
+/// every run is read in input order; a later one is read in sorted order, at random, so two
+/// digits go into each, and most stacks end within the first.
+fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> SortedRuns {
     let max = keys.iter().copied().max().unwrap_or(0) as u64 + 1;
     let bits = 64 - max.leading_zeros();
     let per_digit = (128 / bits) as usize;
-    let digit = |run: u32, level: usize| -> u128 {
-        let begin = if run == 0 {
-            0
-        } else {
-            runs[run as usize - 1].end as usize
-        };
-        let frames = &keys[begin..runs[run as usize].end as usize];
-        let from = (level * per_digit).min(frames.len());
+    let digit = |frames: &[u32], index: usize| -> u128 {
+        let from = (index * per_digit).min(frames.len());
         let to = (from + per_digit).min(frames.len());
         let mut d = 0u128;
         for (i, &k) in frames[from..to].iter().enumerate() {
@@ -81,44 +70,103 @@ fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> Vec<u32> {
         }
         d
     };
-    let mut items: Vec<(u128, u32)> = with_frames.into_iter().map(|r| (digit(r, 0), r)).collect();
+    let item = |run: u32, level: usize| -> Digits {
+        let begin = if run == 0 {
+            0
+        } else {
+            runs[run as usize - 1].end as usize
+        };
+        let frames = &keys[begin..runs[run as usize].end as usize];
+        [digit(frames, 2 * level), digit(frames, 2 * level + 1)]
+    };
+    let mut items: Vec<(Digits, u32, u32)> = with_frames
+        .into_iter()
+        .map(|r| (item(r, 0), r, 0))
+        .collect();
     items.sort_unstable();
-    // Ranges of equal digits at a level, still to be ordered by the next digit.
+    let sorted = SortedRuns { items, bits };
+    // Ranges of equal items at a level, still to be ordered by the next item.
     let mut work = Vec::new();
-    push_ties(&items, 0..items.len(), 0, bits, &mut work);
+    sorted.push_ties(0..sorted.items.len(), 0, &mut work);
+    let mut sorted = sorted;
     while let Some((range, level)) = work.pop() {
-        for item in &mut items[range.clone()] {
-            item.0 = digit(item.1, level);
+        for entry in &mut sorted.items[range.clone()] {
+            entry.0 = item(entry.1, level);
+            entry.2 = level as u32;
         }
-        items[range.clone()].sort_unstable();
-        push_ties(&items, range, level, bits, &mut work);
+        sorted.items[range.clone()].sort_unstable();
+        sorted.push_ties(range, level, &mut work);
     }
-    items.into_iter().map(|(_, r)| r).collect()
+    sorted
 }
 
-/// Pushes each run of two or more equal, full digits in `range` (runs not yet ended) for the
-/// next level.
-fn push_ties(
-    items: &[(u128, u32)],
-    range: std::ops::Range<usize>,
-    level: usize,
+/// Two digits of a run's keys.
+type Digits = [u128; 2];
+
+/// Runs in sorted order: each with the item it was last sorted by, and that item's level.
+struct SortedRuns {
+    items: Vec<(Digits, u32, u32)>,
+    /// Bits per key in a digit.
     bits: u32,
-    work: &mut Vec<(std::ops::Range<usize>, usize)>,
-) {
-    // A digit whose last slot holds a key may have more keys after it.
-    let last_slot = 128 % bits;
-    let full = |d: u128| (d >> last_slot) & ((1u128 << bits) - 1) != 0;
-    let mut at = range.start;
-    while at < range.end {
-        let d = items[at].0;
-        let mut end = at + 1;
-        while end < range.end && items[end].0 == d {
-            end += 1;
+}
+
+impl SortedRuns {
+    /// Whether an item's last slot holds a key: the run may have more keys after it.
+    fn full(&self, d: &Digits) -> bool {
+        let last_slot = 128 % self.bits;
+        (d[1] >> last_slot) & ((1u128 << self.bits) - 1) != 0
+    }
+
+    /// Pushes each run of two or more equal, full items in `range` (runs not yet ended) for
+    /// the next level.
+    fn push_ties(
+        &self,
+        range: std::ops::Range<usize>,
+        level: usize,
+        work: &mut Vec<(std::ops::Range<usize>, usize)>,
+    ) {
+        let items = &self.items;
+        let mut at = range.start;
+        while at < range.end {
+            let d = items[at].0;
+            let mut end = at + 1;
+            while end < range.end && items[end].0 == d {
+                end += 1;
+            }
+            if end - at > 1 && self.full(&d) {
+                work.push((at..end, level + 1));
+            }
+            at = end;
         }
-        if end - at > 1 && full(d) {
-            work.push((at..end, level + 1));
+    }
+
+    /// Puts the frames of the `i`-th run in sorted order into `buffer` and returns the run.
+    /// A run whose first item holds all its keys is read from the item, in sorted order; any
+    /// other from `frames`, at random.
+    fn frames<'k>(
+        &self,
+        i: usize,
+        buffer: &mut Vec<u32>,
+        frames: impl Fn(usize) -> &'k [u32],
+    ) -> u32 {
+        let (digits, run, level) = self.items[i];
+        buffer.clear();
+        if level != 0 || self.full(&digits) {
+            buffer.extend_from_slice(frames(run as usize));
+            return run;
         }
-        at = end;
+        let bits = self.bits as usize;
+        let mask = (1u128 << bits) - 1;
+        'digits: for d in digits {
+            for slot in 0..128 / bits {
+                let key = (d >> (128 - bits * (slot + 1))) & mask;
+                if key == 0 {
+                    break 'digits;
+                }
+                buffer.push(key as u32 - 1);
+            }
+        }
+        run
     }
 }
 
@@ -134,26 +182,34 @@ struct SortedTable {
 }
 
 impl SortedTable {
-    /// The tree of the runs `order`, whose frames are `keys[ends[i - 1]..ends[i]]` for the
-    /// `i`-th of them.
-    fn build(order: &[u32], keys: &[u32], ends: &[u32], runs: usize) -> SortedTable {
+    /// The tree of `count` sorted runs, `fill(i, buffer)` putting the `i`-th one's frames into
+    /// the buffer and returning its index among the `runs`; the runs have `frames` frames in
+    /// all.
+    fn build(
+        count: usize,
+        runs: usize,
+        frames: usize,
+        mut fill: impl FnMut(usize, &mut Vec<u32>) -> u32,
+    ) -> SortedTable {
+        // At most a node per frame: the arrays are reserved for that many, so that they are
+        // never copied as they grow (the pages past the last node are never touched).
         let mut t = SortedTable {
-            parent: Vec::new(),
-            key: Vec::new(),
-            depth: Vec::new(),
-            first: Vec::new(),
+            parent: Vec::with_capacity(frames),
+            key: Vec::with_capacity(frames),
+            depth: Vec::with_capacity(frames),
+            first: Vec::with_capacity(frames),
             leaf: vec![NONE; runs],
         };
         // The path to the previous run's leaf, and the first run through each of its nodes.
         let mut path: Vec<u32> = Vec::new();
         let mut path_first: Vec<u32> = Vec::new();
-        let mut previous: &[u32] = &[];
-        for (i, &run) in order.iter().enumerate() {
-            let begin = if i == 0 { 0 } else { ends[i - 1] as usize };
-            let keys = &keys[begin..ends[i] as usize];
+        let mut keys: Vec<u32> = Vec::new();
+        let mut previous: Vec<u32> = Vec::new();
+        for i in 0..count {
+            let run = fill(i, &mut keys);
             let shared = keys
                 .iter()
-                .zip(previous)
+                .zip(&previous)
                 .take_while(|(a, b)| a == b)
                 .count();
             for first in &mut path_first[..shared] {
@@ -174,7 +230,7 @@ impl SortedTable {
                 path_first.push(run);
             }
             t.leaf[run as usize] = path[keys.len() - 1];
-            previous = keys;
+            std::mem::swap(&mut keys, &mut previous);
         }
         for (depth, &node) in path.iter().enumerate() {
             t.first[node as usize] = path_first[depth];

@@ -163,7 +163,7 @@ impl SortedRuns {
                 if key == 0 {
                     break 'digits;
                 }
-                buffer.push(key as u32 - 1);
+                buffer.push((key - 1) as u32);
             }
         }
         run

@@ -33,7 +33,7 @@ impl SampleBuilder {
         let with_frames: Vec<u32> = (0..runs.len() as u32)
             .filter(|&i| !frames(i as usize).is_empty())
             .collect();
-        let sorted = sort_runs(keys, runs, with_frames);
+        let sorted = sort_runs(keys, frames, with_frames);
         let table = SortedTable::build(sorted.items.len(), runs.len(), keys.len(), |i, buffer| {
             sorted.frames(i, buffer, frames)
         });
@@ -51,13 +51,17 @@ impl SampleBuilder {
     }
 }
 
-/// The runs (indices into `runs`) in the order of their frames, compared key by key, a run
-/// before the runs it is a prefix of. Keys are packed into 128-bit digits (each key plus one,
+/// The runs `with_frames` (run `i`'s frames are `frames(i)`, taken from `keys`) in the order of
+/// their frames, compared key by key, a run before the runs it is a prefix of. Keys are packed into 128-bit digits (each key plus one,
 /// 0 past the end), two digits to an item, and sorted an item at a time: only runs equal so
 /// far are compared further, and each digit is read once from the key array. The first item of
 /// every run is read in input order; a later one is read in sorted order, at random, so two
 /// digits go into each, and most stacks end within the first.
-fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> SortedRuns {
+fn sort_runs<'k>(
+    keys: &[u32],
+    frames: impl Fn(usize) -> &'k [u32],
+    with_frames: Vec<u32>,
+) -> SortedRuns {
     let max = keys.iter().copied().max().unwrap_or(0) as u64 + 1;
     let bits = 64 - max.leading_zeros();
     let per_digit = (128 / bits) as usize;
@@ -71,12 +75,7 @@ fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> SortedRuns {
         d
     };
     let item = |run: u32, level: usize| -> Digits {
-        let begin = if run == 0 {
-            0
-        } else {
-            runs[run as usize - 1].end as usize
-        };
-        let frames = &keys[begin..runs[run as usize].end as usize];
+        let frames = frames(run as usize);
         [digit(frames, 2 * level), digit(frames, 2 * level + 1)]
     };
     let mut items: Vec<(Digits, u32, u32)> = with_frames
@@ -84,11 +83,10 @@ fn sort_runs(keys: &[u32], runs: &[Run], with_frames: Vec<u32>) -> SortedRuns {
         .map(|r| (item(r, 0), r, 0))
         .collect();
     items.sort_unstable();
-    let sorted = SortedRuns { items, bits };
+    let mut sorted = SortedRuns { items, bits };
     // Ranges of equal items at a level, still to be ordered by the next item.
     let mut work = Vec::new();
     sorted.push_ties(0..sorted.items.len(), 0, &mut work);
-    let mut sorted = sorted;
     while let Some((range, level)) = work.pop() {
         for entry in &mut sorted.items[range.clone()] {
             entry.0 = item(entry.1, level);

@@ -134,7 +134,7 @@ fn write_proto<'scope, W: io::Write>(
     } else {
         Some(Err(Estimate::new(profile, options, timed)))
     };
-    let mut strings = Strings::new();
+    let mut strings = string_table(profile);
     let table = FunctionTable::new(profile, sampled, &mut strings);
     let mut out = Stream::new(writer);
 
@@ -180,6 +180,19 @@ fn write_proto<'scope, W: io::Write>(
         (None, None) => tail.write(&mut strings, false, &mut out)?,
     }
     out.finish()
+}
+
+/// An empty string table with room for what the profile's functions will put in it: a label
+/// per function, and its names and files.
+fn string_table(profile: &Profile) -> Strings {
+    let count = profile.all_functions().len();
+    let names = profile.string_count();
+    let bytes: usize = (0..names)
+        .map(|i| profile.string(crate::model::StringId(i as u32)).len())
+        .sum();
+    // A label is a name, a file and a line: the names once more, and a file and a line each.
+    let label_bytes = bytes.saturating_add(count.saturating_mul(32));
+    Strings::with_capacity(count + names + 16, bytes.saturating_add(label_bytes))
 }
 
 /// What a profile holds after its samples.

@@ -26,13 +26,20 @@ pub(super) struct Strings {
 }
 
 impl Strings {
+    #[cfg(test)]
     pub(super) fn new() -> Strings {
+        Strings::with_capacity(0, 0)
+    }
+
+    /// A table with room for `count` strings of `bytes` bytes in all: a table that grows
+    /// hashes every string again each time it doubles.
+    pub(super) fn with_capacity(count: usize, bytes: usize) -> Strings {
         let mut strings = Strings {
-            text: String::new(),
-            ends: Vec::new(),
-            label_seen: Vec::new(),
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+            label_seen: Vec::with_capacity(count),
             other_callers_seen: 1,
-            index: HashTable::new(),
+            index: HashTable::with_capacity(count),
             hasher: DefaultHashBuilder::default(),
         };
         strings.get("");

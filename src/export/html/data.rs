@@ -2,6 +2,7 @@
 //! layout"), every string escaped so that the block cannot end its `<script>` element.
 
 use std::io;
+use std::ops::Range;
 
 use hashbrown::HashMap;
 
@@ -229,17 +230,20 @@ pub(super) fn write_calls<W: io::Write>(
     json.float(totals.tottime)?;
 
     let (strings, rank) = string_table(profile);
-    // The icicle (for cProfile input its stacks estimated from call edges, the longest part)
-    // on a second core, while this one writes the functions' and the edges' columns.
-    std::thread::scope(|scope| {
-        let icicle = scope.spawn(|| stacks_block(profile, options, &rank));
+    // The icicle's frame tree (for cProfile input its stacks estimated from call edges, the
+    // longest part) on a second core, while this one writes the functions' and the edges'
+    // columns and orders the functions for the icicle's siblings.
+    let tree = std::thread::scope(|scope| {
+        let tree = scope.spawn(|| frame_tree(profile, options));
         columns(profile, &strings, &rank, &mut json)?;
-        let icicle = icicle
+        let order = function_order(profile, &rank);
+        let tree = tree
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        json.key("stacks", false)?;
-        json.out.write_all(&icicle)
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        io::Result::Ok(preorder(&tree, &order))
     })?;
+    json.key("stacks", false)?;
+    stacks_block(profile, &tree, &mut json)?;
     json.raw("}")
 }
 
@@ -313,10 +317,11 @@ fn columns<W: io::Write>(
 
 /// The block's `stacks` object: the icicle's frames in pre-order, each frame's parent written
 /// as the distance back to it (`up`, 0 for a root), which in pre-order is mostly a few frames.
-fn stacks_block(profile: &Profile, options: &Options, rank: &[u32]) -> io::Result<Vec<u8>> {
-    let tree = icicle(profile, options, rank);
-    let mut out = Vec::new();
-    let mut json = Json::new(&mut out);
+fn stacks_block<W: io::Write>(
+    profile: &Profile,
+    tree: &[Node],
+    json: &mut Json<'_, W>,
+) -> io::Result<()> {
     json.raw("{")?;
     json.key("exact", true)?;
     json.raw(if profile.stacks().is_some() {
@@ -330,8 +335,7 @@ fn stacks_block(profile: &Profile, options: &Options, rank: &[u32]) -> io::Resul
     json.ints(tree.iter().map(|node| node.function))?;
     json.key("self", false)?;
     json.floats(tree.iter().map(|node| node.weight))?;
-    json.raw("}")?;
-    Ok(out)
+    json.raw("}")
 }
 
 /// Parents in pre-order (-1 for a root) as distances back to the parent (0 for a root).
@@ -353,7 +357,17 @@ struct Node {
 
 /// The icicle's frames in pre-order, siblings ordered by name, file and line: the real stacks
 /// of a sampled profile, else those estimated from call edges (docs/stacks.md).
+#[cfg(test)]
 fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
+    preorder(
+        &frame_tree(profile, options),
+        &function_order(profile, rank),
+    )
+}
+
+/// The icicle's frames, not yet in pre-order: the real stacks of a sampled
+/// profile, else those estimated from call edges (docs/stacks.md).
+fn frame_tree(profile: &Profile, options: &Options) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     if let Some(real) = profile.stacks() {
         let timed = matches!(profile.measure(), Measure::Samples { timed: true });
@@ -375,18 +389,103 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
             }
         }
     } else {
-        // (parent node, function) → node; ids fit in 32 bits each, the "other callers" root
-        // as u32::MAX. Each distinct stack ends in a node of its own: at least as many nodes
-        // as stacks.
         let estimated = StackTable::estimate(profile, &options.stacks);
-        let mut index: HashMap<u64, usize> = HashMap::with_capacity(estimated.len());
-        nodes.reserve(estimated.len());
+        nodes = estimated_tree(&estimated);
+    }
+    nodes
+}
+
+/// The frame tree of estimated stacks: a node per distinct path from a root, each with the
+/// time of the stacks that end at it. A large table's stacks are put into two trees on two
+/// threads, the second then merged into the first.
+fn estimated_tree(estimated: &StackTable) -> Vec<Node> {
+    let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // Split between two leaves' stacks, near the middle.
+    let split = match estimated
+        .leaves()
+        .find(|(_, members)| members.end * 2 >= estimated.len())
+    {
+        Some((_, members)) if two_cores && estimated.len() >= PARALLEL_STACKS => members.end,
+        _ => estimated.len(),
+    };
+    tree_in_two_parts(estimated, split)
+}
+
+/// [`estimated_tree`] with the second tree's stacks from `split` on (none if `split` is the
+/// table's length).
+fn tree_in_two_parts(estimated: &StackTable, split: usize) -> Vec<Node> {
+    let (mut first, second) = std::thread::scope(|scope| {
+        let second = (split < estimated.len())
+            .then(|| scope.spawn(|| PartTree::build(estimated, split..estimated.len())));
+        let first = PartTree::build(estimated, 0..split);
+        let second = second.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (first, second)
+    });
+    // The second part's nodes, numbered in the first's tree.
+    let mut renumbered: Vec<i64> = Vec::new();
+    if let Some(second) = &second {
+        renumbered.reserve(second.nodes.len());
+        for &(parent, function) in &second.nodes {
+            let parent = usize::try_from(parent).map_or(-1, |p| renumbered[p]);
+            renumbered.push(first.node(parent, function) as i64);
+        }
+    }
+    let mut nodes: Vec<Node> = first
+        .nodes
+        .iter()
+        .map(|&(parent, function)| Node {
+            parent,
+            function,
+            weight: 0.0,
+        })
+        .collect();
+    // The times are added stack by stack in the table's order, as one tree would add them.
+    let ends = first.ends.iter().copied().chain(
+        second
+            .iter()
+            .flat_map(|second| second.ends.iter())
+            .map(|&end| usize::try_from(end).map_or(-1, |end| renumbered[end])),
+    );
+    for ((_, seconds), end) in estimated.iter().zip(ends) {
+        if let Ok(end) = usize::try_from(end) {
+            nodes[end].weight += seconds;
+        }
+    }
+    nodes
+}
+
+/// Tables with fewer stacks are put into one tree on one thread.
+const PARALLEL_STACKS: usize = 1 << 16;
+
+/// The frame tree of a range of stacks: each node's parent (-1 for a root) and function (-1
+/// for [`Frame::OtherCallers`]), and the node each stack ends at (-1 for an empty one).
+struct PartTree {
+    nodes: Vec<(i64, i64)>,
+    /// (parent node, function) → node; ids fit in 32 bits each, the "other callers" root as
+    /// u32::MAX.
+    index: HashMap<u64, usize>,
+    ends: Vec<i64>,
+}
+
+impl PartTree {
+    fn build(estimated: &StackTable, stacks: Range<usize>) -> PartTree {
+        // Each distinct stack ends in a node of its own: at least as many nodes as stacks.
+        let mut tree = PartTree {
+            nodes: Vec::with_capacity(stacks.len()),
+            index: HashMap::with_capacity(stacks.len()),
+            ends: Vec::with_capacity(stacks.len()),
+        };
         // The previous stack's frames and their nodes. Consecutive stacks often start with the
         // same frames (a function's stacks come together, and most share their roots); a node
         // is its path from the root, so the shared frames' nodes are the previous stack's and
         // need no lookup.
         let mut path: Vec<(Frame, usize)> = Vec::new();
-        for (frames, seconds) in estimated.iter() {
+        for i in stacks {
+            let frames = estimated.frames(i);
             let shared = path
                 .iter()
                 .zip(frames)
@@ -399,43 +498,56 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
                     Frame::Function(id) => id.index() as i64,
                     Frame::OtherCallers => -1,
                 };
-                let next = nodes.len();
-                let key = (u64::from(parent as u32) << 32) | u64::from(function as u32);
-                let at = *index.entry(key).or_insert(next);
-                if at == next {
-                    nodes.push(Node {
-                        parent,
-                        function,
-                        weight: 0.0,
-                    });
-                }
+                let at = tree.node(parent, function);
                 path.push((frame, at));
                 parent = at as i64;
             }
-            if parent >= 0 {
-                nodes[parent as usize].weight += seconds;
-            }
+            tree.ends.push(parent);
         }
+        tree
     }
-    preorder(profile, &nodes, rank)
+
+    /// The node of `function` under `parent`, added if new.
+    fn node(&mut self, parent: i64, function: i64) -> usize {
+        let next = self.nodes.len();
+        let key = (u64::from(parent as u32) << 32) | u64::from(function as u32);
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.nodes.push((parent, function));
+        }
+        at
+    }
 }
 
-/// The nodes renumbered in pre-order, children sorted by their function's key (name, file,
-/// line), so that a parent comes before its children and siblings stay together.
-fn preorder(profile: &Profile, nodes: &[Node], rank: &[u32]) -> Vec<Node> {
-    let keys: Vec<Option<(u32, u32, i64)>> = nodes
-        .iter()
-        .map(|node| match node.function {
-            -1 => None,
-            f => {
-                let id = FunctionId(f as u32);
-                Some((
-                    rank[profile.name_id(id).index()],
-                    rank[profile.file_id(id).index()],
-                    profile.line(id),
-                ))
-            }
+/// Each function's place (from 1) in the order of the icicle's siblings: by name, file and
+/// line, as `rank` orders the strings.
+fn function_order(profile: &Profile, rank: &[u32]) -> Vec<u32> {
+    let mut keys: Vec<(u32, u32, i64, u32)> = profile
+        .all_functions()
+        .map(|id| {
+            (
+                rank[profile.name_id(id).index()],
+                rank[profile.file_id(id).index()],
+                profile.line(id),
+                id.0,
+            )
         })
+        .collect();
+    keys.sort_unstable();
+    let mut order = vec![0; keys.len()];
+    for (place, &(.., id)) in keys.iter().enumerate() {
+        order[id as usize] = place as u32 + 1;
+    }
+    order
+}
+
+/// The nodes renumbered in pre-order, children sorted by their function's place in `order`
+/// ([`function_order`]; the callers too small to follow first), so that a parent comes before
+/// its children and siblings stay together.
+fn preorder(nodes: &[Node], order: &[u32]) -> Vec<Node> {
+    let keys: Vec<u32> = nodes
+        .iter()
+        .map(|node| usize::try_from(node.function).map_or(0, |f| order[f]))
         .collect();
     let parents: Vec<i64> = nodes.iter().map(|node| node.parent).collect();
     preorder_by(&parents, &keys)
@@ -574,6 +686,26 @@ mod tests {
         );
         let back: String = serde_json::from_str(&text).expect("JSON");
         assert_eq!(back, hostile);
+    }
+
+    #[test]
+    fn a_tree_built_in_two_parts_is_the_tree_built_in_one() {
+        for path in [
+            "tests/fixtures/stats/py313/cprofile.stats",
+            "tests/fixtures/stats/py27/cprofile.stats",
+        ] {
+            let profile = crate::read_path(path).expect("fixture reads");
+            let estimated = StackTable::estimate(&profile, &Options::default().stacks);
+            let whole = tree_in_two_parts(&estimated, estimated.len());
+            assert!(estimated.len() > 10, "{path}");
+            for split in 0..estimated.len() {
+                assert_eq!(
+                    tree_in_two_parts(&estimated, split),
+                    whole,
+                    "{path}, second part from stack {split}"
+                );
+            }
+        }
     }
 
     #[test]

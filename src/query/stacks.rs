@@ -13,7 +13,8 @@
 //!   further up, unless they are a frame's only caller (no branching) or a leaf function's direct
 //!   caller with at least 1% of its own time: all other callers of one frame are gathered under
 //!   one [`Frame::OtherCallers`] root, so no time is lost and the number of stacks stays
-//!   bounded.
+//!   bounded. So are the shares still to follow when the walk has taken 20,000,000 steps, or
+//!   is 4,000 steps up from the leaf (a crafted chain of distinct functions).
 //!
 //! Every function's own time appears in full, split over its stacks: the stacks' times add up
 //! to the sum of all tottimes, i.e. pstats' total time.
@@ -211,6 +212,7 @@ fn estimate_part(
         share_of_leaf: options.min_share_of_leaf,
         leaf_cutoff: 0.0,
         budget,
+        depth: 0,
         shares: Vec::new(),
         blocked: vec![false; profile.all_functions().len()],
         collapsed: false,
@@ -321,6 +323,12 @@ fn merge_identical(frames: &[Frame], spans: &mut Vec<Span>, first: usize) {
 /// remaining shares are gathered under [`Frame::OtherCallers`] where they stand.
 const MAX_STEPS: u64 = 20_000_000;
 
+/// Expansions nested in one another allowed (each a frame of the thread's stack, about 200
+/// bytes; a walk may run on a thread of 2 MiB): a share that would go deeper is gathered under
+/// [`Frame::OtherCallers`] where it stands. Only a crafted chain of thousands of distinct
+/// functions gets there.
+const MAX_DEPTH: u32 = 4_000;
+
 struct Walk<'p> {
     profile: &'p Profile,
     callers: &'p Callers,
@@ -329,6 +337,8 @@ struct Walk<'p> {
     share_of_leaf: f64,
     leaf_cutoff: f64,
     budget: u64,
+    /// How many expansions are under way, one inside the other.
+    depth: u32,
     /// Callers' weights, a stack of one segment per level being expanded.
     shares: Vec<(FunctionId, Weight)>,
     /// Per function (by index): whether it is on the path, or in a recursion collapsed out of
@@ -345,11 +355,19 @@ impl Walk<'_> {
     /// Follows the callers of the last frame of `path` (leaf first), carrying `seconds`;
     /// blocked callers are not followed.
     fn expand(&mut self, path: &mut Vec<FunctionId>, seconds: f64) {
-        if self.budget == 0 {
+        if self.budget == 0 || self.depth == MAX_DEPTH {
             self.emit(path, Some(Frame::OtherCallers), seconds);
             return;
         }
         self.budget -= 1;
+        self.depth += 1;
+        self.step(path, seconds);
+        self.depth -= 1;
+    }
+
+    /// One step of [`Walk::expand`].
+    #[inline(always)]
+    fn step(&mut self, path: &mut Vec<FunctionId>, seconds: f64) {
         let top = *path.last().expect("path is never empty");
         let callers = self.callers.of(top);
         if callers.is_empty() {
@@ -399,6 +417,7 @@ impl Walk<'_> {
 
     /// Follows `caller` of the top of `path` with its `share` of `seconds`, or returns the part
     /// that is too small to follow (0 if followed).
+    #[inline(always)]
     fn follow(
         &mut self,
         path: &mut Vec<FunctionId>,
@@ -798,6 +817,34 @@ pub(crate) fn round_preserving_sum_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chain_deeper_than_the_limit_ends_in_other_callers_without_losing_time() {
+        // f0 called by f1, called by f2, … : each leaf's one stack goes up the whole chain.
+        let names: Vec<String> = (0..10_000).map(|i| format!("f{i}")).collect();
+        let rows: Vec<Row<'_>> = (0..names.len())
+            .map(|i| match names.get(i + 1) {
+                Some(caller) => row(&names[i], 0.001, &[(caller.as_str(), 1.0)]),
+                None => row(&names[i], 0.001, &[]),
+            })
+            .collect();
+        let p = profile(&dump(&rows));
+        // On a thread of 2 MiB, as the HTML report's estimate runs: past the limit, this
+        // overflows the thread's stack and aborts.
+        let table = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || StackTable::estimate(&p, &StackOptions::default()))
+            .expect("thread starts")
+            .join()
+            .expect("no panic");
+        let deepest = table.iter().map(|(frames, _)| frames.len()).max();
+        assert_eq!(deepest, Some(MAX_DEPTH as usize + 2));
+        for (frames, _) in table.iter().filter(|(f, _)| f.len() > MAX_DEPTH as usize) {
+            assert_eq!(frames[0], Frame::OtherCallers);
+        }
+        let total: f64 = table.iter().map(|(_, seconds)| seconds).sum();
+        assert!((total - 10.0).abs() < 1e-9, "{total}");
+    }
 
     fn profile(bytes: &[u8]) -> Profile {
         crate::read(bytes).expect("valid test profile")

@@ -160,13 +160,18 @@ impl Profile {
 
     /// The edges into `id` (none for a function that is not listed).
     pub(super) fn caller_slice(&self, id: FunctionId) -> &[(FunctionId, CallStats)] {
-        let range = match id.index() < self.listed {
+        &self.edges[self.caller_range(id)]
+    }
+
+    /// The ids of the edges into `id`, as indices (empty for a function that is not listed):
+    /// [`Profile::callers`] gives them in this order.
+    pub(crate) fn caller_range(&self, id: FunctionId) -> std::ops::Range<usize> {
+        match id.index() < self.listed {
             true => {
                 self.callers_start[id.index()] as usize..self.callers_start[id.index() + 1] as usize
             }
             false => 0..0,
-        };
-        &self.edges[range]
+        }
     }
 
     /// Like [`Profile::callers`], with each edge's id: (edge, caller, figures).
@@ -174,10 +179,7 @@ impl Profile {
         &self,
         id: FunctionId,
     ) -> impl ExactSizeIterator<Item = (EdgeId, FunctionId, CallStats)> + '_ {
-        let start = match id.index() < self.listed {
-            true => self.callers_start[id.index()],
-            false => 0,
-        };
+        let start = self.caller_range(id).start as u32;
         self.callers(id)
             .enumerate()
             .map(move |(k, (caller, call))| (EdgeId(start + k as u32), caller, call))

@@ -104,9 +104,8 @@ impl StackTable {
             .sum();
         let cutoff = total * options.min_fraction;
         let listed = profile.function_count();
-        let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         let callers = Callers::new(profile);
-        if listed < PARALLEL_FUNCTIONS || !two_cores {
+        if listed < PARALLEL_FUNCTIONS || !two_cores() {
             return estimate_part(profile, &callers, options, cutoff, 0..listed, MAX_STEPS).0;
         }
         in_halves(profile, &callers, options, cutoff, MAX_STEPS)
@@ -189,6 +188,11 @@ impl StackTable {
             })
             .collect()
     }
+}
+
+/// Whether the machine has a second core for a second thread.
+pub(crate) fn two_cores() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 /// Profiles with fewer listed functions are walked on one thread: a thread costs more than
@@ -369,7 +373,7 @@ impl Walk<'_> {
     #[inline(always)]
     fn step(&mut self, path: &mut Vec<FunctionId>, seconds: f64) {
         let top = *path.last().expect("path is never empty");
-        let callers = self.callers.of(top);
+        let callers = self.callers.of(self.profile, top);
         if callers.is_empty() {
             self.dead_end(path, seconds);
             return;
@@ -474,12 +478,10 @@ impl Walk<'_> {
     }
 }
 
-/// Every listed function's callers and their shares when none is blocked, in the callers'
-/// order, packed in three arrays a quarter the size of the profile's edges (which the walk
+/// Every edge's caller and its share of the callee's time when none of the callee's callers
+/// is blocked, by edge id: two arrays a quarter the size of the profile's edges (which the walk
 /// would otherwise read at random, one cache miss per step).
 struct Callers {
-    /// Function `i`'s callers are at `start[i]..start[i + 1]`.
-    start: Vec<u32>,
     ids: Vec<u32>,
     shares: Vec<f64>,
 }
@@ -498,31 +500,24 @@ impl CallersOf<'_> {
 
 impl Callers {
     fn new(profile: &Profile) -> Callers {
-        let listed = profile.function_count();
         let edges = profile.edge_count();
-        let mut start = Vec::with_capacity(listed + 1);
-        let mut ids = Vec::with_capacity(edges);
-        let mut shares = Vec::with_capacity(edges);
+        let mut ids = vec![0; edges];
+        let mut shares = vec![0.0; edges];
         let mut weights = Vec::new();
-        start.push(0);
         for id in profile.functions() {
             weights.clear();
             let totals = caller_weights(profile, id, |_| false, &mut weights);
-            for &(caller, weight) in &weights {
-                ids.push(caller.0);
-                shares.push(totals.share(weight));
+            for (edge, &(caller, weight)) in profile.caller_range(id).zip(&weights) {
+                ids[edge] = caller.0;
+                shares[edge] = totals.share(weight);
             }
-            start.push(ids.len() as u32);
         }
-        Callers { start, ids, shares }
+        Callers { ids, shares }
     }
 
     /// The callers of `id` (none for a function that is not listed, as [`Profile::callers`]).
-    fn of(&self, id: FunctionId) -> CallersOf<'_> {
-        let range = match self.start.get(id.index()..id.index() + 2) {
-            Some(&[from, to]) => from as usize..to as usize,
-            _ => 0..0,
-        };
+    fn of(&self, profile: &Profile, id: FunctionId) -> CallersOf<'_> {
+        let range = profile.caller_range(id);
         CallersOf {
             ids: &self.ids[range.clone()],
             shares: &self.shares[range],

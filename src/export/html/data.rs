@@ -9,7 +9,7 @@ use hashbrown::HashMap;
 use super::Options;
 use crate::model::{CallStats, FunctionId, LineProfile, Measure, Profile};
 use crate::pysource;
-use crate::query::stacks::{Frame, StackTable};
+use crate::query::stacks::{Frame, StackTable, two_cores};
 use crate::report::lines::SourceProvider;
 
 /// A JSON writer over any `io::Write`, for the few shapes the block needs. A column of
@@ -368,29 +368,28 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
 /// The icicle's frames, not yet in pre-order: the real stacks of a sampled
 /// profile, else those estimated from call edges (docs/stacks.md).
 fn frame_tree(profile: &Profile, options: &Options) -> Vec<Node> {
-    let mut nodes: Vec<Node> = Vec::new();
-    if let Some(real) = profile.stacks() {
-        let timed = matches!(profile.measure(), Measure::Samples { timed: true });
-        for index in 0..real.stack_count() {
+    let Some(real) = profile.stacks() else {
+        return estimated_tree(&StackTable::estimate(profile, &options.stacks));
+    };
+    let timed = matches!(profile.measure(), Measure::Samples { timed: true });
+    let mut nodes: Vec<Node> = (0..real.stack_count())
+        .map(|index| {
             let stack = crate::StackId::from_index(index);
-            nodes.push(Node {
+            Node {
                 parent: real.parent(stack).map_or(-1, |p| p.index() as i64),
                 function: real.frame(stack).index() as i64,
                 weight: 0.0,
-            });
-        }
-        for sample in real.samples() {
-            if let Some(node) = nodes.get_mut(sample.stack.index()) {
-                node.weight += if timed {
-                    sample.time
-                } else {
-                    sample.count as f64
-                };
             }
+        })
+        .collect();
+    for sample in real.samples() {
+        if let Some(node) = nodes.get_mut(sample.stack.index()) {
+            node.weight += if timed {
+                sample.time
+            } else {
+                sample.count as f64
+            };
         }
-    } else {
-        let estimated = StackTable::estimate(profile, &options.stacks);
-        nodes = estimated_tree(&estimated);
     }
     nodes
 }
@@ -399,13 +398,12 @@ fn frame_tree(profile: &Profile, options: &Options) -> Vec<Node> {
 /// time of the stacks that end at it. A large table's stacks are put into two trees on two
 /// threads, the second then merged into the first.
 fn estimated_tree(estimated: &StackTable) -> Vec<Node> {
-    let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     // Split between two leaves' stacks, near the middle.
     let split = match estimated
         .leaves()
         .find(|(_, members)| members.end * 2 >= estimated.len())
     {
-        Some((_, members)) if two_cores && estimated.len() >= PARALLEL_STACKS => members.end,
+        Some((_, members)) if estimated.len() >= PARALLEL_STACKS && two_cores() => members.end,
         _ => estimated.len(),
     };
     tree_in_two_parts(estimated, split)

@@ -18,6 +18,8 @@ use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
 
+#[path = "pstat/alloc.rs"]
+mod alloc;
 #[path = "pstat/diff.rs"]
 mod diff;
 #[path = "pstat/escape.rs"]
@@ -38,6 +40,9 @@ mod view;
 use escape::EscapeControls;
 use filters::FilterArgs;
 use output::{emit, refuse_input_as_output, write_error};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 
 #[derive(Parser)]
 #[command(

@@ -95,6 +95,22 @@ impl Builder {
     }
 
     /// How many distinct keys have been seen: key ids run from 0 to this.
+    /// Brings what [`Builder::key_id`] of `key` reads first into the cache: called a few keys
+    /// ahead of the lookup.
+    #[inline]
+    pub(crate) fn prefetch_key(&self, key: &FunctionKey) {
+        self.key_ids.prefetch(key);
+    }
+
+    /// Brings what [`Builder::add_entry`] reads first for the entry of `key` into the cache:
+    /// called a few entries ahead.
+    #[inline]
+    pub(crate) fn prefetch_entry(&self, key: KeyId) {
+        if let Some(place) = self.entry_of.get(key.index()..) {
+            super::prefetch(place);
+        }
+    }
+
     pub(crate) fn key_count(&self) -> usize {
         self.keys.len()
     }

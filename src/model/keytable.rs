@@ -54,6 +54,22 @@ impl KeyTable {
         }
     }
 
+    /// Asks the processor to bring the slot where a probe for `key` starts into the cache, so
+    /// that a [`KeyTable::get_or_insert`] of it a few keys later does not wait for memory: the
+    /// table is several megabytes, read at random, and nearly every probe missed the cache
+    /// (docs/performance.md, "Round 9").
+    #[inline]
+    pub(crate) fn prefetch(&self, key: &FunctionKey) {
+        let Some(wanted) = slot_key(key) else {
+            return;
+        };
+        if self.slots.is_empty() {
+            return;
+        }
+        let at = self.hasher.hash_one(wanted) as usize & (self.slots.len() - 1);
+        prefetch(&self.slots[at..]);
+    }
+
     /// The id of `key`, if it has one.
     pub(crate) fn get(&self, key: &FunctionKey) -> Option<KeyId> {
         match slot_key(key) {
@@ -92,6 +108,22 @@ impl KeyTable {
             }
         }
     }
+}
+
+/// A hint to load the cache line of `items`' first element: for a read at random a few steps
+/// ahead of it. Nothing where there is no such instruction.
+#[inline(always)]
+pub(crate) fn prefetch<T>(items: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the prefetch instruction (SSE, which every x86-64 processor has) only hints at
+    // a load: it changes no memory and no register the program sees, and cannot fault, not
+    // even at an address past the end of `items`.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(items.as_ptr().cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = items;
 }
 
 /// A key as a slot holds it (file symbol, name symbol, line), if its line fits in 32 bits.

@@ -24,6 +24,9 @@ pub(super) const CHUNK: usize = if cfg!(any(test, fuzzing)) {
     16 * 1024
 };
 
+/// How many records ahead of its lookup a key's slot in the key table is asked for.
+const PREFETCH_AHEAD: usize = 16;
+
 /// Chunks that may wait for the build: the decoder blocks on the next one.
 pub(super) const IN_FLIGHT: usize = 2;
 
@@ -81,10 +84,37 @@ impl Build {
         }
     }
 
+    /// Asks for what the records further on will read at random, so that it is in the cache
+    /// when they are applied: the key table's slot of a key to look up, the id of a key kept
+    /// earlier, and the place of an entry's key among the entries.
+    #[inline]
+    fn prefetch(&self, records: &[Record], at: usize) {
+        let key = |record: &Record| match *record {
+            Record::Entry(key, _) | Record::Caller(key, _) => key,
+        };
+        if let Some(record) = records.get(at + PREFETCH_AHEAD) {
+            match key(record) {
+                Key::New(key) | Key::NewKept(key) => self.builder.prefetch_key(&key),
+                Key::Seen(number) => {
+                    if let Some(place) = self.kept.get(number as usize..) {
+                        crate::model::prefetch(place);
+                    }
+                }
+            }
+        }
+        // Half as far ahead, the id asked for above is (most likely) in the cache.
+        if let Some(Record::Entry(Key::Seen(number), _)) = records.get(at + PREFETCH_AHEAD / 2)
+            && let Some(&id) = self.kept.get(*number as usize)
+        {
+            self.builder.prefetch_entry(id);
+        }
+    }
+
     /// Adds the records; `None` if they do not follow each other as the decoder sends them
     /// (a caller before any entry, a number never kept), which the decoder never does.
     pub(super) fn apply(&mut self, records: &[Record]) -> Option<()> {
-        for record in records {
+        for (i, record) in records.iter().enumerate() {
+            self.prefetch(records, i);
             match *record {
                 Record::Entry(key, stats) => {
                     let id = self.key(key)?;

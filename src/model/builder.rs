@@ -36,6 +36,9 @@ impl KeyId {
 
 const NONE: u32 = u32::MAX;
 
+/// How many items ahead of its use a read at random is asked for (see [`super::prefetch`]).
+const PREFETCH_AHEAD: usize = 16;
+
 struct Entry {
     key: KeyId,
     stats: FunctionStats,
@@ -340,6 +343,12 @@ impl Builder {
         let mut next_start = 0u32;
         let mut contiguous = true;
         for (i, entry) in self.entries.iter().enumerate() {
+            // Keys are numbered in order of first sight, callers included, so the entries'
+            // keys are read at random: ask for one a few entries ahead.
+            if let Some(ahead) = self.entries.get(i + PREFETCH_AHEAD) {
+                super::prefetch(&self.keys[ahead.key.index()..]);
+                super::prefetch(&id_of[ahead.key.index()..]);
+            }
             id_of[entry.key.0 as usize] = i as u32;
             keys.push(self.keys[entry.key.0 as usize]);
             stats.push(entry.stats);
@@ -360,16 +369,24 @@ impl Builder {
                 .map(|i| self.callers[i as usize])
                 .collect()
         };
+        // Each caller's key becomes its function id in place, the ids of callers further on
+        // asked for ahead (they are read at random); then the list is relabelled, which reuses
+        // its allocation.
+        let mut ordered = ordered;
+        for i in 0..ordered.len() {
+            if let Some((ahead, _)) = ordered.get(i + PREFETCH_AHEAD) {
+                super::prefetch(&id_of[ahead.index()..]);
+            }
+            let caller = ordered[i].0.index();
+            if id_of[caller] == NONE {
+                id_of[caller] = keys.len() as u32;
+                keys.push(self.keys[caller]);
+            }
+            ordered[i].0 = KeyId(id_of[caller]);
+        }
         let edges: Vec<(FunctionId, CallStats)> = ordered
             .into_iter()
-            .map(|(caller, call)| {
-                let slot = &mut id_of[caller.0 as usize];
-                if *slot == NONE {
-                    *slot = keys.len() as u32;
-                    keys.push(self.keys[caller.0 as usize]);
-                }
-                (FunctionId(*slot), call)
-            })
+            .map(|(id, call)| (FunctionId(id.0), call))
             .collect();
 
         let profile = Profile {

@@ -18,8 +18,6 @@ use pstat::{
     Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
 };
 
-#[path = "pstat/alloc.rs"]
-mod alloc;
 #[path = "pstat/diff.rs"]
 mod diff;
 #[path = "pstat/escape.rs"]
@@ -40,9 +38,6 @@ mod view;
 use escape::EscapeControls;
 use filters::FilterArgs;
 use output::{emit, refuse_input_as_output, write_error};
-
-#[global_allocator]
-static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 
 #[derive(Parser)]
 #[command(

@@ -92,7 +92,6 @@ impl Builder {
         if id == next {
             self.keys.push(key);
             self.entry_of.push(NONE);
-            self.seen.push((0, 0));
         }
         id
     }
@@ -120,6 +119,12 @@ impl Builder {
 
     /// Starts a de-duplication pass over one callers dict.
     fn next_pass(&mut self) {
+        // Sized here rather than a mark per key as keys come: reading a profile without
+        // callers never needs the marks (no list to deduplicate is long), and keys are not
+        // added during a pass.
+        if self.seen.len() < self.keys.len() {
+            self.seen.resize(self.keys.len(), (0, 0));
+        }
         self.pass = self.pass.wrapping_add(1);
         if self.pass == 0 {
             self.seen.iter_mut().for_each(|s| *s = (0, 0));
@@ -338,7 +343,6 @@ impl Builder {
         // of first appearance.
         let mut id_of: Vec<u32> = vec![NONE; self.keys.len()];
         let mut keys: Vec<FunctionKey> = Vec::with_capacity(listed);
-        let mut stats = Vec::with_capacity(listed);
         let mut callers_start = Vec::with_capacity(listed + 1);
         let mut next_start = 0u32;
         let mut contiguous = true;
@@ -351,7 +355,6 @@ impl Builder {
             }
             id_of[entry.key.0 as usize] = i as u32;
             keys.push(self.keys[entry.key.0 as usize]);
-            stats.push(entry.stats);
             contiguous &= entry.callers.start == next_start;
             callers_start.push(next_start);
             next_start += entry.callers.len() as u32;
@@ -369,6 +372,11 @@ impl Builder {
                 .map(|i| self.callers[i as usize])
                 .collect()
         };
+        // The figures in place of the entries, in their allocation: no fresh memory to fault in.
+        let stats: Vec<FunctionStats> = std::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|entry| entry.stats)
+            .collect();
         // Each caller's key becomes its function id in place, the ids of callers further on
         // asked for ahead (they are read at random); then the list is relabelled, which reuses
         // its allocation.

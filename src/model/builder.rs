@@ -58,7 +58,7 @@ pub(crate) struct Builder {
     /// Callers of all entries; an entry owns a range. Replaced ranges become garbage.
     callers: Vec<(KeyId, CallStats)>,
     /// For de-duplicating one callers dict without hashing: per key, the pass that last saw
-    /// it and where it went.
+    /// it and where it went. Sized to the keys at the start of each pass (see `next_pass`).
     seen: Vec<(u32, u32)>,
     pass: u32,
 }
@@ -96,7 +96,6 @@ impl Builder {
         id
     }
 
-    /// How many distinct keys have been seen: key ids run from 0 to this.
     /// Brings what [`Builder::key_id`] of `key` reads first into the cache: called a few keys
     /// ahead of the lookup.
     #[inline]
@@ -113,15 +112,16 @@ impl Builder {
         }
     }
 
+    /// How many distinct keys have been seen: key ids run from 0 to this.
     pub(crate) fn key_count(&self) -> usize {
         self.keys.len()
     }
 
     /// Starts a de-duplication pass over one callers dict.
     fn next_pass(&mut self) {
-        // Sized here rather than a mark per key as keys come: reading a profile without
-        // callers never needs the marks (no list to deduplicate is long), and keys are not
-        // added during a pass.
+        // Sized here rather than a mark pushed per key as keys come: reading a profile without
+        // callers does not need the marks unless a crafted callers dict lists pstats' mark more
+        // than 16 times, and keys are not added during a pass.
         if self.seen.len() < self.keys.len() {
             self.seen.resize(self.keys.len(), (0, 0));
         }
@@ -363,7 +363,7 @@ impl Builder {
         contiguous &= next_start as usize == self.callers.len();
         // Without replaced or merged entries the callers are already in edge order: reuse the
         // allocation (collecting a same-sized map in place) instead of copying.
-        let ordered = if contiguous {
+        let mut ordered = if contiguous {
             std::mem::take(&mut self.callers)
         } else {
             self.entries
@@ -373,14 +373,15 @@ impl Builder {
                 .collect()
         };
         // The figures in place of the entries, in their allocation: no fresh memory to fault in.
-        let stats: Vec<FunctionStats> = std::mem::take(&mut self.entries)
+        let mut stats: Vec<FunctionStats> = std::mem::take(&mut self.entries)
             .into_iter()
             .map(|entry| entry.stats)
             .collect();
+        // The entries' capacity was an estimate from the input's size: give back the rest.
+        stats.shrink_to_fit();
         // Each caller's key becomes its function id in place, the ids of callers further on
         // asked for ahead (they are read at random); then the list is relabelled, which reuses
         // its allocation.
-        let mut ordered = ordered;
         for i in 0..ordered.len() {
             if let Some((ahead, _)) = ordered.get(i + PREFETCH_AHEAD) {
                 super::prefetch(&id_of[ahead.index()..]);

@@ -115,9 +115,9 @@ impl KeyTable {
 #[inline(always)]
 pub(crate) fn prefetch<T>(items: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: the prefetch instruction (SSE, which every x86-64 processor has) only hints at
-    // a load: it changes no memory and no register the program sees, and cannot fault, not
-    // even at an address past the end of `items`.
+    // SAFETY: the intrinsic's only precondition is SSE, which every x86-64 processor has. The
+    // pointer is never dereferenced (the instruction only hints at a load and cannot fault),
+    // so it need not point into an allocation: `items` may be empty.
     unsafe {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         _mm_prefetch::<_MM_HINT_T0>(items.as_ptr().cast());

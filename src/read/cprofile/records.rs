@@ -24,7 +24,8 @@ pub(super) const CHUNK: usize = if cfg!(any(test, fuzzing)) {
     16 * 1024
 };
 
-/// How many records ahead of its lookup a key's slot in the key table is asked for.
+/// How many records ahead of its use the build asks for what a record reads at random: a key's
+/// slot in the key table, or a kept key's id; an entry's place, half as far ahead.
 const PREFETCH_AHEAD: usize = 16;
 
 /// Chunks that may wait for the build: the decoder blocks on the next one.
@@ -89,11 +90,10 @@ impl Build {
     /// earlier, and the place of an entry's key among the entries.
     #[inline]
     fn prefetch(&self, records: &[Record], at: usize) {
-        let key = |record: &Record| match *record {
-            Record::Entry(key, _) | Record::Caller(key, _) => key,
-        };
-        if let Some(record) = records.get(at + PREFETCH_AHEAD) {
-            match key(record) {
+        if let Some(Record::Entry(key, _) | Record::Caller(key, _)) =
+            records.get(at + PREFETCH_AHEAD)
+        {
+            match *key {
                 Key::New(key) | Key::NewKept(key) => self.builder.prefetch_key(&key),
                 Key::Seen(number) => {
                     if let Some(place) = self.kept.get(number as usize..) {
@@ -102,7 +102,8 @@ impl Build {
                 }
             }
         }
-        // Half as far ahead, the id asked for above is (most likely) in the cache.
+        // Half as far ahead, the id asked for above is (most likely) in the cache. Only an entry
+        // whose key was seen before has a place to ask for; a new key's place is the last.
         if let Some(Record::Entry(Key::Seen(number), _)) = records.get(at + PREFETCH_AHEAD / 2)
             && let Some(&id) = self.kept.get(*number as usize)
         {

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::intern::Interner;
-use super::keytable::KeyTable;
+use super::keytable::{KeyTable, PREFETCH_AHEAD};
 use super::{
     CallStats, FunctionId, FunctionKey, FunctionStats, Measure, Profile, SourceFile, Totals,
 };
@@ -35,9 +35,6 @@ impl KeyId {
 }
 
 const NONE: u32 = u32::MAX;
-
-/// How many items ahead of its use a read at random is asked for (see [`super::prefetch`]).
-const PREFETCH_AHEAD: usize = 16;
 
 struct Entry {
     key: KeyId,

@@ -110,6 +110,11 @@ impl KeyTable {
     }
 }
 
+/// How many items ahead of its use a read at random is asked for with [`prefetch`], by the
+/// reader's build (records) and by the builder (entries, callers): far enough for the line to
+/// arrive, near enough for it to stay (docs/performance.md, "Round 9").
+pub(crate) const PREFETCH_AHEAD: usize = 16;
+
 /// A hint to load the cache line of `items`' first element: for a read at random a few steps
 /// ahead of it. Nothing where there is no such instruction.
 #[inline(always)]

@@ -24,7 +24,7 @@ pub(crate) use builder::{Builder, KeyId, Merge, TOP_LEVEL_MARK};
 pub use graph::{RecursionGroup, RecursionGroups};
 pub(crate) use intern::Interner;
 pub(crate) use intern::Sym;
-pub(crate) use keytable::prefetch;
+pub(crate) use keytable::{PREFETCH_AHEAD, prefetch};
 pub use lines::{LineFunction, LineProfile, LineTiming};
 pub use memory::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use profile::Profile;

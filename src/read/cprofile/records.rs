@@ -11,7 +11,9 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 
-use crate::model::{Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, Profile};
+use crate::model::{
+    Builder, CallStats, FunctionKey, FunctionStats, KeyId, Merge, PREFETCH_AHEAD, Profile,
+};
 
 /// Records in one chunk: about 1.2 MB, so that a chunk the decoder wrote is still in the
 /// shared cache when the build reads it, and a few chunks in flight bound the memory (a chunk
@@ -23,10 +25,6 @@ pub(super) const CHUNK: usize = if cfg!(any(test, fuzzing)) {
 } else {
     16 * 1024
 };
-
-/// How many records ahead of its use the build asks for what a record reads at random: a key's
-/// slot in the key table, or a kept key's id; an entry's place, half as far ahead.
-const PREFETCH_AHEAD: usize = 16;
 
 /// Chunks that may wait for the build: the decoder blocks on the next one.
 pub(super) const IN_FLIGHT: usize = 2;
@@ -86,8 +84,9 @@ impl Build {
     }
 
     /// Asks for what the records further on will read at random, so that it is in the cache
-    /// when they are applied: the key table's slot of a key to look up, the id of a key kept
-    /// earlier, and the place of an entry's key among the entries.
+    /// when they are applied: [`PREFETCH_AHEAD`] records ahead, the key table's slot of a key
+    /// to look up or the id of a key kept earlier; half as far ahead, the place of an entry's
+    /// key among the entries.
     #[inline]
     fn prefetch(&self, records: &[Record], at: usize) {
         if let Some(Record::Entry(key, _) | Record::Caller(key, _)) =

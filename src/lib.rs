@@ -106,7 +106,7 @@ pub use query::{
 /// Why a `.lprof` pickle was refused: what [`ErrorKind::Pickle`] holds.
 pub use read::pickle::ErrorKind as PickleErrorKind;
 pub use read::{
-    InputFormat, ReadOptions, read, read_lines, read_lines_path, read_path, read_path_with,
-    read_with,
+    InputFormat, ReadOptions, read, read_callers_of, read_lines, read_lines_path, read_path,
+    read_path_callers_of, read_path_with, read_with,
 };
 pub use read::{read_memory, read_memory_path};

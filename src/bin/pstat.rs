@@ -371,6 +371,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let show = matches!(cli.command, Command::Show(_));
+    let callers = matches!(cli.command, Command::Callers(_));
     let (args, write): (ReportArgs, Writer) = match cli.command {
         Command::Show(args) => (args, |p, o, w| pstat::report::write_stats(p, o, w)),
         Command::Callers(args) => (args, |p, o, w| pstat::report::write_callers(p, o, w)),
@@ -384,19 +385,33 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Command::Diff(args) => return diff::run(args, cli.color),
         Command::View(args) => return view::view(args),
     };
-    // A function listing needs no edges: reading without them takes about half the time.
-    let mut read_options = args.sampled.read_options();
-    read_options.callers = !show || !args.filters.is_empty();
-    let mut profile = load(&args.files, &read_options)?;
-    if args.strip_dirs {
-        profile = profile.strip_dirs();
-    }
-    let (profile, reduction) = args.filters.apply(profile)?;
     let mut options = ListOptions::default();
-    options.filtered = reduction;
     options.sort = args.sort.clone();
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
+    // A function listing needs no edges: reading without them takes about half the time.
+    let mut read_options = args.sampled.read_options();
+    read_options.callers = !show || !args.filters.is_empty();
+    // One input, no filter, no --strip-dirs: only the printed functions' callers are read
+    // (docs/design.md, "Callers of a few functions").
+    let listed_callers = callers && !args.strip_dirs && args.filters.is_empty();
+    let profile = match args.files.as_slice() {
+        [only] if listed_callers => {
+            let spinner =
+                progress::working(&args.files, format!("reading {}", input::describe(only)));
+            let select = |profile: &Profile| pstat::query::list(profile, &options).functions;
+            let profile = input::read_profile_callers_of(only, &read_options, select);
+            spinner.finish_and_clear();
+            profile?
+        }
+        _ => load(&args.files, &read_options)?,
+    };
+    let profile = match args.strip_dirs {
+        true => profile.strip_dirs(),
+        false => profile,
+    };
+    let (profile, reduction) = args.filters.apply(profile)?;
+    options.filtered = reduction;
 
     let mut out = report_output(cli.color);
     write(&profile, &options, &mut out).context("writing the report")?;

@@ -107,6 +107,22 @@ impl Profile {
         self.strings.len()
     }
 
+    /// The function's key.
+    pub(crate) fn key(&self, id: FunctionId) -> FunctionKey {
+        self.keys[id.index()]
+    }
+
+    /// The strings, taken out to intern more (the profile names none of them until
+    /// [`Profile::set_strings`] gives them back).
+    pub(crate) fn take_strings(&mut self) -> Interner {
+        std::mem::take(&mut self.strings)
+    }
+
+    /// Gives back the strings [`Profile::take_strings`] took, with any added.
+    pub(crate) fn set_strings(&mut self, strings: Interner) {
+        self.strings = strings;
+    }
+
     /// The function's first line (0 for builtins).
     pub fn line(&self, id: FunctionId) -> i64 {
         self.keys[id.index()].line

@@ -3,10 +3,12 @@
 
 use std::sync::OnceLock;
 
+use hashbrown::HashMap;
+
 use super::intern::Sym;
 use super::{
-    Builder, FunctionId, FunctionKey, KeyId, Measure, Merge, Profile, SampleBuilder, SourceFile,
-    Totals,
+    Builder, CallStats, FunctionId, FunctionKey, KeyId, Measure, Merge, Profile, SampleBuilder,
+    SourceFile, Totals,
 };
 use crate::error::{Error, ErrorKind};
 
@@ -16,6 +18,75 @@ impl Profile {
         self.keys.truncate(self.listed);
         self.edges = Vec::new();
         self.callers_start = vec![0; self.listed + 1];
+        self.callee_index = OnceLock::new();
+        self
+    }
+
+    /// This profile, read without edges, with the callers of some of its listed functions:
+    /// `callers` holds each such function and the callers dict of its entry, in the dict's
+    /// order. Repeated callers are resolved as a Python dict resolves them (first position, last
+    /// value), and keys of no function here become functions that appear only as callers, in
+    /// order of first appearance. Every other function has no callers.
+    pub(crate) fn with_callers_of(
+        mut self,
+        mut callers: Vec<(FunctionId, Vec<(FunctionKey, CallStats)>)>,
+    ) -> Profile {
+        debug_assert!(self.edges.is_empty());
+        callers.sort_by_key(|(id, _)| *id);
+        callers.dedup_by_key(|(id, _)| *id);
+        // The callers' ids: one pass over the keys finds those that are functions already.
+        let mut id_of: HashMap<FunctionKey, Option<FunctionId>> = HashMap::new();
+        for (_, list) in &callers {
+            id_of.extend(list.iter().map(|&(key, _)| (key, None)));
+        }
+        if !id_of.is_empty() {
+            for (i, key) in self.keys.iter().enumerate() {
+                if let Some(id @ None) = id_of.get_mut(key) {
+                    *id = Some(FunctionId(i as u32));
+                }
+            }
+        }
+        let mut edges: Vec<(FunctionId, CallStats)> = Vec::new();
+        let mut callers_start = Vec::with_capacity(self.listed + 1);
+        let mut next = callers.into_iter().peekable();
+        for function in 0..self.listed as u32 {
+            callers_start.push(edges.len() as u32);
+            let Some((_, list)) = next.next_if(|(id, _)| id.0 == function) else {
+                continue;
+            };
+            let start = edges.len();
+            // Where each caller went, for long lists; short ones are searched.
+            let mut place: HashMap<FunctionId, usize> = HashMap::new();
+            let long = list.len() > 16;
+            for (key, call) in list {
+                let id = match id_of.get(&key).copied().flatten() {
+                    Some(id) => id,
+                    None => {
+                        // A function only callers name: the next id.
+                        let id = FunctionId(self.keys.len() as u32);
+                        self.keys.push(key);
+                        id_of.insert(key, Some(id));
+                        id
+                    }
+                };
+                let earlier = match long {
+                    true => place.get(&id).copied(),
+                    false => (start..edges.len()).find(|&at| edges[at].0 == id),
+                };
+                match earlier {
+                    Some(at) => edges[at].1 = call,
+                    None => {
+                        if long {
+                            place.insert(id, edges.len());
+                        }
+                        edges.push((id, call));
+                    }
+                }
+            }
+        }
+        callers_start.push(edges.len() as u32);
+        self.edges = edges;
+        self.callers_start = callers_start;
         self.callee_index = OnceLock::new();
         self
     }

@@ -8,12 +8,14 @@
 //! `profile`. A key's name may be a code object (`python -m profile -o`); it is named the way
 //! Python's `repr` names it.
 
-use std::io::Read;
+use std::borrow::Cow;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
 
 use crate::error::Error;
 use crate::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 use crate::model::{
-    Builder, CallStats, FunctionKey, FunctionStats, KeyId, Measure, Merge, Profile, Sym,
+    Builder, CallStats, FunctionId, FunctionKey, FunctionStats, KeyId, Measure, Merge, Profile, Sym,
 };
 use crate::read::ReadOptions;
 
@@ -66,6 +68,94 @@ pub(crate) fn read_file(
         true,
         WINDOW,
     )?)
+}
+
+/// Reads a stats dump for a report on the callers of the functions `select` picks from it
+/// without edges (see [`crate::read::read_callers_of`]).
+pub(crate) fn read_callers_of(
+    input: &[u8],
+    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
+) -> Result<Profile, Error> {
+    if let Some((profile, log)) = fast::read_logged(input, input.len() >= fast::TWO_THREADS_FROM) {
+        let selected = select(&profile);
+        let bytes = |range: Range<usize>| input.get(range).map(Cow::Borrowed);
+        if let Some(profile) = with_callers(profile, log, &selected, bytes) {
+            return Ok(profile);
+        }
+    }
+    read(input)
+}
+
+/// [`read_callers_of`] over a file, as [`read_file`] reads it: `Ok(None)` if it is small, not
+/// a stats dump, or one the fast path does not take, without calling `select`; the caller
+/// then reads it whole.
+pub(crate) fn read_file_callers_of(
+    file: &mut std::fs::File,
+    len: u64,
+    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
+) -> Result<Option<Profile>, Error> {
+    if len < STREAM_FROM {
+        return Ok(None);
+    }
+    let mut first = Vec::new();
+    file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
+    if super::InputFormat::detect(&first) != super::InputFormat::Stats {
+        return Ok(None);
+    }
+    let Some((profile, log)) = fast::read_stream_logged(file, len, first, true, WINDOW)? else {
+        return Ok(None);
+    };
+    let selected = select(&profile);
+    // Each entry's bytes read again from the file; no more than the file had when opened.
+    let bytes = |range: Range<usize>| {
+        let mut bytes = vec![0; range.len()];
+        file.seek(SeekFrom::Start(range.start as u64)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        Some(Cow::Owned(bytes))
+    };
+    if let Some(profile) = with_callers(profile, log, &selected, bytes) {
+        return Ok(Some(profile));
+    }
+    // The file changed since it was read, or a key repeats in its dict: read it all again.
+    Ok(Some(read(&super::file::read_opened(file, len)?)?))
+}
+
+/// `profile`, read without edges with `log` kept, with the callers of the `selected`
+/// functions read again from their entries' `bytes`; `None` if that cannot be done and the
+/// dump must be read whole with its edges.
+fn with_callers<'b>(
+    mut profile: Profile,
+    log: Box<fast::lazy::Log>,
+    selected: &[FunctionId],
+    bytes: impl FnMut(Range<usize>) -> Option<Cow<'b, [u8]>>,
+) -> Option<Profile> {
+    // Entry n is function n, unless a key repeats in the dict: a later entry then replaces the
+    // callers of an earlier one.
+    if log.entries() != profile.function_count() {
+        return None;
+    }
+    let mut entries: Vec<usize> = selected
+        .iter()
+        .filter(|&&id| profile.is_listed(id))
+        .map(|id| id.index())
+        .collect();
+    // pstats heads a callers report from the first callers dict that is not empty: with it
+    // read too, `Profile::has_timed_edges` says what it says after a full read.
+    entries.extend(log.first_with_callers.map(|entry| entry as usize));
+    entries.sort_unstable();
+    entries.dedup();
+    let strings = profile.take_strings();
+    let (strings, read) = fast::lazy::callers_of(log, strings, &entries, bytes);
+    profile.set_strings(strings);
+    let mut callers = Vec::with_capacity(entries.len());
+    for (&entry, (key, list)) in entries.iter().zip(read?) {
+        let id = FunctionId(entry as u32);
+        if profile.key(id) != key {
+            return None;
+        }
+        callers.push((id, list));
+    }
+    Some(profile.with_callers_of(callers))
 }
 
 /// Reads a stats dump through the general marshal decoder: every shape the fast path declines
@@ -315,6 +405,30 @@ pub(crate) fn describe_profile(p: &Profile) -> String {
     out
 }
 
+/// What a report on the callers of `selected` reads of a profile: every listed function's
+/// key and figures, the totals, the top-level functions, the sub-heading's choice, and the
+/// callers of the selected functions by name.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn describe_callers_of(p: &Profile, selected: &[FunctionId]) -> String {
+    let mut out = format!(
+        "{:?} top {:?} timed {}\n",
+        p.totals(),
+        p.top_level(),
+        p.has_timed_edges()
+    );
+    for id in p.functions() {
+        out += &format!("{} {:?}\n", p.display_name(id), p.stats(id));
+    }
+    for &id in selected {
+        out += &format!("callers of {}:", p.display_name(id));
+        for (caller, call) in p.callers(id) {
+            out += &format!(" {} {call:?};", p.display_name(caller));
+        }
+        out += "\n";
+    }
+    out
+}
+
 /// For the fuzz target `fastpath`: panics if the fast path accepts `input` and reads it to
 /// anything but what the general reader reads.
 #[cfg(fuzzing)]
@@ -329,6 +443,17 @@ pub fn check_fast_path(input: &[u8]) {
             describe_profile(&without),
             describe_profile(&general.without_edges())
         );
+    }
+    // The callers of some functions, read after the rest, are those a full read gives them.
+    if let Some(full) = fast::read(input, true) {
+        let all: Vec<FunctionId> = full.functions().collect();
+        for selected in [all.clone(), all.iter().copied().step_by(2).collect()] {
+            let lazy = read_callers_of(input, |_| selected.clone()).expect("read as a full read");
+            assert_eq!(
+                describe_callers_of(&lazy, &selected),
+                describe_callers_of(&full, &selected)
+            );
+        }
     }
     // The two-thread pipeline accepts exactly what one thread accepts, and agrees; so does
     // the read a window at a time, with windows that cut entries anywhere.
@@ -779,6 +904,170 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// Some selections of a profile's functions: all, none, every third, the last.
+    fn selections(p: &Profile) -> Vec<Vec<FunctionId>> {
+        let all: Vec<FunctionId> = p.functions().collect();
+        vec![
+            all.clone(),
+            Vec::new(),
+            all.iter().copied().step_by(3).collect(),
+            all.last().copied().into_iter().collect(),
+        ]
+    }
+
+    /// Reading the callers of a few functions after the rest gives them as a full read does,
+    /// from the whole input on one thread or two, and a window at a time; every fixture is
+    /// read, by the fast path and the logged read, or else whole.
+    #[test]
+    fn callers_of_a_few_read_as_a_full_read_reads_them() {
+        let mut logged = 0;
+        for (path, bytes) in fixture_dumps() {
+            let Ok(full) = read(&bytes) else {
+                continue;
+            };
+            for selected in selections(&full) {
+                let expected = describe_callers_of(&full, &selected);
+                let lazy = read_callers_of(&bytes, |_| selected.clone()).unwrap();
+                let name = path.display();
+                assert_eq!(describe_callers_of(&lazy, &selected), expected, "{name}");
+                let Some(_) = fast::read_logged(&bytes, false) else {
+                    continue;
+                };
+                let input = |range: Range<usize>| bytes.get(range).map(Cow::Borrowed);
+                for two_threads in [false, true] {
+                    let (profile, log) = fast::read_logged(&bytes, two_threads).unwrap();
+                    let lazy = with_callers(profile, log, &selected, input).unwrap();
+                    assert_eq!(describe_callers_of(&lazy, &selected), expected, "{name}");
+                }
+                for window in [1, 13, 4096] {
+                    let mut source = &bytes[..];
+                    let len = bytes.len() as u64;
+                    let (profile, log) =
+                        fast::read_stream_logged(&mut source, len, Vec::new(), true, window)
+                            .unwrap()
+                            .expect("streamed as read whole");
+                    let lazy = with_callers(profile, log, &selected, input).unwrap();
+                    assert_eq!(describe_callers_of(&lazy, &selected), expected, "{name}");
+                }
+                logged += 1;
+            }
+            // With every function selected, the profile is the full read's.
+            let all: Vec<FunctionId> = full.functions().collect();
+            let lazy = read_callers_of(&bytes, |_| all).unwrap();
+            assert_eq!(describe_profile(&lazy), describe_profile(&full));
+        }
+        assert!(logged >= 4 * 70, "only {logged} reads took the logged path");
+    }
+
+    /// Repeated callers are resolved as a full read resolves them. Where entries and functions
+    /// do not match one to one (a key repeated in the dict, its later entry replacing the
+    /// earlier), or an entry's bytes are not what the first read read, the dump is read whole
+    /// instead.
+    #[test]
+    fn callers_of_a_few_fall_back_to_a_full_read() {
+        let key = |file: &str, line: u8, name: &str| {
+            let mut b = vec![b')', 3, b'z', file.len() as u8];
+            b.extend(file.as_bytes());
+            b.extend([b'i', line, 0, 0, 0, b'z', name.len() as u8]);
+            b.extend(name.as_bytes());
+            b
+        };
+        let value = |calls: u8, callers: &[(Vec<u8>, u8)]| {
+            let mut b = vec![b')', 5, b'i', calls, 0, 0, 0, b'i', calls, 0, 0, 0];
+            b.extend([b'g'].iter().chain(&0.5f64.to_le_bytes()));
+            b.extend([b'g'].iter().chain(&0.5f64.to_le_bytes()));
+            b.push(b'{');
+            for (key, count) in callers {
+                b.extend(key);
+                b.extend([b'i', *count, 0, 0, 0]);
+            }
+            b.push(b'0');
+            b
+        };
+        let (f, g) = (key("a.py", 1, "f"), key("a.py", 2, "g"));
+        // A caller repeated in one dict keeps its first place and its last value, in a short
+        // list and in a long one.
+        for others in [1, 30] {
+            let mut callers: Vec<(Vec<u8>, u8)> = vec![(f.clone(), 2)];
+            callers.extend((0..others).map(|i| (key("b.py", 10 + i, "h"), i)));
+            callers.push((f.clone(), 5));
+            let mut dump = vec![b'{'];
+            dump.extend(&f);
+            dump.extend(value(1, &[]));
+            dump.extend(&g);
+            dump.extend(value(2, &callers));
+            dump.push(b'0');
+            let full = read(&dump).unwrap();
+            assert_eq!(full.callers(FunctionId(1)).len(), others as usize + 1);
+            for selected in selections(&full) {
+                let lazy = read_callers_of(&dump, |_| selected.clone()).unwrap();
+                let expected = describe_callers_of(&full, &selected);
+                assert_eq!(describe_callers_of(&lazy, &selected), expected);
+            }
+        }
+        let mut dump = vec![b'{'];
+        dump.extend(&f);
+        dump.extend(value(1, &[]));
+        dump.extend(&g);
+        dump.extend(value(2, &[(f.clone(), 2)]));
+        dump.extend(&f);
+        dump.extend(value(3, &[(g.clone(), 3)]));
+        dump.push(b'0');
+        let full = read(&dump).unwrap();
+        assert_eq!(full.function_count(), 2);
+        let (profile, log) = fast::read_logged(&dump, false).expect("the fast path reads it");
+        assert_eq!(log.entries(), 3);
+        let input = |range: Range<usize>| dump.get(range).map(Cow::Borrowed);
+        assert!(with_callers(profile, log, &[FunctionId(0)], input).is_none());
+        for selected in selections(&full) {
+            let lazy = read_callers_of(&dump, |_| selected.clone()).unwrap();
+            let expected = describe_callers_of(&full, &selected);
+            assert_eq!(describe_callers_of(&lazy, &selected), expected);
+        }
+        // The bytes of another entry, or cut short: not the entry the first read read.
+        let dump = two_py311();
+        let (profile, log) = fast::read_logged(&dump, false).unwrap();
+        let (first, second) = (log.entry_range(0).unwrap(), log.entry_range(1).unwrap());
+        let other = |_| dump.get(second.clone()).map(Cow::Borrowed);
+        assert!(with_callers(profile, log, &[FunctionId(0)], other).is_none());
+        let (profile, log) = fast::read_logged(&dump, false).unwrap();
+        let cut = |_| dump.get(first.start..first.end - 1).map(Cow::Borrowed);
+        assert!(with_callers(profile, log, &[FunctionId(0)], cut).is_none());
+    }
+
+    /// A big file: its first read goes a window at a time and the chosen entries are read
+    /// again from the file; if the file changes in between, it is read whole again.
+    #[test]
+    fn callers_of_a_few_in_a_big_file() {
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
+            .max_by_key(|(_, bytes)| bytes.len())
+            .unwrap();
+        let mut padded = bytes.clone();
+        padded.resize(STREAM_FROM as usize + 1, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.stats");
+        std::fs::write(&path, &padded).unwrap();
+        let full = read(&bytes).unwrap();
+        let len = padded.len() as u64;
+        for selected in selections(&full) {
+            let mut file = std::fs::File::open(&path).unwrap();
+            let lazy = read_file_callers_of(&mut file, len, |_| selected.clone())
+                .unwrap()
+                .expect("a big stats dump is read a window at a time");
+            let expected = describe_callers_of(&full, &selected);
+            assert_eq!(describe_callers_of(&lazy, &selected), expected);
+        }
+        // Changed between the two reads: read whole again, here to an error.
+        let mut file = std::fs::File::open(&path).unwrap();
+        let changed = read_file_callers_of(&mut file, len, |p| {
+            std::fs::write(&path, vec![0; padded.len()]).unwrap();
+            p.functions().collect()
+        });
+        assert!(changed.is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod speedscope;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::model::{LineProfile, MemoryProfile, Profile, SourceFile};
+use crate::model::{FunctionId, LineProfile, MemoryProfile, Profile, SourceFile};
 
 /// What an input is, recognised by its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +186,93 @@ pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<P
     let mut profile = match cprofile::read_file(&mut opened, metadata.len(), options)? {
         Some(profile) => profile,
         None => read_with(&file::read_opened(&mut opened, metadata.len())?, options)?,
+    };
+    profile.set_source(SourceFile {
+        path: path.to_string_lossy().into_owned(),
+        mtime,
+    });
+    Ok(profile)
+}
+
+/// Reads a profile for a report on the callers of some of its functions (`pstat callers -n
+/// 20`), without reading the callers of the others.
+///
+/// The profile is first read without edges, as [`ReadOptions::callers`] `false` reads it;
+/// `select` picks functions from it, and then only their callers dicts are read, again from
+/// where they are in the input. The result has every function's figures, the totals and the
+/// top-level functions, and the callers of each function `select` picked exactly as
+/// [`read_with`] reads them; other functions may have no callers, so no other edge is to be
+/// relied on (nor the callees of any function). [`Profile::has_timed_edges`] is what it is
+/// after a full read. On a 300k-function dump this takes about the time of a read without
+/// edges (docs/performance.md, "Round 10").
+///
+/// Only stats dumps are read this way. Any other input, and a stats dump the fast decoder
+/// declines (docs/design.md), is read whole with its edges, and `select` is not called.
+/// `options.callers` is not looked at.
+///
+/// ```
+/// # fn main() -> Result<(), pstat::Error> {
+/// use pstat::query::{self, ListOptions};
+/// let input = std::fs::read("tests/fixtures/stats/py313/cprofile.stats")?;
+/// let options = ListOptions::default();
+/// let profile = pstat::read_callers_of(&input, &Default::default(), |profile| {
+///     query::list(profile, &options).functions
+/// })?;
+/// let mut report = Vec::new();
+/// pstat::report::write_callers(&profile, &options, &mut report)?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn read_callers_of(
+    input: &[u8],
+    options: &ReadOptions,
+    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
+) -> Result<Profile, Error> {
+    match InputFormat::detect(input) {
+        InputFormat::Stats => cprofile::read_callers_of(input, select),
+        _ => read_with(
+            input,
+            &ReadOptions {
+                callers: true,
+                ..options.clone()
+            },
+        ),
+    }
+}
+
+/// [`read_callers_of`] of a file, which also records its path and modification time as
+/// [`read_path`] does. A stats dump of 4 MiB or more is decoded as it is read, and the chosen
+/// callers dicts are read again from the file.
+pub fn read_path_callers_of(
+    path: impl AsRef<Path>,
+    options: &ReadOptions,
+    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
+) -> Result<Profile, Error> {
+    let path = path.as_ref();
+    let mut opened = std::fs::File::open(path)?;
+    let metadata = opened.metadata()?;
+    let mtime = metadata.modified().ok();
+    let mut select = Some(select);
+    let streamed = cprofile::read_file_callers_of(&mut opened, metadata.len(), |profile| {
+        select
+            .take()
+            .map_or_else(Vec::new, |select| select(profile))
+    })?;
+    let mut profile = match streamed {
+        Some(profile) => profile,
+        None => {
+            let input = file::read_opened(&mut opened, metadata.len())?;
+            match select.take() {
+                Some(select) => read_callers_of(&input, options, select)?,
+                None => read_with(
+                    &input,
+                    &ReadOptions {
+                        callers: true,
+                        ..options.clone()
+                    },
+                )?,
+            }
+        }
     };
     profile.set_source(SourceFile {
         path: path.to_string_lossy().into_owned(),

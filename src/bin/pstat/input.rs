@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use pstat::{LineProfile, Profile, ReadOptions, SourceFile};
+use pstat::{FunctionId, LineProfile, Profile, ReadOptions, SourceFile};
 
 /// Whether `path` stands for standard input.
 pub fn is_stdin(path: &Path) -> bool {
@@ -55,6 +55,26 @@ pub fn read_profile(path: &Path, options: &ReadOptions) -> anyhow::Result<Profil
     }
     let mut profile =
         pstat::read_with(stdin_bytes().with_context(context)?, options).with_context(context)?;
+    profile.set_source(SourceFile {
+        path: "<stdin>".to_string(),
+        mtime: None,
+    });
+    Ok(profile)
+}
+
+/// Reads a call profile from a file or standard input for a report on the callers of the
+/// functions `select` picks (see [`pstat::read_path_callers_of`]).
+pub fn read_profile_callers_of(
+    path: &Path,
+    options: &ReadOptions,
+    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
+) -> anyhow::Result<Profile> {
+    let context = || format!("reading {}", describe(path));
+    if !is_stdin(path) {
+        return pstat::read_path_callers_of(path, options, select).with_context(context);
+    }
+    let input = stdin_bytes().with_context(context)?;
+    let mut profile = pstat::read_callers_of(input, options, select).with_context(context)?;
     profile.set_source(SourceFile {
         path: "<stdin>".to_string(),
         mtime: None,

@@ -15,8 +15,9 @@
 
 use std::sync::mpsc;
 
+pub(super) mod lazy;
 mod stream;
-pub(super) use stream::read_stream;
+pub(super) use stream::{read_stream, read_stream_logged};
 
 use super::records::{self, Build, Key, Record, Sink};
 use crate::marshal::{FLAG_REF, Scanner};
@@ -70,6 +71,10 @@ struct Reader<'a> {
     /// The slots the current entry changed that it did not take, with what they held: what
     /// [`Reader::rollback`] puts back.
     undo: Vec<(usize, Slot)>,
+    /// What a later read of some entries' callers needs (see [`lazy`]), when it is kept.
+    log: Option<Box<lazy::Log>>,
+    /// The offset in the input of the scanner's first byte: a window's start when streaming.
+    base: u32,
 }
 
 /// Where the reader stood at the start of an entry (see [`Reader::checkpoint`]).
@@ -82,6 +87,7 @@ struct Checkpoint {
     mark_slots: usize,
     mark: Option<FunctionKey>,
     records: usize,
+    log: lazy::LogCheckpoint,
 }
 
 /// Inputs from this size on are read on two threads: one decodes, the other looks the keys
@@ -102,22 +108,37 @@ pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<
         let mut reader = Reader::new(Scanner::new(input), callers, out);
         reader.dict()?;
         reader.out.flush()?;
-        Some((reader.strings, reader.out))
+        Some((reader.strings, reader.out, ()))
+    })
+    .map(|(profile, ())| profile)
+}
+
+/// [`read_on`] without callers, keeping the [`lazy::Log`] that reading some entries' callers
+/// afterwards needs ([`lazy::callers_of`]).
+pub(super) fn read_logged(input: &[u8], two_threads: bool) -> Option<(Profile, Box<lazy::Log>)> {
+    u32::try_from(input.len()).ok()?;
+    build_from(input.len(), false, two_threads, |out| {
+        let mut reader = Reader::new(Scanner::new(input), false, out);
+        reader.keep_log();
+        reader.dict()?;
+        reader.out.flush()?;
+        let log = reader.take_log()?;
+        Some((reader.strings, reader.out, log))
     })
 }
 
 /// Runs `decode` on this thread, its records built into a profile on a second thread or on
-/// this one; `len` is the input's size. `decode` gives the strings it interned and the sink,
-/// flushed, or `None` where the general reader must take over.
-fn build_from(
+/// this one; `len` is the input's size. `decode` gives the strings it interned, the sink,
+/// flushed, and whatever else it kept, or `None` where the general reader must take over.
+fn build_from<T>(
     len: usize,
     callers: bool,
     two_threads: bool,
-    decode: impl FnOnce(Sink) -> Option<(Interner, Sink)>,
-) -> Option<Profile> {
+    decode: impl FnOnce(Sink) -> Option<(Interner, Sink, T)>,
+) -> Option<(Profile, T)> {
     // A 43 MB dump has about 300k functions; about 140 bytes each.
     let functions = len / 140;
-    let (strings, build) = if two_threads {
+    let (decoded, build) = if two_threads {
         let (full_tx, full_rx) = mpsc::sync_channel(records::IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::channel();
         std::thread::scope(|scope| {
@@ -127,24 +148,27 @@ fn build_from(
             // The sink (the sender) is dropped before the join, so the build's thread ends
             // whether the decoding succeeds or not; if the build fails or panics, the
             // decoder's next send fails and it stops.
-            let strings = decode(Sink::thread(full_tx, empty_rx)).map(|(strings, _sink)| strings);
+            let decoded = decode(Sink::thread(full_tx, empty_rx))
+                .map(|(strings, _sink, kept)| (strings, kept));
             let build = builder
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (strings, build)
+            (decoded, build)
         })
     } else {
-        let (strings, sink) = decode(Sink::here(Build::with_capacity(functions)))?;
-        (Some(strings), sink.into_build())
+        let (strings, sink, kept) = decode(Sink::here(Build::with_capacity(functions)))?;
+        (Some((strings, kept)), sink.into_build())
     };
-    let profile = build?.finish(strings?);
+    let (strings, kept) = decoded?;
+    let profile = build?.finish(strings);
     // The top-level functions were found through their edges from pstats' mark, the only
     // edges kept without `callers`.
-    Some(if callers {
+    let profile = if callers {
         profile
     } else {
         profile.without_edges()
-    })
+    };
+    Some((profile, kept))
 }
 
 impl<'a> Reader<'a> {
@@ -162,6 +186,8 @@ impl<'a> Reader<'a> {
             mark_slots: Vec::new(),
             mark: None,
             undo: Vec::new(),
+            log: None,
+            base: 0,
         }
     }
 
@@ -181,6 +207,8 @@ impl<'a> Reader<'a> {
             mark_slots: self.mark_slots,
             mark: self.mark,
             undo: self.undo,
+            log: self.log,
+            base: self.base,
         }
     }
 
@@ -197,6 +225,7 @@ impl<'a> Reader<'a> {
             mark_slots: self.mark_slots.len(),
             mark: self.mark,
             records: self.out.pending(),
+            log: lazy::LogCheckpoint::of(self.log.as_deref()),
         }
     }
 
@@ -213,6 +242,9 @@ impl<'a> Reader<'a> {
         self.mark_slots.truncate(at.mark_slots);
         self.mark = at.mark;
         self.out.truncate(at.records);
+        if let Some(log) = &mut self.log {
+            log.rollback(&at.log);
+        }
     }
 
     /// Takes the next slot if the type byte asks for one.
@@ -258,8 +290,15 @@ impl<'a> Reader<'a> {
     #[inline]
     fn entry(&mut self) -> Option<bool> {
         self.undo.clear();
+        let at = self.base + self.scan.position() as u32;
         if self.scan.peek()? == b'0' {
+            if let Some(log) = &mut self.log {
+                log.dict_end = Some(at);
+            }
             return Some(false);
+        }
+        if let Some(log) = &mut self.log {
+            log.entry_starts.push(at);
         }
         let key = self.key()?;
         self.function_stats(key)?;
@@ -277,6 +316,9 @@ impl<'a> Reader<'a> {
         };
         self.out.push(Record::Entry(key, stats));
         let slot = self.dict_header()?;
+        if let Some(log) = &mut self.log {
+            log.saw_callers(self.scan.peek()? != b'0');
+        }
         while self.scan.peek()? != b'0' {
             if let Some((index, call)) = self.common_caller_entry() {
                 if self.callers {
@@ -391,16 +433,19 @@ impl<'a> Reader<'a> {
             Slot::RawKey(i) => {
                 let key = *self.raw_keys.get(i as usize)?;
                 self.undo.push((index, Slot::RawKey(i)));
-                self.slots[index] = Slot::Key(self.keep());
+                self.slots[index] = Slot::Key(self.keep(key));
                 Some(Key::NewKept(key))
             }
             _ => None,
         }
     }
 
-    /// The number the next kept key is kept under (see [`Key::NewKept`]).
+    /// The number `key` is kept under: the next (see [`Key::NewKept`]).
     #[inline]
-    fn keep(&mut self) -> u32 {
+    fn keep(&mut self, key: FunctionKey) -> u32 {
+        if let Some(log) = &mut self.log {
+            log.kept_keys.push(key);
+        }
         self.kept += 1;
         self.kept - 1
     }
@@ -516,7 +561,7 @@ impl<'a> Reader<'a> {
         let (key, slot) = self.key_tuple()?;
         Some(match slot {
             Some(slot) => {
-                self.slots[slot] = Slot::Key(self.keep());
+                self.slots[slot] = Slot::Key(self.keep(key));
                 Key::NewKept(key)
             }
             None => Key::New(key),

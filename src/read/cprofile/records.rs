@@ -160,6 +160,8 @@ enum To {
         /// Chunks the build has emptied, to fill again instead of allocating.
         empty: Receiver<Vec<Record>>,
     },
+    /// Kept for whoever reads the records back ([`Sink::take`]).
+    Kept,
 }
 
 impl Sink {
@@ -177,6 +179,19 @@ impl Sink {
             chunk: Vec::with_capacity(CHUNK),
             to: To::Thread { full, empty },
         }
+    }
+
+    /// Records kept in the sink, to take back with [`Sink::take`].
+    pub(super) fn records() -> Sink {
+        Sink {
+            chunk: Vec::new(),
+            to: To::Kept,
+        }
+    }
+
+    /// The records kept so far (see [`Sink::records`]), taken out.
+    pub(super) fn take(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.chunk)
     }
 
     /// Adds a record. Records are handed on only between entries ([`Sink::flush_if_full`]),
@@ -227,6 +242,7 @@ impl Sink {
                 };
                 full.send(std::mem::replace(&mut self.chunk, next)).ok()?;
             }
+            To::Kept => {}
         }
         Some(())
     }
@@ -235,7 +251,7 @@ impl Sink {
     pub(super) fn into_build(self) -> Option<Build> {
         match self.to {
             To::Here(build) => Some(*build),
-            To::Thread { .. } => None,
+            To::Thread { .. } | To::Kept => None,
         }
     }
 }

@@ -18,6 +18,7 @@
 
 use std::io::{self, Read};
 
+use super::lazy::Log;
 use super::{Reader, Slot, build_from};
 use crate::marshal::Scanner;
 use crate::model::Profile;
@@ -33,6 +34,32 @@ pub(in crate::read::cprofile) fn read_stream(
     two_threads: bool,
     window: usize,
 ) -> io::Result<Option<Profile>> {
+    let read = stream(source, len, first, callers, false, two_threads, window)?;
+    Ok(read.map(|(profile, _)| profile))
+}
+
+/// [`read_stream`] without callers, keeping the [`Log`] that reading some entries' callers
+/// afterwards needs, as [`super::read_logged`] does.
+pub(in crate::read::cprofile) fn read_stream_logged(
+    source: &mut impl Read,
+    len: u64,
+    first: Vec<u8>,
+    two_threads: bool,
+    window: usize,
+) -> io::Result<Option<(Profile, Box<Log>)>> {
+    let read = stream(source, len, first, false, true, two_threads, window)?;
+    Ok(read.and_then(|(profile, log)| Some((profile, log?))))
+}
+
+fn stream(
+    source: &mut impl Read,
+    len: u64,
+    first: Vec<u8>,
+    callers: bool,
+    log: bool,
+    two_threads: bool,
+    window: usize,
+) -> io::Result<Option<(Profile, Option<Box<Log>>)>> {
     // Ids and offsets are 32-bit, as over the whole input.
     let Ok(len) = u32::try_from(len) else {
         return Ok(None);
@@ -42,11 +69,16 @@ pub(in crate::read::cprofile) fn read_stream(
     let profile = build_from(len as usize, callers, two_threads, |out| {
         let mut window = Window {
             bytes: first,
+            offset: 0,
             source: &mut source,
             size: window.max(1),
             at_end: false,
         };
-        match decode(&mut window, Reader::new(Scanner::new(&[]), callers, out)) {
+        let mut reader = Reader::new(Scanner::new(&[]), callers, out);
+        if log {
+            reader.keep_log();
+        }
+        match decode(&mut window, reader) {
             Ok(decoded) => decoded,
             Err(e) => {
                 error = Some(e);
@@ -63,6 +95,8 @@ pub(in crate::read::cprofile) fn read_stream(
 /// The bytes read and not yet decoded.
 struct Window<'s, R: Read> {
     bytes: Vec<u8>,
+    /// Where `bytes` start in the input.
+    offset: usize,
     source: &'s mut R,
     /// How many bytes to read at a time.
     size: usize,
@@ -74,6 +108,7 @@ impl<R: Read> Window<'_, R> {
     /// bytes and twice what was left, or the source ends.
     fn refill(&mut self, consumed: usize) -> io::Result<()> {
         self.bytes.drain(..consumed);
+        self.offset += consumed;
         let want = self.bytes.len() + self.size.max(self.bytes.len());
         while self.bytes.len() < want && !self.at_end {
             let missing = (want - self.bytes.len()) as u64;
@@ -91,15 +126,20 @@ impl<R: Read> Window<'_, R> {
     }
 }
 
+/// What [`decode`] gives: the strings, the sink and the log, if the reader keeps one.
+type Decoded = (crate::model::Interner, super::Sink, Option<Box<Log>>);
+
 /// Decodes the dict from `window`, refilled as it goes, with `reader` (over no bytes yet).
 fn decode<R: Read>(
     window: &mut Window<'_, R>,
     mut reader: Reader<'_>,
-) -> io::Result<Option<(crate::model::Interner, super::Sink)>> {
+) -> io::Result<Option<Decoded>> {
     window.refill(0)?;
     let mut dict_slot = None;
     loop {
         let mut here = reader.rescan(Scanner::new(&window.bytes));
+        // Offsets are 32-bit: the input's length was checked.
+        here.base = window.offset as u32;
         let mut consumed = 0;
         let mut ended = false;
         if dict_slot.is_none() {
@@ -139,7 +179,11 @@ fn decode<R: Read>(
         if ended {
             // A reference to the top-level dict is nonsense; the general reader handles it.
             reader.fill(dict_slot.flatten(), Slot::Other);
-            return Ok(reader.out.flush().map(|()| (reader.strings, reader.out)));
+            let log = reader.take_log();
+            return Ok(reader
+                .out
+                .flush()
+                .map(|()| (reader.strings, reader.out, log)));
         }
         if window.at_end {
             return Ok(None);

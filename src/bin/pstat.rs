@@ -392,9 +392,11 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     // A function listing needs no edges: reading without them takes about half the time.
     let mut read_options = args.sampled.read_options();
     read_options.callers = !show || !args.filters.is_empty();
-    // One input, no filter, no --strip-dirs: only the printed functions' callers are read
-    // (docs/design.md, "Callers of a few functions").
-    let listed_callers = callers && !args.strip_dirs && args.filters.is_empty();
+    // One input, no filter, no --strip-dirs, and a restriction that may print a few functions:
+    // only the printed functions' callers are read (docs/design.md, "Callers of a few
+    // functions"). Without a restriction every function is printed, and a full read is faster.
+    let listed_callers =
+        callers && !args.strip_dirs && args.filters.is_empty() && !options.restrictions.is_empty();
     let profile = match args.files.as_slice() {
         [only] if listed_callers => {
             let spinner =

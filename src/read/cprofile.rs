@@ -76,48 +76,84 @@ pub(crate) fn read_callers_of(
     input: &[u8],
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    if let Some((profile, log)) = fast::read_logged(input, input.len() >= fast::TWO_THREADS_FROM) {
-        let selected = select(&profile);
-        let bytes = |range: Range<usize>| input.get(range).map(Cow::Borrowed);
-        if let Some(profile) = with_callers(profile, log, &selected, bytes) {
-            return Ok(profile);
-        }
+    let Some((profile, log)) = fast::read_logged(input, input.len() >= fast::TWO_THREADS_FROM)
+    else {
+        // The fast path declines it with or without callers.
+        return read_general(input);
+    };
+    let selected = select(&profile);
+    let bytes = |range: Range<usize>| input.get(range).map(Cow::Borrowed);
+    match with_callers(profile, log, &selected, bytes) {
+        Some(profile) => Ok(profile),
+        // A key repeats in the dict: read it with all its edges.
+        None => read(input),
     }
-    read(input)
 }
 
-/// [`read_callers_of`] over a file, as [`read_file`] reads it: `Ok(None)` if it is small, not
-/// a stats dump, or one the fast path does not take, without calling `select`; the caller
-/// then reads it whole.
-pub(crate) fn read_file_callers_of(
+/// [`read_callers_of`] over a file, as [`read_file`] reads it. If it is small or not a stats
+/// dump, `select` comes back unused and the caller reads the file whole.
+pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     file: &mut std::fs::File,
     len: u64,
-    select: impl FnOnce(&Profile) -> Vec<FunctionId>,
-) -> Result<Option<Profile>, Error> {
+    select: F,
+) -> Result<Result<Profile, F>, Error> {
     if len < STREAM_FROM {
-        return Ok(None);
+        return Ok(Err(select));
     }
+    let opened = file.metadata()?.modified().ok();
     let mut first = Vec::new();
     file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
     if super::InputFormat::detect(&first) != super::InputFormat::Stats {
-        return Ok(None);
+        return Ok(Err(select));
     }
     let Some((profile, log)) = fast::read_stream_logged(file, len, first, true, WINDOW)? else {
-        return Ok(None);
+        // The fast path declines it with or without callers.
+        return Ok(Ok(read_general(&super::file::read_opened(file, len)?)?));
     };
     let selected = select(&profile);
-    // Each entry's bytes read again from the file; no more than the file had when opened.
-    let bytes = |range: Range<usize>| {
-        let mut bytes = vec![0; range.len()];
-        file.seek(SeekFrom::Start(range.start as u64)).ok()?;
-        file.read_exact(&mut bytes).ok()?;
-        Some(Cow::Owned(bytes))
-    };
-    if let Some(profile) = with_callers(profile, log, &selected, bytes) {
-        return Ok(Some(profile));
+    let mut window = ReadBack::default();
+    let bytes = |range: Range<usize>| window.bytes(file, range).map(Cow::Owned);
+    let lazy = with_callers(profile, log, &selected, bytes);
+    // Read again from a file that did not change (by its length and time) since it was opened.
+    let metadata = file.metadata()?;
+    if let Some(profile) = lazy
+        && metadata.len() == len
+        && metadata.modified().ok() == opened
+    {
+        return Ok(Ok(profile));
     }
-    // The file changed since it was read, or a key repeats in its dict: read it all again.
-    Ok(Some(read(&super::file::read_opened(file, len)?)?))
+    // The file changed since it was opened, or a key repeats in its dict: read it whole.
+    Ok(Ok(read(&super::file::read_opened(file, len)?)?))
+}
+
+/// The bytes of a file read again at offsets that go up, through a buffer of at least
+/// [`WINDOW`] bytes: the chosen entries of a big file often lie close together (the first N in
+/// file order), and one read for each would be a system call each.
+#[derive(Default)]
+struct ReadBack {
+    buffer: Vec<u8>,
+    /// Where the buffer starts in the file.
+    start: usize,
+}
+
+impl ReadBack {
+    /// The file's bytes `range`, or `None` if they cannot be read.
+    fn bytes(&mut self, file: &mut std::fs::File, range: Range<usize>) -> Option<Vec<u8>> {
+        let end = self.start + self.buffer.len();
+        if range.start < self.start || range.end > end {
+            let want = range.len().max(WINDOW);
+            self.buffer.clear();
+            self.buffer.try_reserve_exact(want).ok()?;
+            file.seek(SeekFrom::Start(range.start as u64)).ok()?;
+            file.by_ref()
+                .take(want as u64)
+                .read_to_end(&mut self.buffer)
+                .ok()?;
+            self.start = range.start;
+        }
+        let at = range.start - self.start;
+        self.buffer.get(at..at + range.len()).map(<[u8]>::to_vec)
+    }
 }
 
 /// `profile`, read without edges with `log` kept, with the callers of the `selected`
@@ -444,7 +480,20 @@ pub fn check_fast_path(input: &[u8]) {
             describe_profile(&general.without_edges())
         );
     }
-    // The callers of some functions, read after the rest, are those a full read gives them.
+    // The read that keeps a log accepts what the read without callers accepts, whole or a
+    // window at a time; and the callers of some functions, read after the rest, are those a
+    // full read gives them.
+    let logged = fast::read_logged(input, false).map(|(p, _)| describe_profile(&p));
+    let without = fast::read(input, false).map(|p| describe_profile(&p));
+    assert_eq!(logged, without);
+    for window in [1, 13] {
+        let mut source = input;
+        let len = input.len() as u64;
+        let streamed = fast::read_stream_logged(&mut source, len, Vec::new(), window > 1, window)
+            .expect("reading from memory")
+            .map(|(p, _)| describe_profile(&p));
+        assert_eq!(streamed, without);
+    }
     if let Some(full) = fast::read(input, true) {
         let all: Vec<FunctionId> = full.functions().collect();
         for selected in [all.clone(), all.iter().copied().step_by(2).collect()] {
@@ -906,6 +955,17 @@ mod tests {
         );
     }
 
+    /// How many edges a profile read by [`with_callers`] with `selected` has (where it does
+    /// not fall back to a full read): the callers of the selected functions and of the first
+    /// function with callers.
+    fn lazy_edges(full: &Profile, selected: &[FunctionId]) -> usize {
+        let first = full.functions().find(|&id| full.callers(id).len() > 0);
+        let mut read: Vec<FunctionId> = selected.iter().copied().chain(first).collect();
+        read.sort();
+        read.dedup();
+        read.iter().map(|&id| full.callers(id).len()).sum()
+    }
+
     /// Some selections of a profile's functions: all, none, every third, the last.
     fn selections(p: &Profile) -> Vec<Vec<FunctionId>> {
         let all: Vec<FunctionId> = p.functions().collect();
@@ -935,6 +995,8 @@ mod tests {
                 let Some(_) = fast::read_logged(&bytes, false) else {
                     continue;
                 };
+                // Read that way, not by a full read.
+                assert_eq!(lazy.edge_count(), lazy_edges(&full, &selected), "{name}");
                 let input = |range: Range<usize>| bytes.get(range).map(Cow::Borrowed);
                 for two_threads in [false, true] {
                     let (profile, log) = fast::read_logged(&bytes, two_threads).unwrap();
@@ -1002,7 +1064,9 @@ mod tests {
             let full = read(&dump).unwrap();
             assert_eq!(full.callers(FunctionId(1)).len(), others as usize + 1);
             for selected in selections(&full) {
-                let lazy = read_callers_of(&dump, |_| selected.clone()).unwrap();
+                let (profile, log) = fast::read_logged(&dump, false).unwrap();
+                let input = |range: Range<usize>| dump.get(range).map(Cow::Borrowed);
+                let lazy = with_callers(profile, log, &selected, input).unwrap();
                 let expected = describe_callers_of(&full, &selected);
                 assert_eq!(describe_callers_of(&lazy, &selected), expected);
             }
@@ -1055,12 +1119,17 @@ mod tests {
         let len = padded.len() as u64;
         for selected in selections(&full) {
             let mut file = std::fs::File::open(&path).unwrap();
-            let lazy = read_file_callers_of(&mut file, len, |_| selected.clone())
-                .unwrap()
-                .expect("a big stats dump is read a window at a time");
+            let Ok(Ok(lazy)) = read_file_callers_of(&mut file, len, |_| selected.clone()) else {
+                panic!("a big stats dump is read a window at a time");
+            };
             let expected = describe_callers_of(&full, &selected);
             assert_eq!(describe_callers_of(&lazy, &selected), expected);
+            assert_eq!(lazy.edge_count(), lazy_edges(&full, &selected));
         }
+        // Small: the caller reads it whole.
+        let mut file = std::fs::File::open(&path).unwrap();
+        let small = read_file_callers_of(&mut file, STREAM_FROM - 1, |_| Vec::new());
+        assert!(matches!(small, Ok(Err(_))));
         // Changed between the two reads: read whole again, here to an error.
         let mut file = std::fs::File::open(&path).unwrap();
         let changed = read_file_callers_of(&mut file, len, |p| {
@@ -1068,6 +1137,19 @@ mod tests {
             p.functions().collect()
         });
         assert!(changed.is_err());
+        // Same length and bytes, but written again after the first read: read whole again,
+        // with every edge.
+        std::fs::write(&path, &padded).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        let rewritten = read_file_callers_of(&mut file, len, |_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::fs::write(&path, &padded).unwrap();
+            Vec::new()
+        });
+        let Ok(Ok(rewritten)) = rewritten else {
+            panic!("read whole again");
+        };
+        assert_eq!(describe_profile(&rewritten), describe_profile(&full));
     }
 
     #[test]

@@ -200,11 +200,14 @@ pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<P
 /// The profile is first read without edges, as [`ReadOptions::callers`] `false` reads it;
 /// `select` picks functions from it, and then only their callers dicts are read, again from
 /// where they are in the input. The result has every function's figures, the totals and the
-/// top-level functions, and the callers of each function `select` picked exactly as
-/// [`read_with`] reads them; other functions may have no callers, so no other edge is to be
-/// relied on (nor the callees of any function). [`Profile::has_timed_edges`] is what it is
-/// after a full read. On a 300k-function dump this takes about the time of a read without
-/// edges (docs/performance.md, "Round 10").
+/// top-level functions, and for each function `select` picked the callers a full read
+/// ([`read_with`]) gives it: the same keys and figures in the same order (a function known
+/// only as a caller may have another id). Other functions may have no callers, so no other
+/// edge is to be relied on, nor the callees of any function. [`Profile::has_timed_edges`] is
+/// what it is after a full read. It pays when `select` picks a few functions: on a
+/// 300k-function dump, `pstat callers -n 20` then takes about the time of a read without
+/// edges (docs/performance.md, "Round 10"); picking most of them costs more than a full
+/// read.
 ///
 /// Only stats dumps are read this way. Any other input, and a stats dump the fast decoder
 /// declines (docs/design.md), is read whole with its edges, and `select` is not called.
@@ -214,7 +217,8 @@ pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<P
 /// # fn main() -> Result<(), pstat::Error> {
 /// use pstat::query::{self, ListOptions};
 /// let input = std::fs::read("tests/fixtures/stats/py313/cprofile.stats")?;
-/// let options = ListOptions::default();
+/// let mut options = ListOptions::default();
+/// options.restrictions = vec![query::Restriction::Count(20)];
 /// let profile = pstat::read_callers_of(&input, &Default::default(), |profile| {
 ///     query::list(profile, &options).functions
 /// })?;
@@ -242,7 +246,8 @@ pub fn read_callers_of(
 
 /// [`read_callers_of`] of a file, which also records its path and modification time as
 /// [`read_path`] does. A stats dump of 4 MiB or more is decoded as it is read, and the chosen
-/// callers dicts are read again from the file.
+/// callers dicts are read again from the file; if its length or modification time changed in
+/// between, it is read whole again, with all its edges.
 pub fn read_path_callers_of(
     path: impl AsRef<Path>,
     options: &ReadOptions,
@@ -252,26 +257,11 @@ pub fn read_path_callers_of(
     let mut opened = std::fs::File::open(path)?;
     let metadata = opened.metadata()?;
     let mtime = metadata.modified().ok();
-    let mut select = Some(select);
-    let streamed = cprofile::read_file_callers_of(&mut opened, metadata.len(), |profile| {
-        select
-            .take()
-            .map_or_else(Vec::new, |select| select(profile))
-    })?;
-    let mut profile = match streamed {
-        Some(profile) => profile,
-        None => {
+    let mut profile = match cprofile::read_file_callers_of(&mut opened, metadata.len(), select)? {
+        Ok(profile) => profile,
+        Err(select) => {
             let input = file::read_opened(&mut opened, metadata.len())?;
-            match select.take() {
-                Some(select) => read_callers_of(&input, options, select)?,
-                None => read_with(
-                    &input,
-                    &ReadOptions {
-                        callers: true,
-                        ..options.clone()
-                    },
-                )?,
-            }
+            read_callers_of(&input, options, select)?
         }
     };
     profile.set_source(SourceFile {

@@ -290,15 +290,16 @@ impl<'a> Reader<'a> {
     #[inline]
     fn entry(&mut self) -> Option<bool> {
         self.undo.clear();
-        let at = self.base + self.scan.position() as u32;
-        if self.scan.peek()? == b'0' {
-            if let Some(log) = &mut self.log {
-                log.dict_end = Some(at);
-            }
-            return Some(false);
-        }
+        let end = self.scan.peek()? == b'0';
         if let Some(log) = &mut self.log {
-            log.entry_starts.push(at);
+            let at = self.base + self.scan.position() as u32;
+            match end {
+                true => log.dict_end = Some(at),
+                false => log.entry_starts.push(at),
+            }
+        }
+        if end {
+            return Some(false);
         }
         let key = self.key()?;
         self.function_stats(key)?;

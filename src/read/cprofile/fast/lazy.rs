@@ -140,7 +140,8 @@ pub(in crate::read::cprofile) fn callers_of<'b>(
     reader.kept = log.kept_keys.len() as u32;
     let ranges: Option<Vec<Range<usize>>> = entries.iter().map(|&e| log.entry_range(e)).collect();
     // The keys kept while reading again (a caller's key kept for the first time) are numbered
-    // after the first read's: the log goes on keeping them.
+    // after the first read's: the log goes on keeping them. (Its other lists grow or not as
+    // the entries are read again; nothing reads them after this.)
     reader.log = Some(log);
     let mut read = Vec::with_capacity(entries.len());
     let mut failed = ranges.is_none();

@@ -82,6 +82,9 @@ pub(crate) fn read_callers_of(
         return read_general(input);
     };
     let selected = select(&profile);
+    if !picks_few(&log, &selected) {
+        return read(input);
+    }
     let bytes = |range: Range<usize>| input.get(range).map(Cow::Borrowed);
     match with_callers(profile, log, &selected, bytes) {
         Some(profile) => Ok(profile),
@@ -113,7 +116,10 @@ pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     let selected = select(&profile);
     let mut window = ReadBack::default();
     let bytes = |range: Range<usize>| window.bytes(file, range).map(Cow::Owned);
-    let lazy = with_callers(profile, log, &selected, bytes);
+    let lazy = match picks_few(&log, &selected) {
+        true => with_callers(profile, log, &selected, bytes),
+        false => None,
+    };
     // Read again from a file that did not change (by its length and time) since it was opened.
     let metadata = file.metadata()?;
     if let Some(profile) = lazy
@@ -122,7 +128,8 @@ pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     {
         return Ok(Ok(profile));
     }
-    // The file changed since it was opened, or a key repeats in its dict: read it whole.
+    // Most of it picked, the file changed since it was opened, or a key repeats in its dict:
+    // read it whole.
     Ok(Ok(read(&super::file::read_opened(file, len)?)?))
 }
 
@@ -154,6 +161,23 @@ impl ReadBack {
         let at = range.start - self.start;
         self.buffer.get(at..at + range.len()).map(<[u8]>::to_vec)
     }
+}
+
+/// Whether the entries of the `selected` functions hold at most a third of the dict's bytes.
+/// Decoding them again costs more than decoding them the first time did, on one core: past a
+/// third, reading the whole dump again with its edges, on two, is faster (docs/performance.md,
+/// "Round 10").
+fn picks_few(log: &fast::lazy::Log, selected: &[FunctionId]) -> bool {
+    let size = |entry: usize| log.entry_range(entry).map_or(0, |range| range.len());
+    let all = log.dict_bytes();
+    let mut picked = 0;
+    for id in selected {
+        picked += size(id.index());
+        if picked > all / 3 {
+            return false;
+        }
+    }
+    true
 }
 
 /// `profile`, read without edges with `log` kept, with the callers of the `selected`
@@ -966,6 +990,34 @@ mod tests {
         read.iter().map(|&id| full.callers(id).len()).sum()
     }
 
+    /// The callers of a few functions are read after the rest; of most of them, with a full
+    /// read.
+    #[test]
+    fn callers_of_most_functions_are_read_with_a_full_read() {
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
+            .max_by_key(|(_, bytes)| bytes.len())
+            .unwrap();
+        let (profile, log) = fast::read_logged(&bytes, false).unwrap();
+        let all: Vec<FunctionId> = profile.functions().collect();
+        assert!(!picks_few(&log, &all));
+        assert!(picks_few(&log, &all[..1]));
+        assert!(picks_few(&log, &[]));
+        let third = log.dict_bytes() / 3;
+        let mut picked = 0;
+        let few: Vec<FunctionId> = all
+            .iter()
+            .copied()
+            .take_while(|id| {
+                picked += log.entry_range(id.index()).unwrap().len();
+                picked <= third
+            })
+            .collect();
+        assert!(picks_few(&log, &few));
+        assert!(!picks_few(&log, &all[..few.len() + 1]));
+    }
+
     /// Some selections of a profile's functions: all, none, every third, the last.
     fn selections(p: &Profile) -> Vec<Vec<FunctionId>> {
         let all: Vec<FunctionId> = p.functions().collect();
@@ -992,11 +1044,15 @@ mod tests {
                 let lazy = read_callers_of(&bytes, |_| selected.clone()).unwrap();
                 let name = path.display();
                 assert_eq!(describe_callers_of(&lazy, &selected), expected, "{name}");
-                let Some(_) = fast::read_logged(&bytes, false) else {
+                let Some((_, log)) = fast::read_logged(&bytes, false) else {
                     continue;
                 };
-                // Read that way, not by a full read.
-                assert_eq!(lazy.edge_count(), lazy_edges(&full, &selected), "{name}");
+                // Read that way, not by a full read, unless most of the dict is picked.
+                let edges = match picks_few(&log, &selected) {
+                    true => lazy_edges(&full, &selected),
+                    false => full.edge_count(),
+                };
+                assert_eq!(lazy.edge_count(), edges, "{name}");
                 let input = |range: Range<usize>| bytes.get(range).map(Cow::Borrowed);
                 for two_threads in [false, true] {
                     let (profile, log) = fast::read_logged(&bytes, two_threads).unwrap();
@@ -1124,7 +1180,12 @@ mod tests {
             };
             let expected = describe_callers_of(&full, &selected);
             assert_eq!(describe_callers_of(&lazy, &selected), expected);
-            assert_eq!(lazy.edge_count(), lazy_edges(&full, &selected));
+            let (_, log) = fast::read_logged(&bytes, false).unwrap();
+            let edges = match picks_few(&log, &selected) {
+                true => lazy_edges(&full, &selected),
+                false => full.edge_count(),
+            };
+            assert_eq!(lazy.edge_count(), edges);
         }
         // Small: the caller reads it whole.
         let mut file = std::fs::File::open(&path).unwrap();

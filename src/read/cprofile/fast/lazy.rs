@@ -82,6 +82,14 @@ impl Log {
         self.entry_starts.len()
     }
 
+    /// How many bytes the dict's entries take.
+    pub(in crate::read::cprofile) fn dict_bytes(&self) -> usize {
+        match (self.entry_starts.first(), self.dict_end) {
+            (Some(&start), Some(end)) => end.saturating_sub(start) as usize,
+            _ => 0,
+        }
+    }
+
     /// The bytes of entry `entry`, from its key to the end of its callers dict.
     pub(in crate::read::cprofile) fn entry_range(&self, entry: usize) -> Option<Range<usize>> {
         let start = *self.entry_starts.get(entry)?;

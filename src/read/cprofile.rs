@@ -1237,6 +1237,56 @@ mod tests {
         assert_eq!(p.name(FunctionId(0)), "\u{e9}");
     }
 
+    /// A caller's key that refers to a slot holding no key is declined, with or without
+    /// callers, whether the check falls in the first batch of references or a later one, and
+    /// whether the slot holds a string or is a container's, taken and not yet filled.
+    #[test]
+    fn callers_referring_to_no_key_are_declined() {
+        // Entry 0: key (slot 0; its file, line and name 1 to 3), value tuple flagged (slot 4),
+        // callers dict flagged (slot 5). Then `callers` entries whose callers refer to key 0.
+        let dump = |callers: usize, bad: &[u8]| {
+            let mut b = b"{\xa9\x03\xfa\x04a.py\xe9\x01\0\0\0\xfa\x01f".to_vec();
+            b.extend(b"\xa9\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0\xfb");
+            b.extend(bad);
+            b.push(b'0');
+            for i in 0..callers {
+                b.extend(b")\x03r\x01\0\0\0i");
+                b.extend((i as u32 + 10).to_le_bytes());
+                b.extend(b"r\x03\0\0\0)\x05i\x01\0\0\0i\x01\0\0\0i\0\0\0\0i\0\0\0\0{");
+                b.extend(b"r\0\0\0\0)\x04i\x01\0\0\0i\x01\0\0\0g");
+                b.extend(0.0f64.to_le_bytes());
+                b.push(b'g');
+                b.extend(0.0f64.to_le_bytes());
+                b.push(b'0');
+            }
+            b.push(b'0');
+            b
+        };
+        let good = dump(5000, b"");
+        assert_eq!(fast::read(&good, false).unwrap().function_count(), 5001);
+        assert_eq!(fast::read(&good, true).unwrap().function_count(), 5001);
+        let count = |n: u8| [b'i', n, 0, 0, 0];
+        for bad in [
+            b"r\x01\0\0\0",
+            b"r\x04\0\0\0",
+            b"r\x05\0\0\0",
+            b"r\x09\0\0\0",
+        ] {
+            // The bad reference in the first entry's callers, then in the last one's.
+            let mut first = bad.to_vec();
+            first.extend(count(1));
+            let mut input = dump(5000, &first);
+            assert!(fast::read(&input, false).is_none(), "{bad:?}");
+            assert!(fast::read(&input, true).is_none(), "{bad:?}");
+            input = good.clone();
+            let end = input.len() - 2;
+            input.splice(end..end, bad.iter().copied().chain(count(1)));
+            assert!(fast::read(&input, false).is_none(), "{bad:?} last");
+            assert!(fast::read(&input, true).is_none(), "{bad:?} last");
+            assert!(read(&input).is_err(), "{bad:?} last");
+        }
+    }
+
     /// A dump cut short after many records have gone to the build's thread: the decoder
     /// stops, the thread ends, and the general reader says where the data ends.
     #[test]

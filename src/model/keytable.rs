@@ -18,6 +18,21 @@ use super::{FunctionKey, KeyId};
 /// A slot: file symbol, name symbol, line, id + 1 (0 = empty).
 type Slot = [u32; 4];
 
+/// `len` empty slots, each page of them written once. Zeroed memory comes from the system
+/// unmapped: read first, as a probe reads it, a page is mapped to the shared page of zeros, and
+/// the first key written to it then remaps it, which makes the kernel flush that address from
+/// the other core's TLB too while the decoding thread runs there (an interrupt each time:
+/// docs/performance.md, "Round 10"). Written first, each page is mapped once.
+fn written_zeros(len: usize) -> Vec<Slot> {
+    let mut slots = vec![[0; 4]; len];
+    // 256 slots of 16 bytes are a 4 KiB page.
+    for slot in slots.iter_mut().step_by(256) {
+        // The compiler knows the memory holds zeros and would leave out a plain write of one.
+        *slot = std::hint::black_box([0; 4]);
+    }
+    slots
+}
+
 #[derive(Default)]
 pub(crate) struct KeyTable {
     slots: Vec<Slot>,
@@ -30,7 +45,7 @@ impl KeyTable {
     /// A table that holds `keys` keys before it grows.
     pub(crate) fn with_capacity(keys: usize) -> KeyTable {
         KeyTable {
-            slots: vec![[0; 4]; (keys * 4 / 3).next_power_of_two().max(16)],
+            slots: written_zeros((keys * 4 / 3).next_power_of_two().max(16)),
             ..KeyTable::default()
         }
     }
@@ -100,7 +115,7 @@ impl KeyTable {
     #[cold]
     fn grow(&mut self) {
         let old = std::mem::take(&mut self.slots);
-        self.slots = vec![[0; 4]; (old.len() * 2).max(16)];
+        self.slots = written_zeros((old.len() * 2).max(16));
         for slot in old.into_iter().filter(|s| s[3] != 0) {
             // Keys are distinct: the probe only finds the empty slot for each.
             if let Err(at) = self.probe(&[slot[0], slot[1], slot[2]]) {

@@ -18,15 +18,15 @@ use super::{FunctionKey, KeyId};
 /// A slot: file symbol, name symbol, line, id + 1 (0 = empty).
 type Slot = [u32; 4];
 
-/// `len` empty slots, each page of them written once. Zeroed memory comes from the system
-/// unmapped: read first, as a probe reads it, a page is mapped to the shared page of zeros, and
+/// `len` empty slots, each 4 KiB page of them written once. A large zeroed allocation comes
+/// from the system unmapped: read first, as a probe reads it, a page is mapped to the shared
+/// page of zeros, and
 /// the first key written to it then remaps it, which makes the kernel flush that address from
 /// the other core's TLB too while the decoding thread runs there (an interrupt each time:
 /// docs/performance.md, "Round 10"). Written first, each page is mapped once.
 fn written_zeros(len: usize) -> Vec<Slot> {
     let mut slots = vec![[0; 4]; len];
-    // 256 slots of 16 bytes are a 4 KiB page.
-    for slot in slots.iter_mut().step_by(256) {
+    for slot in slots.iter_mut().step_by(4096 / size_of::<Slot>()) {
         // The compiler knows the memory holds zeros and would leave out a plain write of one.
         *slot = std::hint::black_box([0; 4]);
     }

@@ -1284,6 +1284,21 @@ mod tests {
             assert!(fast::read(&input, false).is_none(), "{bad:?} last");
             assert!(fast::read(&input, true).is_none(), "{bad:?} last");
             assert!(read(&input).is_err(), "{bad:?} last");
+            // A window at a time, where a failed check looks like an entry cut short: the
+            // entry is rolled back, decoded again, and the bad reference found again.
+            for input in [dump(5000, &first), input] {
+                for (window, callers) in [(64, false), (4096, false), (4096, true)] {
+                    let len = input.len() as u64;
+                    let mut source = &input[..];
+                    let read =
+                        fast::read_stream(&mut source, len, Vec::new(), callers, true, window);
+                    assert!(read.unwrap().is_none(), "{bad:?} window {window}");
+                    let mut source = &input[..];
+                    let logged =
+                        fast::read_stream_logged(&mut source, len, Vec::new(), false, window);
+                    assert!(logged.unwrap().is_none(), "{bad:?} window {window}");
+                }
+            }
         }
     }
 

@@ -311,12 +311,11 @@ impl<'a> Reader<'a> {
             }
         }
         if end {
-            self.check_keys(true)?;
+            self.check_keys()?;
             return Some(false);
         }
         let key = self.key()?;
         self.function_stats(key)?;
-        self.check_keys(false)?;
         Some(true)
     }
 
@@ -432,27 +431,29 @@ impl<'a> Reader<'a> {
     /// That the slot holds a key is checked later, a batch at a time ([`Reader::check_keys`]):
     /// loading it here, at a random place in the table, was a fifth of a read's time. The
     /// answer is the same then: a slot taken and not yet filled when a caller refers to it is
-    /// a container's (the dict, or the entry's tuple), which never holds a key, and a filled
-    /// slot holds a key for good or never does.
+    /// a container's (the top-level dict, or the entry's callers dict), which never holds a
+    /// key, and a filled slot holds a key for good or never does.
     #[inline]
     fn mark_ref(&mut self, index: usize) -> Option<Option<FunctionKey>> {
         if index >= self.slots.len() {
             return None;
         }
         self.key_refs.push(index as u32);
+        if self.key_refs.len() >= KEY_REFS_CHECKED_AT {
+            self.check_keys()?;
+        }
         if self.mark_slots.is_empty() || self.mark_slots.binary_search(&(index as u32)).is_err() {
             return Some(None);
         }
         self.mark.map(Some)
     }
 
-    /// Checks that the slots [`Reader::mark_ref`] was given hold keys, once there are
-    /// [`KEY_REFS_CHECKED_AT`] of them or `all` is set; `None` if one does not.
-    #[inline]
-    fn check_keys(&mut self, all: bool) -> Option<()> {
-        if self.key_refs.len() < KEY_REFS_CHECKED_AT && !all {
-            return Some(());
-        }
+    /// Checks that the slots [`Reader::mark_ref`] was given hold keys; `None` if one does not.
+    /// Those checked are forgotten only if they all do: a windowed read that takes the `None`
+    /// for an entry cut short rolls the entry back and decodes it again, and must find the
+    /// same bad reference still there (see [`stream`]).
+    #[cold]
+    fn check_keys(&mut self) -> Option<()> {
         // The loads do not depend on each other: the processor overlaps them.
         let slots = &self.slots;
         let keys = self.key_refs.iter().all(|&index| {
@@ -461,7 +462,9 @@ impl<'a> Reader<'a> {
                 Some(Slot::Key(_) | Slot::RawKey(_))
             )
         });
-        self.key_refs.clear();
+        if keys {
+            self.key_refs.clear();
+        }
         keys.then_some(())
     }
 

@@ -701,6 +701,28 @@ mod tests {
         found
     }
 
+    /// The biggest fixture the fast path takes.
+    fn biggest_fast_fixture() -> Vec<u8> {
+        let (_, bytes) = fixture_dumps()
+            .into_iter()
+            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
+            .max_by_key(|(_, bytes)| bytes.len())
+            .unwrap();
+        bytes
+    }
+
+    /// [`biggest_fast_fixture`], and a file `big.stats` in a new directory that holds it
+    /// padded past [`STREAM_FROM`] bytes (Python's marshal stops at the dict's end: what follows
+    /// it is never read), with the padded bytes.
+    fn big_file() -> (Vec<u8>, Vec<u8>, tempfile::TempDir) {
+        let bytes = biggest_fast_fixture();
+        let mut padded = bytes.clone();
+        padded.resize(STREAM_FROM as usize + 1, 0);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big.stats"), &padded).unwrap();
+        (bytes, padded, dir)
+    }
+
     /// The fast path agrees with the general reader wherever it accepts a file, and it accepts
     /// every fixture but those whose keys name code objects (`python -m profile -o`) or that
     /// the general reader refuses.
@@ -940,17 +962,8 @@ mod tests {
     /// size, reads as it reads whole (it fits in the first window: the tests above refill).
     #[test]
     fn big_files_are_read_a_window_at_a_time() {
-        let (_, bytes) = fixture_dumps()
-            .into_iter()
-            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
-            .max_by_key(|(_, bytes)| bytes.len())
-            .unwrap();
-        // Python's marshal stops at the dict's end: what follows it is never read.
-        let mut padded = bytes.clone();
-        padded.resize(STREAM_FROM as usize + 1, 0);
-        let dir = tempfile::tempdir().unwrap();
+        let (bytes, padded, dir) = big_file();
         let path = dir.path().join("big.stats");
-        std::fs::write(&path, &padded).unwrap();
         for callers in [true, false] {
             let options = ReadOptions {
                 callers,
@@ -994,11 +1007,7 @@ mod tests {
     /// read.
     #[test]
     fn callers_of_most_functions_are_read_with_a_full_read() {
-        let (_, bytes) = fixture_dumps()
-            .into_iter()
-            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
-            .max_by_key(|(_, bytes)| bytes.len())
-            .unwrap();
+        let bytes = biggest_fast_fixture();
         let (profile, log) = fast::read_logged(&bytes, false).unwrap();
         let all: Vec<FunctionId> = profile.functions().collect();
         assert!(!picks_few(&log, &all));
@@ -1161,16 +1170,8 @@ mod tests {
     /// again from the file; if the file changes in between, it is read whole again.
     #[test]
     fn callers_of_a_few_in_a_big_file() {
-        let (_, bytes) = fixture_dumps()
-            .into_iter()
-            .filter(|(_, bytes)| fast::read(bytes, true).is_some())
-            .max_by_key(|(_, bytes)| bytes.len())
-            .unwrap();
-        let mut padded = bytes.clone();
-        padded.resize(STREAM_FROM as usize + 1, 0);
-        let dir = tempfile::tempdir().unwrap();
+        let (bytes, padded, dir) = big_file();
         let path = dir.path().join("big.stats");
-        std::fs::write(&path, &padded).unwrap();
         let full = read(&bytes).unwrap();
         let len = padded.len() as u64;
         for selected in selections(&full) {

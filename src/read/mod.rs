@@ -178,18 +178,27 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
 
 /// [`read_path`], with options.
 pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Profile, Error> {
-    let path = path.as_ref();
+    read_file_at(path.as_ref(), |opened, len| {
+        // A big stats dump is decoded as it is read; anything else is read whole first.
+        match cprofile::read_file(opened, len, options)? {
+            Some(profile) => Ok(profile),
+            None => read_with(&file::read_opened(opened, len)?, options),
+        }
+    })
+}
+
+/// Opens `path`, reads a profile from the open file (given with its length) with `read`, and
+/// records the path and the file's modification time in the profile.
+fn read_file_at(
+    path: &Path,
+    read: impl FnOnce(&mut std::fs::File, u64) -> Result<Profile, Error>,
+) -> Result<Profile, Error> {
     let mut opened = std::fs::File::open(path)?;
     let metadata = opened.metadata()?;
-    let mtime = metadata.modified().ok();
-    // A big stats dump is decoded as it is read; anything else is read whole first.
-    let mut profile = match cprofile::read_file(&mut opened, metadata.len(), options)? {
-        Some(profile) => profile,
-        None => read_with(&file::read_opened(&mut opened, metadata.len())?, options)?,
-    };
+    let mut profile = read(&mut opened, metadata.len())?;
     profile.set_source(SourceFile {
         path: path.to_string_lossy().into_owned(),
-        mtime,
+        mtime: metadata.modified().ok(),
     });
     Ok(profile)
 }
@@ -254,22 +263,13 @@ pub fn read_path_callers_of(
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    let path = path.as_ref();
-    let mut opened = std::fs::File::open(path)?;
-    let metadata = opened.metadata()?;
-    let mtime = metadata.modified().ok();
-    let mut profile = match cprofile::read_file_callers_of(&mut opened, metadata.len(), select)? {
-        Ok(profile) => profile,
-        Err(select) => {
-            let input = file::read_opened(&mut opened, metadata.len())?;
-            read_callers_of(&input, options, select)?
-        }
-    };
-    profile.set_source(SourceFile {
-        path: path.to_string_lossy().into_owned(),
-        mtime,
-    });
-    Ok(profile)
+    read_file_at(
+        path.as_ref(),
+        |opened, len| match cprofile::read_file_callers_of(opened, len, select)? {
+            Ok(profile) => Ok(profile),
+            Err(select) => read_callers_of(&file::read_opened(opened, len)?, options, select),
+        },
+    )
 }
 
 /// Reads a line_profiler profile (`.lprof`) from bytes.

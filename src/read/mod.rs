@@ -344,6 +344,35 @@ mod tests {
         assert_eq!(InputFormat::detect(b"MEM 1.5 2\n"), InputFormat::Mprofile);
     }
 
+    /// Inputs other than stats dumps are read whole, with their edges, without asking which
+    /// functions; ids that are no listed function are passed over; a path records its source.
+    #[test]
+    fn callers_of_a_few_by_input_kind() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let folded = root.join("sampled/py-spy/recursive.folded");
+        let options = ReadOptions::default();
+        let full = read_path_with(&folded, &options).unwrap();
+        let read = read_path_callers_of(&folded, &options, |_| panic!("not a stats dump")).unwrap();
+        assert_eq!(read.edge_count(), full.edge_count());
+        assert_eq!(read.files(), full.files());
+        let stats = root.join("stats/py313/cprofile.stats");
+        let full = read_path(&stats).unwrap();
+        let beyond = vec![FunctionId((full.all_functions().len() + 5) as u32)];
+        let read = read_path_callers_of(&stats, &options, |_| beyond).unwrap();
+        assert_eq!(read.function_count(), full.function_count());
+        assert_eq!(read.files(), full.files());
+        let bytes = std::fs::read(&stats).unwrap();
+        let mut asked = 0;
+        let read = read_callers_of(&bytes, &options, |p| {
+            asked += 1;
+            vec![FunctionId((p.function_count() - 1) as u32)]
+        })
+        .unwrap();
+        assert_eq!(asked, 1);
+        let last = FunctionId(full.function_count() as u32 - 1);
+        assert_eq!(read.callers(last).len(), full.callers(last).len());
+    }
+
     #[test]
     fn wrong_input_says_what_it_looks_like() {
         let found = |e: Error| match e.kind() {

@@ -52,14 +52,9 @@ pub(crate) fn read_file(
     len: u64,
     options: &ReadOptions,
 ) -> Result<Option<Profile>, Error> {
-    if len < STREAM_FROM {
+    let Some(first) = first_window(file, len)? else {
         return Ok(None);
-    }
-    let mut first = Vec::new();
-    file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
-    if super::InputFormat::detect(&first) != super::InputFormat::Stats {
-        return Ok(None);
-    }
+    };
     Ok(fast::read_stream(
         file,
         len,
@@ -68,6 +63,17 @@ pub(crate) fn read_file(
         true,
         WINDOW,
     )?)
+}
+
+/// The first window of `file` (`len` bytes), if the file is to be read a window at a time: from
+/// [`STREAM_FROM`] bytes on, and a stats dump.
+fn first_window(file: &mut std::fs::File, len: u64) -> Result<Option<Vec<u8>>, Error> {
+    if len < STREAM_FROM {
+        return Ok(None);
+    }
+    let mut first = Vec::new();
+    file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
+    Ok((super::InputFormat::detect(&first) == super::InputFormat::Stats).then_some(first))
 }
 
 /// Reads a stats dump for a report on the callers of the functions `select` picks from it
@@ -82,13 +88,14 @@ pub(crate) fn read_callers_of(
         return read_general(input);
     };
     let selected = select(&profile);
-    if !picks_few(&log, &selected) {
-        return read(input);
-    }
     let bytes = |range: Range<usize>| input.get(range).map(Cow::Borrowed);
-    match with_callers(profile, log, &selected, bytes) {
+    let lazy = match picks_few(&log, &selected) {
+        true => with_callers(profile, log, &selected, bytes),
+        false => None,
+    };
+    match lazy {
         Some(profile) => Ok(profile),
-        // A key repeats in the dict: read it with all its edges.
+        // Most of it picked, or a key repeats in the dict: read it with all its edges.
         None => read(input),
     }
 }
@@ -100,15 +107,10 @@ pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     len: u64,
     select: F,
 ) -> Result<Result<Profile, F>, Error> {
-    if len < STREAM_FROM {
-        return Ok(Err(select));
-    }
     let opened = file.metadata()?.modified().ok();
-    let mut first = Vec::new();
-    file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
-    if super::InputFormat::detect(&first) != super::InputFormat::Stats {
+    let Some(first) = first_window(file, len)? else {
         return Ok(Err(select));
-    }
+    };
     let Some((profile, log)) = fast::read_stream_logged(file, len, first, true, WINDOW)? else {
         // The fast path declines it with or without callers.
         return Ok(Ok(read_general(&super::file::read_opened(file, len)?)?));

@@ -49,12 +49,23 @@ fn stdin_bytes() -> io::Result<&'static [u8]> {
 
 /// Reads a call profile from a file or standard input.
 pub fn read_profile(path: &Path, options: &ReadOptions) -> anyhow::Result<Profile> {
-    let context = || format!("reading {}", describe(path));
     if !is_stdin(path) {
-        return pstat::read_path_with(path, options).with_context(context);
+        return pstat::read_path_with(path, options).with_context(|| reading(path));
     }
-    let mut profile =
-        pstat::read_with(stdin_bytes().with_context(context)?, options).with_context(context)?;
+    read_stdin_profile(|input| pstat::read_with(input, options))
+}
+
+/// What a failed read of `path` says first.
+fn reading(path: &Path) -> String {
+    format!("reading {}", describe(path))
+}
+
+/// Reads a call profile from standard input with `read`, named `<stdin>` in the report.
+fn read_stdin_profile(
+    read: impl FnOnce(&[u8]) -> Result<Profile, pstat::Error>,
+) -> anyhow::Result<Profile> {
+    let context = || reading(Path::new("-"));
+    let mut profile = read(stdin_bytes().with_context(context)?).with_context(context)?;
     profile.set_source(SourceFile {
         path: "<stdin>".to_string(),
         mtime: None,
@@ -69,22 +80,15 @@ pub fn read_profile_callers_of(
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> anyhow::Result<Profile> {
-    let context = || format!("reading {}", describe(path));
     if !is_stdin(path) {
-        return pstat::read_path_callers_of(path, options, select).with_context(context);
+        return pstat::read_path_callers_of(path, options, select).with_context(|| reading(path));
     }
-    let input = stdin_bytes().with_context(context)?;
-    let mut profile = pstat::read_callers_of(input, options, select).with_context(context)?;
-    profile.set_source(SourceFile {
-        path: "<stdin>".to_string(),
-        mtime: None,
-    });
-    Ok(profile)
+    read_stdin_profile(|input| pstat::read_callers_of(input, options, select))
 }
 
 /// Reads a line profile from a file or standard input.
 pub fn read_lines(path: &Path) -> anyhow::Result<LineProfile> {
-    let context = || format!("reading {}", describe(path));
+    let context = || reading(path);
     if is_stdin(path) {
         pstat::read_lines(stdin_bytes().with_context(context)?).with_context(context)
     } else {
@@ -94,7 +98,7 @@ pub fn read_lines(path: &Path) -> anyhow::Result<LineProfile> {
 
 /// Reads a memory_profiler recording from a file or standard input.
 pub fn read_memory(path: &Path) -> anyhow::Result<pstat::MemoryProfile> {
-    let context = || format!("reading {}", describe(path));
+    let context = || reading(path);
     if is_stdin(path) {
         let mut recording =
             pstat::read_memory(stdin_bytes().with_context(context)?).with_context(context)?;

@@ -110,27 +110,33 @@ pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
 
 /// [`read`], on two threads or on this one.
 pub(super) fn read_on(input: &[u8], callers: bool, two_threads: bool) -> Option<Profile> {
-    // Ids and offsets are 32-bit; the general reader says why a larger input is refused.
-    u32::try_from(input.len()).ok()?;
-    build_from(input.len(), callers, two_threads, |out| {
-        let mut reader = Reader::new(Scanner::new(input), callers, out);
-        reader.dict()?;
-        reader.out.flush()?;
-        Some((reader.strings, reader.out, ()))
-    })
-    .map(|(profile, ())| profile)
+    read_whole(input, callers, false, two_threads).map(|(profile, _)| profile)
 }
 
 /// [`read_on`] without callers, keeping the [`lazy::Log`] that reading some entries' callers
 /// afterwards needs ([`lazy::callers_of`]).
 pub(super) fn read_logged(input: &[u8], two_threads: bool) -> Option<(Profile, Box<lazy::Log>)> {
+    let (profile, log) = read_whole(input, false, true, two_threads)?;
+    Some((profile, log?))
+}
+
+/// [`read_on`], keeping a [`lazy::Log`] if `log` is set.
+fn read_whole(
+    input: &[u8],
+    callers: bool,
+    log: bool,
+    two_threads: bool,
+) -> Option<(Profile, Option<Box<lazy::Log>>)> {
+    // Ids and offsets are 32-bit; the general reader says why a larger input is refused.
     u32::try_from(input.len()).ok()?;
-    build_from(input.len(), false, two_threads, |out| {
-        let mut reader = Reader::new(Scanner::new(input), false, out);
-        reader.keep_log();
+    build_from(input.len(), callers, two_threads, |out| {
+        let mut reader = Reader::new(Scanner::new(input), callers, out);
+        if log {
+            reader.keep_log();
+        }
         reader.dict()?;
         reader.out.flush()?;
-        let log = reader.take_log()?;
+        let log = reader.take_log();
         Some((reader.strings, reader.out, log))
     })
 }

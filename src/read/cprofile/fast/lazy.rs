@@ -130,12 +130,11 @@ pub(in crate::read::cprofile) type EntryCallers = (FunctionKey, Vec<(FunctionKey
 /// back, with any string the bytes hold that the first read did not (bytes changed since).
 /// `None` if an entry's bytes are not one whole entry of the shapes the first read took.
 pub(in crate::read::cprofile) fn callers_of<'b>(
-    log: Box<Log>,
+    mut log: Box<Log>,
     strings: Interner,
     entries: &[usize],
     mut bytes: impl FnMut(Range<usize>) -> Option<Cow<'b, [u8]>>,
 ) -> (Interner, Option<Vec<EntryCallers>>) {
-    let mut log = log;
     let Some(tables) = log.tables.take() else {
         return (strings, None);
     };

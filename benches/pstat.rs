@@ -110,11 +110,17 @@ fn first20() -> ListOptions {
 }
 
 fn bench_input(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, bytes: &[u8]) {
-    let profile: Profile = pstat::read(bytes).expect("the bench input is a profile");
+    let profile: Profile = pstat::read(bytes, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("the bench input is a profile");
 
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("parse", |b| {
-        b.iter(|| pstat::read(black_box(bytes)).expect("parses"))
+        b.iter(|| {
+            pstat::read(black_box(bytes), &Default::default())
+                .and_then(pstat::AnyProfile::into_calls)
+                .expect("parses")
+        })
     });
     group.throughput(Throughput::Elements(profile.function_count() as u64));
 
@@ -246,7 +252,11 @@ fn benches(c: &mut Criterion) {
     group.measurement_time(Duration::from_millis(500));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("parse", |b| {
-        b.iter(|| pstat::read_lines(black_box(&bytes)).expect("parses"))
+        b.iter(|| {
+            pstat::read(black_box(&bytes), &Default::default())
+                .and_then(pstat::AnyProfile::into_lines)
+                .expect("parses")
+        })
     });
     group.finish();
 

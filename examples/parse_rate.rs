@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut functions = 0;
     for _ in 0..runs.max(1) {
         let start = Instant::now();
-        let profile = pstat::read_with(&bytes, &options)?;
+        let profile = pstat::read(&bytes, &options).and_then(pstat::AnyProfile::into_calls)?;
         times.push(start.elapsed().as_secs_f64());
         functions = profile.function_count();
         drop(profile);

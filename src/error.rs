@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use crate::export::OutputFormat;
+use crate::format::{Detected, OutputFormat, ProfileKind};
 use crate::marshal;
-use crate::read::{InputFormat, pickle};
+use crate::pickle;
 
 /// An error reading a profile.
 #[derive(Debug)]
@@ -14,6 +14,8 @@ pub struct Error {
     offset: Option<u64>,
     /// For text inputs: the 1-based line where the problem was found.
     line: Option<u64>,
+    /// The input the error is about, when the reader was given its name (a path, `<stdin>`).
+    input: Option<String>,
 }
 
 /// What went wrong.
@@ -22,7 +24,7 @@ pub struct Error {
 pub enum ErrorKind {
     /// The bytes are not Python marshal data as the format requires.
     Marshal(marshal::ErrorKind),
-    /// The bytes are not a pickle this reader accepts (see `read::pickle`).
+    /// The bytes are not a pickle this reader accepts (line_profiler's `LineStats` only).
     Pickle {
         /// What went wrong.
         kind: pickle::ErrorKind,
@@ -39,10 +41,10 @@ pub enum ErrorKind {
     /// The input is of another format than the one asked for (a pickle given to the stats
     /// reader, text, an empty file, …).
     WrongFormat {
-        /// The format the reader reads.
-        expected: InputFormat,
-        /// What the input is, as [`InputFormat::detect`] recognises it.
-        found: InputFormat,
+        /// The kind of profile asked for.
+        expected: ProfileKind,
+        /// What the input is, as [`read::detect`](crate::read::detect) recognises it.
+        found: Detected,
     },
     /// Reading the input failed.
     Io(std::io::Error),
@@ -93,6 +95,7 @@ impl Error {
             kind,
             offset,
             line: None,
+            input: None,
         }
     }
 
@@ -112,6 +115,7 @@ impl Error {
             },
             offset,
             line,
+            input: None,
         }
     }
 
@@ -126,10 +130,11 @@ impl Error {
             kind: ErrorKind::TooLarge { what, limit },
             offset,
             line,
+            input: None,
         }
     }
 
-    pub(crate) fn wrong_format(expected: InputFormat, found: InputFormat) -> Error {
+    pub(crate) fn wrong_format(expected: ProfileKind, found: Detected) -> Error {
         Error::new(ErrorKind::WrongFormat { expected, found }, Some(0))
     }
 
@@ -156,6 +161,21 @@ impl Error {
     /// The 1-based line of a text input where the problem was found, if known.
     pub fn line(&self) -> Option<u64> {
         self.line
+    }
+
+    /// The input the error is about, as the reader was told its name: the path given to
+    /// [`read_path`](crate::read_path) or a [`Source`](crate::read::Source)'s name. `Display`
+    /// leaves it out, so that a caller can say it its own way (`reading app.prof: …`).
+    pub fn input(&self) -> Option<&str> {
+        self.input.as_deref()
+    }
+
+    /// The error, about the input called `name` (unless it already names one).
+    pub fn with_input(mut self, name: impl Into<String>) -> Error {
+        if self.input.is_none() {
+            self.input = Some(name.into());
+        }
+        self
     }
 }
 
@@ -184,13 +204,13 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::WrongFormat { expected, found } => {
                 match expected {
-                    InputFormat::Pickle => {
+                    ProfileKind::Lines => {
                         f.write_str("not a line_profiler .lprof file (a pickle)")?
                     }
-                    InputFormat::Mprofile => {
+                    ProfileKind::Memory => {
                         f.write_str("not a memory_profiler recording (mprof run)")?
                     }
-                    _ => f.write_str(
+                    ProfileKind::Calls => f.write_str(
                         "not a profile pstat reads (a cProfile/profile stats dump, folded stacks or speedscope JSON)",
                     )?,
                 }

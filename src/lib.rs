@@ -1,8 +1,21 @@
 //! pstat reads Python profiler dumps — the `.stats`/`.prof` files that `cProfile` and `profile`
-//! write, line_profiler's `.lprof` files, and the stacks of sampling profilers (py-spy, Python
-//! 3.15's `profiling.sampling`, folded stacks, speedscope) — fast and exactly; prints the
-//! reports Python's `pstats` and `python -m line_profiler` print, byte for byte; and converts
-//! profiles to callgrind, folded stacks, SVG flame graphs, speedscope, JSON and `.stats`.
+//! write, line_profiler's `.lprof` files, memory_profiler's recordings, and the stacks of
+//! sampling profilers (py-spy, Python 3.15's `profiling.sampling`, folded stacks, speedscope) —
+//! fast and exactly; prints the reports Python's `pstats` and `python -m line_profiler` print,
+//! byte for byte; and converts profiles to callgrind, folded stacks, SVG flame graphs,
+//! speedscope, JSON, `.stats`, DOT, pprof and HTML.
+//!
+//! # The front door
+//!
+//! One way in for every input: [`read_path`] (or [`read()`] for bytes) recognises the format
+//! by content and returns an [`AnyProfile`]: a call profile ([`Profile`]), a line profile
+//! ([`LineProfile`]) or memory recordings ([`MemoryProfile`]). [`ReadOptions`] says what to
+//! read and how, for every format at once: the kind wanted ([`ReadOptions::calls`] refuses
+//! the others from their first bytes), whether to read the call edges, the sampling rate of
+//! folded stacks, the [`Threads`] the read may use. [`read_all`] adds several inputs up, as
+//! `pstats.Stats(a, b, c)` does; [`read_callers_of`] reads only a few functions' callers.
+//! Then one call writes any output: [`export::write`] takes an [`OutputFormat`] and an
+//! [`export::Input`] of any kind.
 //!
 //! # Layers
 //!
@@ -10,16 +23,16 @@
 //!
 //! | layer | what | start with |
 //! |---|---|---|
-//! | read | bytes in, a profile out; readers never open files, `*_path` wrappers do | [`read_path`], [`read()`], [`read_lines_path`], [`read_memory_path`], [`InputFormat::detect`] |
+//! | read | bytes in, a profile out; readers never open files, the front door's `*_path` calls do | [`read_path`], [`read()`], [`read_all`], [`read::detect`] |
 //! | model | what a profile holds: functions, their figures and the caller→callee edges, named by typed ids; for sampled inputs, the real stacks they were derived from | [`Profile`], [`FunctionId`], [`Profile::stacks`], [`LineProfile`] |
-//! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks | [`query::list`], [`NameFilter`], [`query::stacks`] |
+//! | query | values computed from a profile: pstats' ordering and restrictions, name filters, call stacks, the call tree, a diff | [`query::list`], [`NameFilter`], [`query::stacks`], [`query::tree`], [`query::diff`] |
 //! | report | the text reports, as pstats and line_profiler print them | [`report::write_stats`], [`report::write_callers`], [`report::lines::write`] |
 //! | export | files for other tools, each format a module, all behind one entry point | [`export::write`], [`OutputFormat`] |
 //!
-//! Errors are one type, [`Error`]: its [`ErrorKind`] says what went wrong and
-//! [`Error::offset`] where in the input. Everything writes to any [`std::io::Write`] as it goes;
-//! pass a buffered writer. docs/design.md in the repository draws the layers and says how to add
-//! an input or an output format.
+//! Errors are one type, [`Error`]: its [`ErrorKind`] says what went wrong, [`Error::offset`]
+//! and [`Error::line`] where in the input, and [`Error::input`] which input. Everything writes
+//! to any [`std::io::Write`] as it goes; pass a buffered writer. docs/design.md in the
+//! repository draws the layers and says how to add an input or an output format.
 //!
 //! # Example
 //!
@@ -27,10 +40,11 @@
 //! at one function's callers, and convert the profile to callgrind:
 //!
 //! ```
-//! use pstat::export::{self, OutputFormat};
-//! use pstat::{ListOptions, Restriction, SortKey};
+//! use pstat::export::{self, Input};
+//! use pstat::{ListOptions, OutputFormat, ReadOptions, Restriction, SortKey};
 //!
-//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+//! let path = "tests/fixtures/stats/py313/cprofile.stats";
+//! let profile = pstat::read_path(path, &ReadOptions::calls())?.into_calls()?;
 //!
 //! // Query: the five functions with the most internal time, in pstats' order.
 //! let mut options = ListOptions::default();
@@ -50,28 +64,37 @@
 //! assert!(String::from_utf8(report)?.contains("Ordered by: internal time"));
 //!
 //! // Export: what `pstat convert f -o callgrind.out` writes.
-//! let callgrind = export::to_vec(OutputFormat::Callgrind, (&profile).into(), &Default::default())?;
+//! let callgrind = export::to_vec(OutputFormat::Callgrind, Input::Calls(&profile), &Default::default())?;
 //! assert!(callgrind.starts_with(b"# callgrind format"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! A py-spy recording reads the same way; its figures are samples, derived from the stacks it
-//! keeps:
+//! Any input reads the same way. A py-spy recording's figures are samples, derived from the
+//! stacks it keeps; a line profile converts as a call profile does:
 //!
 //! ```
-//! let mut options = pstat::ReadOptions::default();
+//! use pstat::{AnyProfile, OutputFormat, ReadOptions};
+//!
+//! let mut options = ReadOptions::default();
 //! options.sample_interval = Some(1.0 / 250.0); // recorded with `py-spy record --rate 250`
-//! let profile = pstat::read_path_with("tests/fixtures/sampled/py-spy/mix.folded", &options)?;
+//! let profile = pstat::read_path("tests/fixtures/sampled/py-spy/mix.folded", &options)?;
+//! let AnyProfile::Calls(profile) = profile else { panic!("a call profile") };
 //! assert_eq!(profile.measure(), pstat::Measure::Samples { timed: true });
 //! let stacks = profile.stacks().expect("py-spy records stacks");
 //! let samples: u64 = stacks.samples().iter().map(|s| s.count).sum();
 //! assert_eq!(samples, 338);
+//!
+//! let lines = pstat::read_path("tests/fixtures/lprof/py312-lp5.1.0/demo.lprof", &options)?;
+//! assert_eq!(lines.kind(), pstat::ProfileKind::Lines);
+//! let json = pstat::export::to_vec(OutputFormat::Json, (&lines).into(), &Default::default())?;
+//! assert!(json.starts_with(b"{"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
 mod error;
 pub mod export;
+mod format;
 #[cfg(not(fuzzing))]
 mod marshal;
 /// The marshal codec, reachable only by the fuzz targets.
@@ -79,17 +102,31 @@ mod marshal;
 #[doc(hidden)]
 pub mod marshal;
 mod model;
+#[cfg(not(fuzzing))]
+mod pickle;
+/// The pickle machine, reachable only by the fuzz targets.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod pickle;
 mod pyfmt;
 mod pysource;
 pub mod query;
 pub mod read;
 pub mod report;
+mod threads;
+
+// The front door: read any input into an `AnyProfile`, with one `ReadOptions`.
+pub use read::{
+    AnyProfile, ReadOptions, Source, read, read_all, read_callers_of, read_each, read_path,
+    read_path_callers_of,
+};
 
 pub use error::{Error, ErrorKind};
-pub use export::OutputFormat;
+pub use format::{Detected, InputFormat, OutputFormat, ParseFormatError, ProfileKind};
 /// What is wrong with marshal data that does not decode, as
 /// [`ErrorKind::Marshal`](crate::ErrorKind::Marshal) carries it.
 pub use marshal::ErrorKind as MarshalErrorKind;
+pub use threads::Threads;
 // The model's read API: a profile's functions, strings and edges are named by typed ids
 // (`FunctionId`, `StringId`, `EdgeId`) dense from 0, so an exporter can keep per-function,
 // per-string and per-edge figures in arrays, as the built-in ones do.
@@ -100,13 +137,8 @@ pub use model::{
 };
 /// memory_profiler's recordings: a program's memory over time (`pstat memory`).
 pub use model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
+/// Why a `.lprof` pickle was refused: what [`ErrorKind::Pickle`] holds.
+pub use pickle::ErrorKind as PickleErrorKind;
 pub use query::{
     ListOptions, Listing, NameFilter, Note, ParseSortKeyError, RegexError, Restriction, SortKey,
 };
-/// Why a `.lprof` pickle was refused: what [`ErrorKind::Pickle`] holds.
-pub use read::pickle::ErrorKind as PickleErrorKind;
-pub use read::{
-    InputFormat, ReadOptions, read, read_callers_of, read_lines, read_lines_path, read_path,
-    read_path_callers_of, read_path_with, read_with,
-};
-pub use read::{read_memory, read_memory_path};

@@ -4,6 +4,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = pstat::InputFormat::detect(data);
-    let _ = pstat::read(data);
+    let _ = pstat::read::detect(data);
+    let _ = pstat::read(data, &Default::default()).and_then(pstat::AnyProfile::into_calls);
 });

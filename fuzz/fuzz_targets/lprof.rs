@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     // Any class path is allowed here, to reach the machine's deeper states; the reader below
     // uses line_profiler's own allow-list.
-    let _ = pstat::read::pickle::load(data, &[("os", "system"), ("builtins", "eval")]);
-    let _ = pstat::read_lines(data);
+    let _ = pstat::pickle::load(data, &[("os", "system"), ("builtins", "eval")]);
+    let _ = pstat::read(data, &Default::default()).and_then(pstat::AnyProfile::into_lines);
 });

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pstat::export::OutputFormat;
+use pstat::OutputFormat;
 use pstat::export::memory;
 
 fuzz_target!(|data: &[u8]| {

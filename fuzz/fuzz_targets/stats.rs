@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 use pstat::{ListOptions, SortKey};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(profile) = pstat::read(data) else { return };
+    let Ok(profile) = pstat::read(data, &Default::default()).and_then(pstat::AnyProfile::into_calls) else { return };
     let mut options = ListOptions::default();
     options.sort = vec![SortKey::Time, SortKey::StdName];
     let _ = pstat::report::write_stats(&profile, &options, std::io::sink());

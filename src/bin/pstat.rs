@@ -15,7 +15,8 @@ use pstat::export::{self, Input, TimeUnit};
 use pstat::query::filter::Reduction;
 use pstat::query::tree::TreeSource;
 use pstat::{
-    Combiner, LineProfile, ListOptions, NameFilter, Profile, ReadOptions, Restriction, SortKey,
+    Detected, InputFormat, ListOptions, NameFilter, Profile, ProfileKind, ReadOptions, Restriction,
+    SortKey,
 };
 
 #[path = "pstat/diff.rs"]
@@ -97,18 +98,8 @@ enum Command {
 
 #[derive(Args)]
 struct TreeArgs {
-    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
-    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; several are added
-    /// together first
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-
     #[command(flatten)]
-    sampled: SampledArgs,
-
-    /// Strip directories from file names first (and merge functions that then have the same key)
-    #[arg(long)]
-    strip_dirs: bool,
+    profile: ProfileArgs,
 
     /// Bottom-up: the functions with the most own time, each with who called them
     #[arg(long)]
@@ -128,14 +119,8 @@ struct TreeArgs {
 
 #[derive(Args)]
 struct ConvertArgs {
-    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
-    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; or memory_profiler
-    /// recordings (mprof run's .dat), which convert to svg (the plot) or json
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-
     #[command(flatten)]
-    sampled: SampledArgs,
+    profile: ProfileArgs,
 
     /// Output file, written whole or not at all; - for standard output
     #[arg(short = 'o', long = "output", value_name = "OUT")]
@@ -146,10 +131,6 @@ struct ConvertArgs {
     /// *.json → json; *.stats, *.prof, *.pstats → stats; *.html → html
     #[arg(long, short = 'f', value_name = "FORMAT")]
     format: Option<OutputFormat>,
-
-    /// Strip directories from file names first (and merge functions that then have the same key)
-    #[arg(long)]
-    strip_dirs: bool,
 
     /// Keep only the functions whose printed name matches this Python regular expression
     /// (repeat to require several), with the calls between them
@@ -200,9 +181,28 @@ struct MemoryArgs {
     sort: Option<pstat::report::memory::SortKey>,
 }
 
+/// The arguments of every command that reads call profiles: the inputs and how to read them.
+#[derive(Args)]
+struct ProfileArgs {
+    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
+    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; for convert and view
+    /// also line_profiler .lprof files, and for convert memory_profiler recordings (mprof
+    /// run's .dat, to svg, json or html); several are added together first, as
+    /// pstats.Stats(a, b, ...) adds them
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    sampled: SampledArgs,
+
+    /// Strip directories from file names first (and merge functions that then have the same key)
+    #[arg(long)]
+    strip_dirs: bool,
+}
+
 /// How sampled inputs are read.
 #[derive(Args)]
-struct SampledArgs {
+pub(crate) struct SampledArgs {
     /// Folded stacks: the sampling rate in Hz (py-spy's --rate, 100 by default; Python 3.15's
     /// -r, 1000 by default), so that times are seconds; without it they are sample counts
     #[arg(long, value_name = "HZ", value_parser = positive_float)]
@@ -215,7 +215,7 @@ struct SampledArgs {
 }
 
 impl SampledArgs {
-    fn read_options(&self) -> ReadOptions {
+    pub(crate) fn read_options(&self) -> ReadOptions {
         let mut options = ReadOptions::default();
         options.sample_interval = self.rate.map(|hz| 1.0 / hz);
         options.thread_frames = self.thread_frames;
@@ -234,14 +234,8 @@ fn positive_float(text: &str) -> Result<f64, String> {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// Profiles: .stats/.prof dumps from cProfile, profile or Python 3.15's sampler, folded
-    /// stacks (py-spy, Python 3.15, flamegraph.pl) or speedscope JSON; several are added
-    /// together as pstats.Stats(a, b, ...) adds them
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-
     #[command(flatten)]
-    sampled: SampledArgs,
+    profile: ProfileArgs,
 
     /// Sort by KEY: calls, cumulative, filename, line, name, nfl, pcalls, stdname, time (and
     /// pstats' aliases and unambiguous abbreviations); repeat or separate with commas for
@@ -252,10 +246,6 @@ struct ReportArgs {
     /// Reverse the sorted order
     #[arg(long)]
     reverse: bool,
-
-    /// Strip directories from file names (and merge functions that then have the same key)
-    #[arg(long)]
-    strip_dirs: bool,
 
     /// Keep the first N functions (restrictions apply in command-line order)
     #[arg(
@@ -343,17 +333,14 @@ fn describe(e: &anyhow::Error) -> String {
 fn with_advice(error: &pstat::Error) -> String {
     let advice = match error.kind() {
         pstat::ErrorKind::WrongFormat {
-            found: pstat::InputFormat::Stats,
+            found: Detected::Profile(format),
             ..
-        } => "use `pstat show` for those",
-        pstat::ErrorKind::WrongFormat {
-            found: pstat::InputFormat::Pickle,
-            ..
-        } => "use `pstat lines` for those",
-        pstat::ErrorKind::WrongFormat {
-            found: pstat::InputFormat::Mprofile,
-            ..
-        } => "use `pstat memory` for those",
+        } => match format {
+            InputFormat::Stats => "use `pstat show` for those",
+            InputFormat::Lprof => "use `pstat lines` for those",
+            InputFormat::Mprof => "use `pstat memory` for those",
+            _ => return error.to_string(),
+        },
         _ => return error.to_string(),
     };
     let mut text = format!("{}: {advice}", error.kind());
@@ -390,25 +377,23 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     options.reverse = args.reverse;
     options.restrictions = args.restrictions(matches);
     // A function listing needs no edges: reading without them takes about half the time.
-    let mut read_options = args.sampled.read_options();
+    let mut read_options = args.profile.sampled.read_options();
     read_options.callers = !show || !args.filters.is_empty();
     // One input, no filter, no --strip-dirs, and a restriction that may print a few functions:
     // only the printed functions' callers are read (docs/design.md, "Callers of a few
     // functions"). Without a restriction every function is printed, and a full read is faster.
-    let listed_callers =
-        callers && !args.strip_dirs && args.filters.is_empty() && !options.restrictions.is_empty();
-    let profile = match args.files.as_slice() {
+    let listed_callers = callers
+        && !args.profile.strip_dirs
+        && args.filters.is_empty()
+        && !options.restrictions.is_empty();
+    let profile = match args.profile.files.as_slice() {
         [only] if listed_callers => {
-            let spinner =
-                progress::working(&args.files, format!("reading {}", input::describe(only)));
             let select = |profile: &Profile| pstat::query::list(profile, &options).functions;
-            let profile = input::read_profile_callers_of(only, &read_options, select);
-            spinner.finish_and_clear();
-            profile?
+            input::read_callers_of(only, &read_options, select)?
         }
-        _ => load(&args.files, &read_options)?,
+        _ => input::read_calls(&args.profile.files, &read_options)?,
     };
-    let profile = match args.strip_dirs {
+    let profile = match args.profile.strip_dirs {
         true => profile.strip_dirs(),
         false => profile,
     };
@@ -422,7 +407,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
 }
 
 fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
-    let profile = load_lines(&args.files)?;
+    let profile = input::read_lines(&args.files)?;
     let mut options = pstat::report::lines::Options::default();
     options.output_unit = Some(args.unit);
     options.skip_zero = args.skip_zero;
@@ -435,8 +420,8 @@ fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
 }
 
 fn tree(args: TreeArgs, color: style::ColorChoice) -> anyhow::Result<()> {
-    let mut profile = load(&args.files, &args.sampled.read_options())?;
-    if args.strip_dirs {
+    let mut profile = input::read_calls(&args.profile.files, &args.profile.sampled.read_options())?;
+    if args.profile.strip_dirs {
         profile = profile.strip_dirs();
     }
     let mut options = pstat::query::tree::TreeOptions::default();
@@ -493,27 +478,13 @@ fn report_output(
 }
 
 fn memory(args: MemoryArgs, color: style::ColorChoice) -> anyhow::Result<()> {
-    let recordings = load_memory(&args.files)?;
+    let recordings = input::read_memory(&args.files)?;
     let mut options = pstat::report::memory::Options::default();
     options.sort = args.sort;
     let mut out = report_output(color);
     pstat::report::memory::write(&recordings, &options, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
-}
-
-fn load_memory(files: &[PathBuf]) -> anyhow::Result<Vec<pstat::MemoryProfile>> {
-    input::check(files)?;
-    files.iter().map(|path| input::read_memory(path)).collect()
-}
-
-fn load_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
-    input::check(files)?;
-    let profiles = files
-        .iter()
-        .map(|path| input::read_lines(path))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(LineProfile::combine(profiles))
 }
 
 fn convert(args: ConvertArgs) -> anyhow::Result<()> {
@@ -541,20 +512,24 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
         })
         .collect::<Vec<_>>();
     if !to_stdout {
-        refuse_input_as_output(&args.files, &args.output)?;
+        refuse_input_as_output(&args.profile.files, &args.output)?;
     }
     let mut options = export::Options::default();
     options.unit = args.unit;
-    options.inputs = args.files.iter().map(|p| p.display().to_string()).collect();
-    if is_line_profile(&args.files[0]) {
-        return convert_lines(&args, format, &options);
-    }
-    if is_memory_recording(&args.files[0]) {
-        return convert_memory(&args, format);
+    options.inputs = args
+        .profile
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    match input::kind(&args.profile.files[0]) {
+        ProfileKind::Lines => return convert_lines(&args, format, &options),
+        ProfileKind::Memory => return convert_memory(&args, format),
+        _ => {}
     }
 
-    let mut profile = load(&args.files, &args.sampled.read_options())?;
-    if args.strip_dirs {
+    let mut profile = input::read_calls(&args.profile.files, &args.profile.sampled.read_options())?;
+    if args.profile.strip_dirs {
         profile = profile.strip_dirs();
     }
     // A DOT graph takes the fractions as its thresholds, as gprof2dot's -n and -e: functions
@@ -568,7 +543,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     if !filters.is_empty() {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
-    let spinner = progress::working(&args.files, progress::converting(&args.output));
+    let spinner = progress::working(&args.profile.files, progress::converting(&args.output));
     let written = emit(&args.output, |out| {
         export::write(format, Input::Calls(&profile), &options, out).map_err(write_error)
     });
@@ -576,33 +551,22 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     written
 }
 
-/// Whether an input is a pickle, as line_profiler's `.lprof` files are.
-fn is_line_profile(path: &Path) -> bool {
-    let head = input::head(path);
-    head.len() >= 2 && pstat::InputFormat::detect(&head) == pstat::InputFormat::Pickle
-}
-
-/// Whether an input is a memory_profiler recording (`mprof run`).
-fn is_memory_recording(path: &Path) -> bool {
-    pstat::InputFormat::detect(&input::head_of(path, 4096)) == pstat::InputFormat::Mprofile
-}
-
 fn convert_memory(args: &ConvertArgs, format: OutputFormat) -> anyhow::Result<()> {
     // Checked before reading, so that a wrong format is what is reported first.
-    if !export::memory::converts(format) {
+    if !format.writes(ProfileKind::Memory) {
         anyhow::bail!(
             "{} is a memory_profiler recording: it converts to svg, json or html, not {}",
-            args.files[0].display(),
+            args.profile.files[0].display(),
             format.name()
         );
     }
-    if args.strip_dirs || !args.regex.is_empty() || args.unit.is_some() {
+    if args.profile.strip_dirs || !args.regex.is_empty() || args.unit.is_some() {
         anyhow::bail!("--strip-dirs, --match and --unit apply to call profiles only");
     }
-    let recordings = load_memory(&args.files)?;
-    let options = export::memory::Options::default();
+    let recordings = input::read_memory(&args.profile.files)?;
+    let options = export::Options::default();
     emit(&args.output, |out| {
-        export::memory::write(format, &recordings, &options, out).map_err(write_error)
+        export::write(format, Input::Memory(&recordings), &options, out).map_err(write_error)
     })
 }
 
@@ -612,14 +576,14 @@ fn convert_lines(
     options: &export::Options,
 ) -> anyhow::Result<()> {
     // Checked before reading, so that a wrong format is what is reported first.
-    if !format.converts_line_profiles() {
+    if !format.writes(ProfileKind::Lines) {
         anyhow::bail!(
             "{} is a line_profiler file: it converts to json or callgrind, not {}",
-            args.files[0].display(),
+            args.profile.files[0].display(),
             format.name()
         );
     }
-    if args.strip_dirs || !args.regex.is_empty() {
+    if args.profile.strip_dirs || !args.regex.is_empty() {
         anyhow::bail!("--strip-dirs and --match apply to .stats profiles only");
     }
     if !args.filters.is_empty() {
@@ -627,7 +591,7 @@ fn convert_lines(
             "the filters (--focus, --ignore, …) apply to call profiles, not to line_profiler files"
         );
     }
-    let profile = load_lines(&args.files)?;
+    let profile = input::read_lines(&args.profile.files)?;
     emit(&args.output, |out| {
         export::write(format, Input::Lines(&profile), options, out).map_err(write_error)
     })
@@ -668,40 +632,3 @@ fn usage_error(message: &str) -> ! {
 }
 
 type Writer = fn(&Profile, &ListOptions, &mut dyn Write) -> io::Result<()>;
-
-fn load(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
-    input::check(files)?;
-    let read = |path: &PathBuf| input::read_profile(path, options);
-    if let [only] = files {
-        let spinner = progress::working(files, format!("reading {}", input::describe(only)));
-        let profile = read(only);
-        spinner.finish_and_clear();
-        return profile;
-    }
-    // pstats.Stats(a, b, c) adds a, then c, then b. One thread decodes the files in that order
-    // while this one adds them up; at most two decoded profiles wait in between, so memory
-    // stays that of the combined profile, not of all the inputs.
-    let order = Combiner::pstats_order(files.len());
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-        scope.spawn(move || {
-            for i in order {
-                let result = read(&files[i]);
-                let failed = result.is_err();
-                if sender.send((i, result)).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let mut combiner = Combiner::default();
-        let bar = progress::merging(files);
-        for (i, profile) in receiver {
-            combiner
-                .add(&profile?)
-                .with_context(|| format!("merging {}", input::describe(&files[i])))?;
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        Ok(combiner.finish())
-    })
-}

@@ -27,6 +27,7 @@ use std::ops::Range;
 
 use crate::export::TimeUnit;
 use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
+use crate::threads::{self, Threads};
 
 /// Options for callgrind output.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,9 @@ pub struct Options {
     pub unit: TimeUnit,
     /// The `cmd:` line: what the profile was made from. Default: the input files' paths.
     pub command: Option<String>,
+    /// Threads the writer may use: the edges' costs are worked out on a second one, and a
+    /// profile of 50,000 calls or more is formatted in two halves at once. The output is the same. Default: auto.
+    pub threads: Threads,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
         Options {
             unit: TimeUnit::Ns,
             command: None,
+            threads: Threads::Auto,
         }
     }
 }
@@ -131,20 +136,25 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
 
     // The edges' costs on one core while the other orders the callees and numbers the names;
     // then the two halves of the output are put together on both cores.
-    let ((edge_seconds, names), plan) = std::thread::scope(|scope| {
-        let costs = scope.spawn(|| {
-            let costs = match profile.stacks() {
-                Some(stacks) => EdgeCosts::from_stacks(profile, stacks),
-                None => EdgeCosts::new(profile),
-            };
-            (costs, FunctionNames::new(profile))
-        });
-        let plan = Plan::new(profile);
-        let costs = costs
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (costs, plan)
-    });
+    let costs = || {
+        let costs = match profile.stacks() {
+            Some(stacks) => EdgeCosts::from_stacks(profile, stacks),
+            None => EdgeCosts::new(profile),
+        };
+        (costs, FunctionNames::new(profile))
+    };
+    let ((edge_seconds, names), plan) = if options.threads.two() {
+        std::thread::scope(|scope| {
+            let costs = scope.spawn(costs);
+            let plan = Plan::new(profile);
+            let costs = costs
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (costs, plan)
+        })
+    } else {
+        (costs(), Plan::new(profile))
+    };
     let format = Format {
         profile,
         plan: &plan,
@@ -154,7 +164,10 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
         cost: &cost,
     };
     let blocks = plan.functions.len();
-    let split = if plan.callees.len() >= PARALLEL_FROM {
+    let split = if options
+        .threads
+        .two_from(plan.callees.len(), threads::CALLGRIND_FORMAT)
+    {
         // Two fifths of the calls on this thread, which also writes; three on the other.
         plan.start
             .partition_point(|&s| (s as usize) < plan.callees.len() * 2 / 5)
@@ -163,29 +176,32 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
     }
     .min(blocks);
     let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
-    let second = std::thread::scope(|scope| -> io::Result<Vec<u8>> {
-        let second = scope.spawn(|| {
-            let mut second = Vec::new();
-            format.blocks(split..blocks, &mut second, &mut |_| Ok(()))?;
-            Ok::<_, io::Error>(second)
-        });
-        format.blocks(0..split, &mut buf, &mut |buf| {
-            out.write_all(buf)?;
-            buf.clear();
-            Ok(())
-        })?;
-        second
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })?;
+    let mut flush = |buf: &mut Vec<u8>| {
+        out.write_all(buf)?;
+        buf.clear();
+        Ok(())
+    };
+    let second = if split < blocks {
+        std::thread::scope(|scope| -> io::Result<Vec<u8>> {
+            let second = scope.spawn(|| {
+                let mut second = Vec::new();
+                format.blocks(split..blocks, &mut second, &mut |_| Ok(()))?;
+                Ok::<_, io::Error>(second)
+            });
+            format.blocks(0..split, &mut buf, &mut flush)?;
+            second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?
+    } else {
+        format.blocks(0..split, &mut buf, &mut flush)?;
+        Vec::new()
+    };
     out.write_all(&buf)?;
     out.write_all(&second)?;
     writeln!(out)?;
     writeln!(out, "totals: {total}")
 }
-
-/// From this many calls, the output is put together on two threads.
-const PARALLEL_FROM: usize = 50_000;
 
 /// The order of the output, worked out before any of it is written: each function's callees
 /// in key order, and the number each file and function name gets at its first use (callgrind's

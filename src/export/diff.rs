@@ -356,8 +356,12 @@ mod tests {
 
     #[test]
     fn folded_stacks_of_sampled_profiles_are_exact() {
-        let base = crate::read(b"main;f 3\nmain;g 1\n").expect("folded");
-        let new = crate::read(b"main;f 6\nmain;h 2\n").expect("folded");
+        let base = crate::read(b"main;f 3\nmain;g 1\n", &Default::default())
+            .and_then(crate::AnyProfile::into_calls)
+            .expect("folded");
+        let new = crate::read(b"main;f 6\nmain;h 2\n", &Default::default())
+            .and_then(crate::AnyProfile::into_calls)
+            .expect("folded");
         let mut out = Vec::new();
         write_folded(
             &[base],

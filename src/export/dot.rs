@@ -9,7 +9,7 @@
 //! exactly from the stacks, and the labels count samples (`12 samples`) instead of calls.
 //!
 //! ```
-//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 //! let mut dot = Vec::new();
 //! pstat::export::dot::write(&profile, &pstat::export::dot::Options::default(), &mut dot)?;
 //! assert!(dot.starts_with(b"digraph {\n"));

@@ -143,14 +143,18 @@ mod tests {
             let path = format!("tests/fixtures/sampled/{file}");
             out.push((
                 file.to_string(),
-                crate::read_path(&path).expect("fixture reads"),
+                crate::read_path(&path, &Default::default())
+                    .and_then(crate::AnyProfile::into_calls)
+                    .expect("fixture reads"),
             ));
         }
         let mut text = String::from("main;hot 30000000\nmain;warm;x 4000\nmain;warm 2999\n");
         for i in 0..3000 {
             text.push_str(&format!("main;a{};b{};c{i} {}\n", i % 7, i % 13, 1 + i % 5));
         }
-        let generated = crate::read(text.as_bytes()).expect("reads");
+        let generated = crate::read(text.as_bytes(), &Default::default())
+            .and_then(crate::AnyProfile::into_calls)
+            .expect("reads");
         out.push(("generated".to_string(), generated));
         out
     }

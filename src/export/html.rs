@@ -264,8 +264,12 @@ mod tests {
 
     #[test]
     fn the_data_cannot_end_its_element() {
-        let profile =
-            crate::read_path("tests/fixtures/stats/py313/cprofile.stats").expect("fixture reads");
+        let profile = crate::read_path(
+            "tests/fixtures/stats/py313/cprofile.stats",
+            &Default::default(),
+        )
+        .and_then(crate::AnyProfile::into_calls)
+        .expect("fixture reads");
         let mut page = Vec::new();
         write(&profile, &Options::default(), &mut page).expect("writes");
         let page = String::from_utf8(page).expect("UTF-8");

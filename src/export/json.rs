@@ -16,7 +16,7 @@
 //! `"format": "pstat-lines"`, with per-line rows in place of functions and edges.
 //!
 //! ```
-//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 //! let json = pstat::export::json::to_vec(&profile, &Default::default());
 //! let doc: serde_json::Value = serde_json::from_slice(&json)?;
 //! assert_eq!(doc["format"], "pstat-profile");
@@ -483,7 +483,9 @@ mod tests {
     fn read(dict: M<'_>) -> Profile {
         let mut bytes = Vec::new();
         dict.encode(&mut bytes);
-        crate::read(&bytes).expect("hand-written dump reads")
+        crate::read(&bytes, &Default::default())
+            .and_then(crate::AnyProfile::into_calls)
+            .expect("hand-written dump reads")
     }
 
     /// main → fib (recursive: 3 calls, 1 primitive) → len; `outer` calls main but is not

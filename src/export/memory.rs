@@ -7,7 +7,7 @@
 use std::io;
 
 use crate::error::{Error, ErrorKind};
-use crate::export::OutputFormat;
+use crate::format::OutputFormat;
 use crate::model::{MemoryProfile, MemorySample};
 
 pub use crate::export::memory_svg::write_svg;
@@ -32,14 +32,6 @@ impl Default for Options {
             height: 520,
         }
     }
-}
-
-/// Whether [`write()`] writes recordings in this format: SVG, JSON and HTML.
-pub fn converts(format: OutputFormat) -> bool {
-    matches!(
-        format,
-        OutputFormat::Svg | OutputFormat::Json | OutputFormat::Html
-    )
 }
 
 /// Writes the recordings as `format` (SVG or JSON); any other format is

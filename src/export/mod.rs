@@ -10,7 +10,7 @@
 //! use pstat::OutputFormat;
 //! use pstat::export::{Input, Options};
 //!
-//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 //! let mut options = Options::default();
 //! options.inputs = vec!["cprofile.stats".to_string()];
 //! let folded = pstat::export::to_vec(OutputFormat::Folded, Input::Calls(&profile), &options)?;
@@ -32,155 +32,39 @@ pub mod pprof;
 pub mod speedscope;
 pub mod stats;
 
-use std::fmt;
 use std::io;
-use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{LineProfile, Profile};
+use crate::format::{OutputFormat, ProfileKind};
+use crate::model::{LineProfile, MemoryProfile, Profile};
+use crate::query::stacks::StackOptions;
+use crate::read::AnyProfile;
+use crate::threads::Threads;
 
 pub use crate::query::units::{ParseTimeUnitError, TimeUnit};
 
-/// An output format of `pstat convert` and [`write()`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutputFormat {
-    /// Callgrind, for KCachegrind and callgrind_annotate.
-    Callgrind,
-    /// Folded stacks, for inferno and flamegraph.pl.
-    Folded,
-    /// An SVG flame graph.
-    Svg,
-    /// pstat's JSON (docs/json.md).
-    Json,
-    /// speedscope's file format.
-    Speedscope,
-    /// A marshalled stats dump that Python's pstats reads.
-    Stats,
-    /// A DOT call graph for Graphviz, laid out as gprof2dot lays it out.
-    Dot,
-    /// pprof's gzip-compressed `profile.proto` (docs/pprof.md).
-    Pprof,
-    /// A self-contained HTML report (docs/html.md).
-    Html,
-}
-
-impl OutputFormat {
-    /// Every format with its name, as `--format` takes them.
-    pub const ALL: [(&'static str, OutputFormat); 9] = [
-        ("callgrind", OutputFormat::Callgrind),
-        ("folded", OutputFormat::Folded),
-        ("svg", OutputFormat::Svg),
-        ("json", OutputFormat::Json),
-        ("speedscope", OutputFormat::Speedscope),
-        ("stats", OutputFormat::Stats),
-        ("dot", OutputFormat::Dot),
-        ("pprof", OutputFormat::Pprof),
-        ("html", OutputFormat::Html),
-    ];
-
-    /// The format an output file's name implies: `callgrind.out*`, `callgrind.output` and
-    /// `*.callgrind` → callgrind; `*.folded`, `*.collapsed` → folded; `*.svg` → SVG;
-    /// `*.speedscope.json` → speedscope; `*.json` → JSON; `*.stats`, `*.prof`, `*.pstats` →
-    /// stats; `*.dot`, `*.gv` → DOT; `*.pb.gz`, `*.pprof` → pprof; `*.html`, `*.htm` → HTML.
-    pub fn from_path(path: &Path) -> Option<OutputFormat> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        let ends = |suffix: &str| name.ends_with(suffix);
-        Some(if name.starts_with("callgrind.out") || ends(".callgrind") {
-            OutputFormat::Callgrind
-        } else if ends(".folded") || ends(".collapsed") {
-            OutputFormat::Folded
-        } else if ends(".svg") {
-            OutputFormat::Svg
-        } else if ends(".speedscope.json") {
-            OutputFormat::Speedscope
-        } else if ends(".json") {
-            OutputFormat::Json
-        } else if ends(".stats") || ends(".prof") || ends(".pstats") {
-            OutputFormat::Stats
-        } else if ends(".dot") || ends(".gv") {
-            OutputFormat::Dot
-        } else if ends(".pb.gz") || ends(".pprof") {
-            OutputFormat::Pprof
-        } else if ends(".html") || ends(".htm") {
-            OutputFormat::Html
-        } else {
-            return None;
-        })
-    }
-
-    /// Whether [`write()`] writes a line profile ([`Input::Lines`]) in this format: JSON,
-    /// callgrind and HTML do.
-    pub fn converts_line_profiles(self) -> bool {
-        match self {
-            OutputFormat::Json | OutputFormat::Callgrind | OutputFormat::Html => true,
-            OutputFormat::Folded
-            | OutputFormat::Svg
-            | OutputFormat::Speedscope
-            | OutputFormat::Stats
-            | OutputFormat::Dot
-            | OutputFormat::Pprof => false,
-        }
-    }
-
-    /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
-        OutputFormat::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
-    }
-}
-
-impl fmt::Display for OutputFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for OutputFormat {
-    type Err = ParseOutputFormatError;
-    fn from_str(s: &str) -> Result<OutputFormat, ParseOutputFormatError> {
-        OutputFormat::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, f)| *f)
-            .ok_or_else(|| ParseOutputFormatError {
-                text: s.to_string(),
-            })
-    }
-}
-
-/// A text that is not the name of an [`OutputFormat`] (see [`OutputFormat::ALL`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseOutputFormatError {
-    text: String,
-}
-
-impl fmt::Display for ParseOutputFormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = OutputFormat::ALL.iter().map(|(n, _)| *n).collect();
-        write!(
-            f,
-            "{:?} is not an output format; use one of {}",
-            self.text,
-            names.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for ParseOutputFormatError {}
-
-/// What [`write()`] exports: a call profile or a line profile.
+/// What [`write()`] exports: a call profile, a line profile or memory recordings.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Input<'a> {
-    /// A call profile (cProfile's or profile's `.stats`): every output format.
+    /// A call profile (cProfile's or profile's `.stats`, sampled stacks): every output format.
     Calls(&'a Profile),
     /// A line profile (line_profiler's `.lprof`): JSON (`pstat-lines`), callgrind and HTML only
-    /// ([`OutputFormat::converts_line_profiles`]).
+    /// ([`OutputFormat::writes`]).
     Lines(&'a LineProfile),
+    /// memory_profiler recordings: SVG (the plot), JSON and HTML only ([`memory`]).
+    Memory(&'a [MemoryProfile]),
+}
+
+impl Input<'_> {
+    /// The kind of profile this is.
+    pub fn kind(&self) -> ProfileKind {
+        match self {
+            Input::Calls(_) => ProfileKind::Calls,
+            Input::Lines(_) => ProfileKind::Lines,
+            Input::Memory(_) => ProfileKind::Memory,
+        }
+    }
 }
 
 impl<'a> From<&'a Profile> for Input<'a> {
@@ -192,6 +76,22 @@ impl<'a> From<&'a Profile> for Input<'a> {
 impl<'a> From<&'a LineProfile> for Input<'a> {
     fn from(profile: &'a LineProfile) -> Input<'a> {
         Input::Lines(profile)
+    }
+}
+
+impl<'a> From<&'a [MemoryProfile]> for Input<'a> {
+    fn from(recordings: &'a [MemoryProfile]) -> Input<'a> {
+        Input::Memory(recordings)
+    }
+}
+
+impl<'a> From<&'a AnyProfile> for Input<'a> {
+    fn from(profile: &'a AnyProfile) -> Input<'a> {
+        match profile {
+            AnyProfile::Calls(profile) => Input::Calls(profile),
+            AnyProfile::Lines(profile) => Input::Lines(profile),
+            AnyProfile::Memory(recordings) => Input::Memory(recordings),
+        }
     }
 }
 
@@ -219,6 +119,9 @@ pub struct Options {
     /// A DOT graph's edge threshold (gprof2dot's `-e`, as a fraction). Default: `None`, the
     /// format's own (0.001).
     pub edge_fraction: Option<f64>,
+    /// Threads the writer may use ([`Threads`]); every output is the same whatever the
+    /// setting. Default: auto.
+    pub threads: Threads,
 }
 
 impl Options {
@@ -237,8 +140,9 @@ impl Options {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::UnsupportedOutput`] when a line profile is to be written in a format other
-/// than JSON, callgrind or HTML, before anything is written; [`ErrorKind::Io`] when writing fails;
+/// [`ErrorKind::UnsupportedOutput`] when the format cannot hold the input's kind (a line profile
+/// in a format other than JSON, callgrind or HTML, memory recordings in one other than SVG,
+/// JSON or HTML: [`OutputFormat::writes`]), before anything is written; [`ErrorKind::Io`] when writing fails;
 /// when `format` is [`OutputFormat::Stats`], [`ErrorKind::Io`] also for a name longer than
 /// marshal's 2 GiB limit.
 pub fn write(
@@ -250,6 +154,9 @@ pub fn write(
     match input {
         Input::Calls(profile) => write_calls(format, profile, options, writer)?,
         Input::Lines(profile) => write_lines(format, profile, options, writer)?,
+        Input::Memory(recordings) => {
+            memory::write(format, recordings, &memory::Options::default(), writer)?
+        }
     }
     Ok(())
 }
@@ -276,6 +183,7 @@ fn write_calls(
             let defaults = callgrind::Options::default();
             let options = callgrind::Options {
                 unit: options.unit.unwrap_or(defaults.unit),
+                threads: options.threads,
                 ..defaults
             };
             callgrind::write(profile, &options, writer)
@@ -284,6 +192,7 @@ fn write_calls(
             let defaults = folded::Options::default();
             let options = folded::Options {
                 unit: options.unit.unwrap_or(defaults.unit),
+                stacks: stacks(options),
                 ..defaults
             };
             folded::write(profile, &options, writer)
@@ -293,6 +202,7 @@ fn write_calls(
             let options = flamegraph::Options {
                 unit: options.unit.unwrap_or(defaults.unit),
                 title: options.title_or(defaults.title),
+                stacks: stacks(options),
                 ..defaults
             };
             flamegraph::write(profile, &options, writer)
@@ -302,6 +212,7 @@ fn write_calls(
             let options = speedscope::Options {
                 unit: options.unit.unwrap_or(defaults.unit),
                 name: options.title_or(defaults.name),
+                stacks: stacks(options),
                 ..defaults
             };
             speedscope::write(profile, &options, writer)
@@ -324,6 +235,8 @@ fn write_calls(
                     .then(|| format!("from {}", options.inputs.join(" ")))
                     .into_iter()
                     .collect(),
+                stacks: stacks(options),
+                threads: options.threads,
                 ..pprof::Options::default()
             };
             pprof::write(profile, &options, writer)
@@ -341,7 +254,16 @@ fn html_options(options: &Options) -> html::Options {
     html::Options {
         title: options.title_or(defaults.title.clone()),
         inputs: options.inputs.clone(),
+        stacks: stacks(options),
         ..defaults
+    }
+}
+
+/// The default stack estimate, with the threads of `options`.
+fn stacks(options: &Options) -> StackOptions {
+    StackOptions {
+        threads: options.threads,
+        ..StackOptions::default()
     }
 }
 
@@ -393,35 +315,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn format_follows_the_file_name() {
-        let cases = [
-            ("callgrind.out", Some(OutputFormat::Callgrind)),
-            ("callgrind.out.1234", Some(OutputFormat::Callgrind)),
-            ("callgrind.output", Some(OutputFormat::Callgrind)),
-            ("dir/prof.callgrind", Some(OutputFormat::Callgrind)),
-            ("a.folded", Some(OutputFormat::Folded)),
-            ("a.collapsed", Some(OutputFormat::Folded)),
-            ("flame.SVG", Some(OutputFormat::Svg)),
-            ("a.speedscope.json", Some(OutputFormat::Speedscope)),
-            ("a.json", Some(OutputFormat::Json)),
-            ("all.stats", Some(OutputFormat::Stats)),
-            ("x.prof", Some(OutputFormat::Stats)),
-            ("x.pstats", Some(OutputFormat::Stats)),
-            ("graph.dot", Some(OutputFormat::Dot)),
-            ("graph.GV", Some(OutputFormat::Dot)),
-            ("cpu.pb.gz", Some(OutputFormat::Pprof)),
-            ("x.PPROF", Some(OutputFormat::Pprof)),
-            ("report.html", Some(OutputFormat::Html)),
-            ("r.HTM", Some(OutputFormat::Html)),
-            ("report.txt", None),
-            ("callgrind", None),
-        ];
-        for (name, format) in cases {
-            assert_eq!(OutputFormat::from_path(Path::new(name)), format, "{name}");
-        }
-    }
-
-    #[test]
     fn units_parse_and_scale() {
         assert_eq!("us".parse::<TimeUnit>(), Ok(TimeUnit::Us));
         assert!("sec".parse::<TimeUnit>().is_err());
@@ -429,30 +322,30 @@ mod tests {
     }
 
     #[test]
-    fn parse_errors_say_what_is_accepted() {
+    fn time_unit_parse_errors_say_what_is_accepted() {
         let unit = "sec".parse::<TimeUnit>().unwrap_err();
         assert_eq!(
             unit.to_string(),
             r#""sec" is not a time unit; use ns, us, ms or s"#
         );
-        let format = "png".parse::<OutputFormat>().unwrap_err();
-        assert_eq!(
-            format.to_string(),
-            r#""png" is not an output format; use one of callgrind, folded, svg, json, speedscope, stats, dot, pprof, html"#
-        );
-        for (name, format) in OutputFormat::ALL {
-            assert_eq!(name.parse::<OutputFormat>(), Ok(format));
-            assert_eq!(format.to_string(), name);
-        }
     }
 
     fn call_profile() -> Profile {
-        crate::read_path("tests/fixtures/stats/py313/cprofile.stats").expect("fixture reads")
+        crate::read_path(
+            "tests/fixtures/stats/py313/cprofile.stats",
+            &Default::default(),
+        )
+        .and_then(crate::AnyProfile::into_calls)
+        .expect("fixture reads")
     }
 
     fn line_profile() -> LineProfile {
-        crate::read_lines_path("tests/fixtures/lprof/py312-lp5.1.0/demo.lprof")
-            .expect("fixture reads")
+        crate::read_path(
+            "tests/fixtures/lprof/py312-lp5.1.0/demo.lprof",
+            &Default::default(),
+        )
+        .and_then(crate::AnyProfile::into_lines)
+        .expect("fixture reads")
     }
 
     #[test]
@@ -521,7 +414,11 @@ mod tests {
         for (_, format) in OutputFormat::ALL {
             let mut out = Vec::new();
             let result = write(format, Input::Lines(&profile), &options, &mut out);
-            assert_eq!(result.is_ok(), format.converts_line_profiles(), "{format}");
+            assert_eq!(
+                result.is_ok(),
+                format.writes(crate::format::ProfileKind::Lines),
+                "{format}"
+            );
             if let Err(e) = result {
                 assert!(matches!(
                     e.kind(),

@@ -17,7 +17,6 @@ mod proto;
 mod table;
 
 use std::io;
-use std::num::NonZeroUsize;
 use std::thread::{self, Scope};
 
 use flate2::Compression;
@@ -28,6 +27,7 @@ use crate::query::stacks::{
     Frame, Rounding, StackOptions, StackTable, round_preserving_sum_into, sample_weights,
 };
 use crate::query::units::TimeUnit;
+use crate::threads::Threads;
 use proto::{Stream, field};
 use table::{FunctionTable, Strings};
 
@@ -48,9 +48,10 @@ pub struct Options {
     /// but not on `threads`. Sizes below 64 KiB count as 64 KiB. Default: 1 MiB.
     pub gzip_block: usize,
     /// Threads that work besides the caller's: they compress the blocks, and (when more than
-    /// one) estimate the stacks while the caller builds the function table. 0 means one per
-    /// core. The output is the same whatever the number. Default: 0.
-    pub threads: usize,
+    /// one) estimate the stacks while the caller builds the function table. With
+    /// [`Threads::Auto`], one per core; with [`Threads::Off`], the caller does everything.
+    /// The output is the same whatever the number. Default: auto.
+    pub threads: Threads,
 }
 
 impl Default for Options {
@@ -60,17 +61,17 @@ impl Default for Options {
             gzip: true,
             comments: Vec::new(),
             gzip_block: 1 << 20,
-            threads: 0,
+            threads: Threads::Auto,
         }
     }
 }
 
 impl Options {
-    /// The threads to start: [`Options::threads`], or one per core.
+    /// The threads to start: none with [`Threads::Off`], else [`Options::threads`]' count.
     fn threads(&self) -> usize {
         match self.threads {
-            0 => thread::available_parallelism().map_or(1, NonZeroUsize::get),
-            n => n,
+            Threads::Off => 0,
+            threads => threads.count(),
         }
     }
 }
@@ -654,7 +655,9 @@ mod tests {
             "tests/fixtures/stats/py313/empty.stats",
             "tests/fixtures/sampled/py-spy/threads.folded",
         ] {
-            let profile = crate::read_path(path).expect("fixture reads");
+            let profile = crate::read_path(path, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .expect("fixture reads");
             let mut out = Vec::new();
             write(&profile, &Options::default(), &mut out).expect("writes");
             assert_eq!(&out[..2], b"\x1f\x8b", "{path}: gzip magic");

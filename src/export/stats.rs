@@ -347,7 +347,13 @@ mod tests {
                 .windows(11)
                 .any(|w| w == b"l\x03\0\0\0\x05\0\0\0\0\x04")
         );
-        assert_same(&profile, &crate::read(&bytes).unwrap(), "built");
+        assert_same(
+            &profile,
+            &crate::read(&bytes, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .unwrap(),
+            "built",
+        );
     }
 
     #[test]
@@ -452,9 +458,13 @@ mod tests {
         assert!(files.len() >= 70, "only {} fixtures", files.len());
         for path in files {
             let what = path.display().to_string();
-            let original = crate::read(&std::fs::read(&path).unwrap()).unwrap();
+            let original = crate::read(&std::fs::read(&path).unwrap(), &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .unwrap();
             let bytes = dump(&original);
-            let again = crate::read(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let again = crate::read(&bytes, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_same(&original, &again, &what);
             // Written again, the bytes are the same: the output is a function of the profile.
             assert_eq!(dump(&again), bytes, "{what}");

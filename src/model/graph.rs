@@ -278,7 +278,9 @@ mod tests {
                 if path.extension().is_none_or(|e| e != "stats") {
                     continue;
                 }
-                let profile = crate::read_path(&path).expect("fixture reads");
+                let profile = crate::read_path(&path, &Default::default())
+                    .and_then(crate::AnyProfile::into_calls)
+                    .expect("fixture reads");
                 let n = profile.all_functions().len();
                 if n > 1500 {
                     continue;

@@ -111,7 +111,7 @@ impl MemoryProfile {
         &self.functions
     }
 
-    /// The file it was read from, when read with [`read_memory_path`](crate::read_memory_path).
+    /// The file it was read from, when read with [`read_path`](crate::read_path).
     pub fn path(&self) -> Option<&str> {
         self.path.as_deref()
     }

@@ -11,7 +11,7 @@
 //! ```
 //! use pstat::query::filter::{Filter, Pattern};
 //!
-//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+//! let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 //! let mut filter = Filter::default();
 //! filter.focus.push(Pattern::new("fib")?);
 //! let filtered = profile.filter(&filter)?;

@@ -31,6 +31,7 @@ use hashbrown::HashMap;
 
 use crate::model::{CallStats, FunctionId, Measure, Profile, StackId};
 use crate::query::units::TimeUnit;
+use crate::threads::{self, Threads};
 
 /// One frame of a reconstructed stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,6 +61,9 @@ pub struct StackOptions {
     /// …or at least this fraction of the leaf function's own time. Smaller shares are gathered
     /// under [`Frame::OtherCallers`]. Default: 0.01.
     pub min_share_of_leaf: f64,
+    /// Threads the estimate may use: a profile of 20,000 functions or more is walked
+    /// in two halves at once, giving the same stacks. Default: auto.
+    pub threads: Threads,
 }
 
 impl Default for StackOptions {
@@ -67,6 +71,7 @@ impl Default for StackOptions {
         StackOptions {
             min_fraction: 1e-6,
             min_share_of_leaf: 0.01,
+            threads: Threads::Auto,
         }
     }
 }
@@ -105,7 +110,7 @@ impl StackTable {
         let cutoff = total * options.min_fraction;
         let listed = profile.function_count();
         let callers = Callers::new(profile);
-        if listed < PARALLEL_FUNCTIONS || !two_cores() {
+        if !options.threads.two_from(listed, threads::STACK_ESTIMATE) {
             return estimate_part(profile, &callers, options, cutoff, 0..listed, MAX_STEPS).0;
         }
         in_halves(profile, &callers, options, cutoff, MAX_STEPS)
@@ -189,15 +194,6 @@ impl StackTable {
             .collect()
     }
 }
-
-/// Whether the machine has a second core for a second thread.
-pub(crate) fn two_cores() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-}
-
-/// Profiles with fewer listed functions are walked on one thread: a thread costs more than
-/// their walk.
-const PARALLEL_FUNCTIONS: usize = 20_000;
 
 /// The stacks of the listed functions whose ids are in `functions`, walked with at most `budget`
 /// steps, and the steps taken.
@@ -842,7 +838,9 @@ mod tests {
     }
 
     fn profile(bytes: &[u8]) -> Profile {
-        crate::read(bytes).expect("valid test profile")
+        crate::read(bytes, &Default::default())
+            .and_then(crate::AnyProfile::into_calls)
+            .expect("valid test profile")
     }
 
     /// A function of a test profile: its name, own time, and callers with each edge's cumtime.
@@ -1021,6 +1019,7 @@ mod tests {
         let options = StackOptions {
             min_fraction: 0.05,
             min_share_of_leaf: 0.05,
+            ..Default::default()
         };
         let stacks = stacks(&p, &options);
         // Each caller's share is 1/50 = 0.02 < 0.05: all gathered under one root.
@@ -1058,7 +1057,9 @@ mod tests {
             if path.extension().is_none_or(|e| e != "stats") {
                 continue;
             }
-            let p = crate::read_path(&path).expect("fixture reads");
+            let p = crate::read_path(&path, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .expect("fixture reads");
             let table = StackTable::estimate(&p, &StackOptions::default());
             let vectors = table.clone().into_stacks();
             assert_eq!(table.len(), vectors.len());

@@ -24,6 +24,7 @@ mod edges;
 mod stacks;
 
 use crate::model::{CallStats, FunctionId, Measure, Profile};
+use crate::threads::Threads;
 
 /// A child waiting to be placed: its function (or trie node), figures, and the figure it is
 /// ordered and pruned by.
@@ -39,6 +40,9 @@ pub struct TreeOptions {
     /// Children whose figure is below this fraction of the total (0.0 to 1.0) are left out and
     /// counted in one summary node (pprof's `nodefraction`). Default: 0.005 (0.5%).
     pub min_fraction: f64,
+    /// Threads the build may use: a profile of 65,536 edges or more indexes its
+    /// callees on a second one. The tree is the same. Default: auto.
+    pub threads: Threads,
 }
 
 impl Default for TreeOptions {
@@ -46,6 +50,7 @@ impl Default for TreeOptions {
         TreeOptions {
             inverted: false,
             min_fraction: 0.005,
+            threads: Threads::Auto,
         }
     }
 }
@@ -205,7 +210,7 @@ impl CallTree {
 /// ```
 /// use pstat::query::tree::{self, Mark, TreeOptions};
 ///
-/// let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+/// let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 /// let tree = tree::build(&profile, &TreeOptions::default());
 /// let root = tree.roots().next().expect("a root");
 /// // A root shows its function's own figures, as the file holds them.
@@ -243,7 +248,7 @@ pub fn build(profile: &Profile, options: &TreeOptions) -> CallTree {
         None => {
             tree.total = profile.totals().tottime;
             match options.inverted {
-                false => edges::top_down(profile, &mut tree),
+                false => edges::top_down(profile, &mut tree, options.threads),
                 true => edges::bottom_up(profile, &mut tree),
             }
         }
@@ -382,6 +387,7 @@ mod tests {
         let options = TreeOptions {
             inverted,
             min_fraction,
+            ..Default::default()
         };
         lines(profile, &build(profile, &options))
     }

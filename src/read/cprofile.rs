@@ -13,11 +13,13 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
 use crate::error::Error;
+use crate::format::{Detected, InputFormat};
 use crate::marshal::{Decoder, DictItems, Items, Kind, Shared, Value};
 use crate::model::{
     Builder, CallStats, FunctionId, FunctionKey, FunctionStats, KeyId, Measure, Merge, Profile, Sym,
 };
 use crate::read::ReadOptions;
+use crate::threads::{self, Threads};
 
 mod fast;
 mod records;
@@ -29,7 +31,8 @@ pub fn read(input: &[u8]) -> Result<Profile, Error> {
 
 /// [`read`], with options.
 pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> {
-    match fast::read(input, options.callers) {
+    let two_threads = options.threads.two_from(input.len(), threads::STATS_DECODE);
+    match fast::read_on(input, options.callers, two_threads) {
         Some(profile) => Ok(profile),
         None if options.callers => read_general(input),
         None => read_general(input).map(Profile::without_edges),
@@ -38,7 +41,7 @@ pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> 
 
 /// Inputs read a window at a time rather than whole ([`read_file`]): from this size on, where
 /// the fast path also runs on two threads.
-const STREAM_FROM: u64 = fast::TWO_THREADS_FROM as u64;
+const STREAM_FROM: u64 = threads::STATS_DECODE as u64;
 
 /// Bytes read at a time when a stats dump is read a window at a time.
 const WINDOW: usize = 1 << 20;
@@ -60,7 +63,7 @@ pub(crate) fn read_file(
         len,
         first,
         options.callers,
-        true,
+        options.threads.two(),
         WINDOW,
     )?)
 }
@@ -73,17 +76,19 @@ fn first_window(file: &mut std::fs::File, len: u64) -> Result<Option<Vec<u8>>, E
     }
     let mut first = Vec::new();
     file.by_ref().take(WINDOW as u64).read_to_end(&mut first)?;
-    Ok((super::InputFormat::detect(&first) == super::InputFormat::Stats).then_some(first))
+    let stats = super::detect(&first) == Detected::Profile(InputFormat::Stats);
+    Ok(stats.then_some(first))
 }
 
 /// Reads a stats dump for a report on the callers of the functions `select` picks from it
 /// without edges (see [`crate::read::read_callers_of`]).
 pub(crate) fn read_callers_of(
     input: &[u8],
+    threads: Threads,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    let Some((profile, log)) = fast::read_logged(input, input.len() >= fast::TWO_THREADS_FROM)
-    else {
+    let two_threads = threads.two_from(input.len(), threads::STATS_DECODE);
+    let Some((profile, log)) = fast::read_logged(input, two_threads) else {
         // The fast path declines it with or without callers.
         return read_general(input);
     };
@@ -96,7 +101,7 @@ pub(crate) fn read_callers_of(
     match lazy {
         Some(profile) => Ok(profile),
         // Most of it picked, or a key repeats in the dict: read it with all its edges.
-        None => read(input),
+        None => read_with(input, &with_threads(threads)),
     }
 }
 
@@ -105,15 +110,19 @@ pub(crate) fn read_callers_of(
 pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     file: &mut std::fs::File,
     len: u64,
+    threads: Threads,
     select: F,
 ) -> Result<Result<Profile, F>, Error> {
     let opened = file.metadata()?.modified().ok();
     let Some(first) = first_window(file, len)? else {
         return Ok(Err(select));
     };
-    let Some((profile, log)) = fast::read_stream_logged(file, len, first, true, WINDOW)? else {
+    let Some((profile, log)) = fast::read_stream_logged(file, len, first, threads.two(), WINDOW)?
+    else {
         // The fast path declines it with or without callers.
-        return Ok(Ok(read_general(&super::file::read_opened(file, len)?)?));
+        return Ok(Ok(read_general(&super::file::read_opened(
+            file, len, threads,
+        )?)?));
     };
     let selected = select(&profile);
     let mut window = ReadBack::default();
@@ -132,7 +141,16 @@ pub(crate) fn read_file_callers_of<F: FnOnce(&Profile) -> Vec<FunctionId>>(
     }
     // Most of it picked, the file changed since it was opened, or a key repeats in its dict:
     // read it whole.
-    Ok(Ok(read(&super::file::read_opened(file, len)?)?))
+    let bytes = super::file::read_opened(file, len, threads)?;
+    Ok(Ok(read_with(&bytes, &with_threads(threads))?))
+}
+
+/// Default options but for the threads.
+fn with_threads(threads: Threads) -> ReadOptions {
+    ReadOptions {
+        threads,
+        ..ReadOptions::default()
+    }
 }
 
 /// The bytes of a file read again at offsets that go up, through a buffer of at least
@@ -1052,7 +1070,7 @@ mod tests {
             };
             for selected in selections(&full) {
                 let expected = describe_callers_of(&full, &selected);
-                let lazy = read_callers_of(&bytes, |_| selected.clone()).unwrap();
+                let lazy = read_callers_of(&bytes, Threads::Auto, |_| selected.clone()).unwrap();
                 let name = path.display();
                 assert_eq!(describe_callers_of(&lazy, &selected), expected, "{name}");
                 let Some((_, log)) = fast::read_logged(&bytes, false) else {
@@ -1084,7 +1102,7 @@ mod tests {
             }
             // With every function selected, the profile is the full read's.
             let all: Vec<FunctionId> = full.functions().collect();
-            let lazy = read_callers_of(&bytes, |_| all).unwrap();
+            let lazy = read_callers_of(&bytes, Threads::Auto, |_| all).unwrap();
             assert_eq!(describe_profile(&lazy), describe_profile(&full));
         }
         assert!(logged >= 4 * 70, "only {logged} reads took the logged path");
@@ -1153,7 +1171,7 @@ mod tests {
         let input = |range: Range<usize>| dump.get(range).map(Cow::Borrowed);
         assert!(with_callers(profile, log, &[FunctionId(0)], input).is_none());
         for selected in selections(&full) {
-            let lazy = read_callers_of(&dump, |_| selected.clone()).unwrap();
+            let lazy = read_callers_of(&dump, Threads::Auto, |_| selected.clone()).unwrap();
             let expected = describe_callers_of(&full, &selected);
             assert_eq!(describe_callers_of(&lazy, &selected), expected);
         }
@@ -1178,7 +1196,9 @@ mod tests {
         let len = padded.len() as u64;
         for selected in selections(&full) {
             let mut file = std::fs::File::open(&path).unwrap();
-            let Ok(Ok(lazy)) = read_file_callers_of(&mut file, len, |_| selected.clone()) else {
+            let Ok(Ok(lazy)) =
+                read_file_callers_of(&mut file, len, Threads::Auto, |_| selected.clone())
+            else {
                 panic!("a big stats dump is read a window at a time");
             };
             let expected = describe_callers_of(&full, &selected);
@@ -1192,11 +1212,11 @@ mod tests {
         }
         // Small: the caller reads it whole.
         let mut file = std::fs::File::open(&path).unwrap();
-        let small = read_file_callers_of(&mut file, STREAM_FROM - 1, |_| Vec::new());
+        let small = read_file_callers_of(&mut file, STREAM_FROM - 1, Threads::Auto, |_| Vec::new());
         assert!(matches!(small, Ok(Err(_))));
         // Changed between the two reads: read whole again, here to an error.
         let mut file = std::fs::File::open(&path).unwrap();
-        let changed = read_file_callers_of(&mut file, len, |p| {
+        let changed = read_file_callers_of(&mut file, len, Threads::Auto, |p| {
             std::fs::write(&path, vec![0; padded.len()]).unwrap();
             p.functions().collect()
         });
@@ -1205,7 +1225,7 @@ mod tests {
         // with every edge.
         std::fs::write(&path, &padded).unwrap();
         let mut file = std::fs::File::open(&path).unwrap();
-        let rewritten = read_file_callers_of(&mut file, len, |_| {
+        let rewritten = read_file_callers_of(&mut file, len, Threads::Auto, |_| {
             std::thread::sleep(std::time::Duration::from_millis(20));
             std::fs::write(&path, &padded).unwrap();
             Vec::new()

@@ -8,21 +8,33 @@ use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::Path;
 
-/// Below this size one read is as fast: a thread costs more than the faults it would share.
-const SPLIT_FROM: u64 = 8 << 20;
+use crate::threads::{self, Threads};
 
 /// The whole content of the file at `path`, as `std::fs::read` gives it.
-pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+#[cfg(test)]
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
-    read_opened(&mut file, len)
+    read_opened(&mut file, len, Threads::Auto)
+}
+
+/// The first `len` bytes of the file at `path` (fewer if it is shorter; none if it cannot be
+/// read, which reading it then reports).
+pub(crate) fn head(path: &Path, len: usize) -> Vec<u8> {
+    let mut head = Vec::with_capacity(len);
+    if let Ok(file) = File::open(path) {
+        let _ = file.take(len as u64).read_to_end(&mut head);
+    }
+    head
 }
 
 /// The whole content of an open `file` whose metadata gave `len` bytes, from its start
 /// whatever has been read from it already.
-pub(crate) fn read_opened(file: &mut File, len: u64) -> io::Result<Vec<u8>> {
-    if len >= SPLIT_FROM
-        && let Ok(size) = usize::try_from(len)
+/// With `threads` allowing two, a file of [`threads::FILE_HALVES`] bytes or more is read as two
+/// halves at once.
+pub(crate) fn read_opened(file: &mut File, len: u64, threads: Threads) -> io::Result<Vec<u8>> {
+    if let Ok(size) = usize::try_from(len)
+        && threads.two_from(size, threads::FILE_HALVES)
         && let Some(bytes) = read_halves(file, size)?
     {
         return Ok(bytes);
@@ -85,7 +97,7 @@ mod tests {
     #[test]
     fn reads_files_whole() {
         let dir = tempfile::tempdir().unwrap();
-        for size in [0usize, 1, 4097, SPLIT_FROM as usize + 12_345] {
+        for size in [0usize, 1, 4097, threads::FILE_HALVES + 12_345] {
             let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
             let path = dir.path().join(format!("f{size}"));
             std::fs::write(&path, &content).unwrap();
@@ -97,13 +109,13 @@ mod tests {
     #[test]
     fn open_files_are_read_from_their_start() {
         let dir = tempfile::tempdir().unwrap();
-        for size in [4097usize, SPLIT_FROM as usize + 12_345] {
+        for size in [4097usize, threads::FILE_HALVES + 12_345] {
             let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
             let path = dir.path().join(format!("f{size}"));
             std::fs::write(&path, &content).unwrap();
             let mut file = File::open(&path).unwrap();
             file.read_exact(&mut [0u8; 100]).unwrap();
-            let read = read_opened(&mut file, size as u64).unwrap();
+            let read = read_opened(&mut file, size as u64, Threads::Auto).unwrap();
             assert_eq!(read, content, "{size} bytes");
         }
     }

@@ -18,6 +18,7 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use crate::error::{Error, quote};
 use crate::model::{Profile, Run, SampleBuilder};
 use crate::read::lines;
+use crate::threads::{self, Threads};
 
 /// The format's name in error messages.
 const FORMAT: &str = "folded stacks";
@@ -35,6 +36,8 @@ pub struct Options {
     /// The time one sample stands for, in seconds (1/rate): with it the profile's times are
     /// seconds; without, they are sample counts. Default: none (no folded file says).
     pub interval: Option<f64>,
+    /// Threads the scan may use: a big file is scanned in two pieces at once. Default: auto.
+    pub threads: Threads,
 }
 
 /// Which dialect a file is written in (see the module docs).
@@ -77,7 +80,8 @@ impl Dialect {
 /// Reads folded stacks.
 pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
     // Big inputs are scanned in two halves, one per core.
-    read_in(input, options, if input.len() >= 8 << 20 { 2 } else { 1 })
+    let two = options.threads.two_from(input.len(), threads::FOLDED_SCAN);
+    read_in(input, options, if two { 2 } else { 1 })
 }
 
 /// Reads folded stacks, scanning the text in `parts` pieces (split at line ends) in parallel;
@@ -522,6 +526,7 @@ mod tests {
         let options = Options {
             thread_frames: true,
             interval: Some(0.01),
+            ..Default::default()
         };
         let p = read(b"thread (7);f (m.py:3) 2\n", &options).expect("reads");
         let thread = find(&p, "thread (7)");

@@ -8,7 +8,7 @@
 
 use crate::error::Error;
 use crate::model::{LineFunction, LineProfile, LineTiming};
-use crate::read::pickle::{self, Node, NodeId, Pickle};
+use crate::pickle::{self, Node, NodeId, Pickle};
 
 /// The `LineStats` classes line_profiler writes: 1.x–2.x, 3.x–4.x and 5.x.
 pub const LINE_STATS_CLASSES: [(&str, &str); 3] = [

@@ -1,86 +1,44 @@
 //! Readers: bytes in, [`Profile`] out. Readers never open files; [`read_path`] is a thin
 //! wrapper that also records the path and modification time for the report header.
 
+pub mod any;
 pub mod cprofile;
 mod file;
 pub mod folded;
 pub mod lprof;
 pub mod mprof;
-#[cfg(not(fuzzing))]
-pub(crate) mod pickle;
-/// The pickle machine, public only for the fuzz targets.
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub mod pickle;
 pub mod speedscope;
 
 use std::path::Path;
 
 use crate::error::Error;
-use crate::model::{FunctionId, LineProfile, MemoryProfile, Profile, SourceFile};
+use crate::format::{Detected, InputFormat, ProfileKind};
+use crate::model::{Combiner, FunctionId, LineProfile, Profile};
+use crate::threads::Threads;
 
-/// What an input is, recognised by its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum InputFormat {
-    /// A marshalled stats dict (cProfile, profile, yappi, pstats).
-    Stats,
-    /// A pickle, as line_profiler's `.lprof` files are.
-    Pickle,
-    /// Folded stacks, one `frame;frame;… COUNT` line per stack (py-spy, Python 3.15,
-    /// flamegraph.pl and inferno).
-    Folded,
-    /// A JSON object, such as a speedscope file.
-    Json,
-    /// gzip-compressed data.
-    Gzip,
-    /// Text.
-    Text,
-    /// No bytes at all.
-    Empty,
-    /// Anything else.
-    Unknown,
-    /// A memory_profiler recording (`mprof run`'s `mprofile_*.dat`): lines `CMDLINE …`,
-    /// `MEM …`, `FUNC …`, `CHLD …`.
-    Mprofile,
-}
+pub use any::{AnyProfile, read, read_path};
 
-impl InputFormat {
-    /// Recognises the format from the first bytes.
-    pub fn detect(input: &[u8]) -> InputFormat {
-        match input {
-            [] => InputFormat::Empty,
-            // A JSON object: '{', maybe whitespace, then a key. No marshal type code is
-            // whitespace or '"', so a stats dump never starts this way.
-            [b'{', rest @ ..] if is_json_object(rest) => InputFormat::Json,
-            // '{' with or without FLAG_REF: every stats dump starts with its dict.
-            [b'{' | 0xfb, ..] => InputFormat::Stats,
-            // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
-            [0x80, 2..=5, ..] => InputFormat::Pickle,
-            [0x1f, 0x8b, ..] => InputFormat::Gzip,
-            // By its first line alone (a command line or a function name may hold control
-            // characters), and before folded stacks: `CMDLINE python x.py 3` would pass for one.
-            _ if mprof::looks_like_mprof(input) => InputFormat::Mprofile,
-            _ if looks_like_text(input) && looks_folded(input) => InputFormat::Folded,
-            _ if looks_like_text(input) => InputFormat::Text,
-            _ => InputFormat::Unknown,
+/// Recognises an input's format from its first bytes: a profile format pstat reads, or what
+/// else it looks like.
+pub fn detect(input: &[u8]) -> Detected {
+    match input {
+        [] => Detected::Empty,
+        // A JSON object: '{', maybe whitespace, then a key. No marshal type code is
+        // whitespace or '"', so a stats dump never starts this way.
+        [b'{', rest @ ..] if is_json_object(rest) => Detected::Profile(InputFormat::Speedscope),
+        // '{' with or without FLAG_REF: every stats dump starts with its dict.
+        [b'{' | 0xfb, ..] => Detected::Profile(InputFormat::Stats),
+        // PROTO opcode with protocol 2–5: every pickle line_profiler writes.
+        [0x80, 2..=5, ..] => Detected::Profile(InputFormat::Lprof),
+        [0x1f, 0x8b, ..] => Detected::Gzip,
+        // By its first line alone (a command line or a function name may hold control
+        // characters), and before folded stacks: `CMDLINE python x.py 3` would pass for one.
+        _ if mprof::looks_like_mprof(input) => Detected::Profile(InputFormat::Mprof),
+        _ if looks_like_text(input) && looks_folded(input) => {
+            Detected::Profile(InputFormat::Folded)
         }
-    }
-
-    /// What an input of this format is, in words: "a cProfile/profile stats dump", "an empty
-    /// file", …
-    pub fn description(self) -> &'static str {
-        match self {
-            InputFormat::Stats => "a cProfile/profile stats dump",
-            InputFormat::Pickle => "a Python pickle, such as a line_profiler .lprof file",
-            InputFormat::Folded => "folded stacks (py-spy, Python 3.15 --collapsed, flamegraph.pl)",
-            InputFormat::Json => "JSON (pstat reads speedscope JSON files)",
-            InputFormat::Gzip => "gzip-compressed data (decompress it first)",
-            InputFormat::Text => "text (perhaps a printed report rather than a dump)",
-            InputFormat::Empty => "an empty file",
-            InputFormat::Unknown => "binary data of an unknown kind",
-            InputFormat::Mprofile => "a memory_profiler recording (mprof run)",
-        }
+        _ if looks_like_text(input) => Detected::Text,
+        _ => Detected::Unknown,
     }
 }
 
@@ -114,10 +72,17 @@ fn looks_like_text(input: &[u8]) -> bool {
     head.chars().all(|c| !c.is_control() || c.is_whitespace())
 }
 
-/// What to read of a profile.
+/// What to read of a profile, and how. The same options read every format; each field says
+/// which formats it concerns.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReadOptions {
+    /// The kind of profile wanted: an input of another kind is refused from its first bytes
+    /// ([`ErrorKind::WrongFormat`](crate::ErrorKind::WrongFormat)), before the rest is read.
+    /// Default: none, any kind.
+    pub kind: Option<ProfileKind>,
+    /// The input's format, instead of recognising it by content ([`detect`]). Default: none.
+    pub format: Option<InputFormat>,
     /// Read the caller→callee edges. Default: true. Without them the profile has its
     /// functions, their figures, the totals and the top-level functions, and no edges (as if
     /// every callers dict were empty): all that a function listing (`pstat show`) needs, read
@@ -129,78 +94,229 @@ pub struct ReadOptions {
     /// Folded stacks: the time one sample stands for, in seconds (1/rate). Without it their
     /// times are sample counts. Default: none.
     pub sample_interval: Option<f64>,
+    /// How many threads reading may use ([`Threads`]): a big stats dump is read on two, and
+    /// several inputs are read on one thread while another adds them up. Default: auto.
+    pub threads: Threads,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
+            kind: None,
+            format: None,
             callers: true,
             thread_frames: false,
             sample_interval: None,
+            threads: Threads::Auto,
         }
     }
 }
 
-/// Reads a profile from bytes of any supported format.
-pub fn read(input: &[u8]) -> Result<Profile, Error> {
-    read_with(input, &ReadOptions::default())
-}
+impl ReadOptions {
+    /// Options that read only call profiles (cProfile dumps, sampled stacks), refusing the other
+    /// kinds from their first bytes: the options `pstat show` reads with.
+    pub fn calls() -> ReadOptions {
+        ReadOptions {
+            kind: Some(ProfileKind::Calls),
+            ..ReadOptions::default()
+        }
+    }
 
-/// [`read`], with options.
-pub fn read_with(input: &[u8], options: &ReadOptions) -> Result<Profile, Error> {
-    match InputFormat::detect(input) {
-        InputFormat::Stats => cprofile::read_with(input, options),
-        InputFormat::Folded => {
-            let folded = folded::Options {
-                thread_frames: options.thread_frames,
-                interval: options.sample_interval,
-            };
-            folded::read(input, &folded)
+    /// What the input is: the format these options name, else what its bytes say.
+    fn format_of(&self, input: &[u8]) -> Detected {
+        match self.format {
+            Some(format) => Detected::Profile(format),
+            None => detect(input),
         }
-        InputFormat::Json => {
-            let speedscope = speedscope::Options {
-                thread_frames: options.thread_frames,
-            };
-            speedscope::read(input, &speedscope)
-        }
-        found => Err(Error::wrong_format(InputFormat::Stats, found)),
     }
 }
 
-/// Reads a profile file and records its path (as given) and modification time, which the
-/// report header shows. A stats dump of 4 MiB or more is decoded as it is read, a window at a
-/// time, rather than copied whole into memory first; anything else is read whole (a stats
-/// dump the fast decoder declines, such as one with code objects for names, is read both
-/// ways).
-pub fn read_path(path: impl AsRef<Path>) -> Result<Profile, Error> {
-    read_path_with(path, &ReadOptions::default())
+/// Where an input comes from: a file, or bytes already in memory (standard input, a network
+/// response) with the name the reports give it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Source<'a> {
+    /// A file, read as [`read_path`] reads it.
+    Path(&'a Path),
+    /// Bytes, read as [`read()`] reads them; a call profile records `name` as its file (the
+    /// report header shows it), a memory recording as its path.
+    Bytes {
+        /// What reports and errors call the input, such as `<stdin>`.
+        name: &'a str,
+        /// The input.
+        bytes: &'a [u8],
+    },
 }
 
-/// [`read_path`], with options.
-pub fn read_path_with(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Profile, Error> {
-    read_file_at(path.as_ref(), |opened, len| {
-        // A big stats dump is decoded as it is read; anything else is read whole first.
-        match cprofile::read_file(opened, len, options)? {
-            Some(profile) => Ok(profile),
-            None => read_with(&file::read_opened(opened, len)?, options),
+impl Source<'_> {
+    /// What the input is, from its first 4 KiB; a file that cannot be read is
+    /// [`Detected::Empty`] (reading it then reports why).
+    pub fn detect(&self) -> Detected {
+        match self {
+            Source::Path(path) => detect(&file::head(path, 4096)),
+            Source::Bytes { bytes, .. } => detect(&bytes[..bytes.len().min(4096)]),
         }
-    })
+    }
+
+    /// The kind of profile the input holds, from its first bytes: [`ProfileKind::Calls`] for
+    /// anything that is no profile format pstat reads (reading it then says what it is).
+    pub fn kind(&self) -> ProfileKind {
+        self.detect()
+            .format()
+            .map_or(ProfileKind::Calls, InputFormat::kind)
+    }
+
+    /// The name errors give the input: the path as given, or the bytes' name.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(path) => path.display().to_string(),
+            Source::Bytes { name, .. } => (*name).to_string(),
+        }
+    }
+
+    /// Reads the input, with its name on any error ([`Error::input`]).
+    pub fn read(&self, options: &ReadOptions) -> Result<AnyProfile, Error> {
+        let read = match self {
+            Source::Path(path) => any::read_path(path, options),
+            Source::Bytes { name, bytes } => any::read(bytes, options).map(|mut profile| {
+                profile.set_source(name, None);
+                profile
+            }),
+        };
+        read.map_err(|e| e.with_input(self.name()))
+    }
 }
 
-/// Opens `path`, reads a profile from the open file (given with its length) with `read`, and
-/// records the path and the file's modification time in the profile.
-fn read_file_at(
-    path: &Path,
-    read: impl FnOnce(&mut std::fs::File, u64) -> Result<Profile, Error>,
-) -> Result<Profile, Error> {
-    let mut opened = std::fs::File::open(path)?;
-    let metadata = opened.metadata()?;
-    let mut profile = read(&mut opened, metadata.len())?;
-    profile.set_source(SourceFile {
-        path: path.to_string_lossy().into_owned(),
-        mtime: metadata.modified().ok(),
+/// Reads several inputs and adds them together, as `pstat show a b c` does: call profiles as
+/// `pstats.Stats(a, b, c)` adds them (in its order: a, then c, then b; see
+/// [`Combiner::pstats_order`]), line profiles as line_profiler 5 adds them, and memory
+/// recordings side by side, in the order given. The first input's kind decides; an input of
+/// another kind is refused from its first bytes. `added` is called with each input's index
+/// once it has been added (a progress bar's hook).
+///
+/// With [`ReadOptions::threads`] allowing two, call profiles are read on one thread while the
+/// calling thread adds them up, at most two read profiles waiting in between, so memory stays
+/// that of the sum and not of all the inputs. The result is the same either way.
+///
+/// # Errors
+///
+/// The first input's error, named by [`Error::input`]; merging profiles of different kinds
+/// ([`ErrorKind::Incompatible`](crate::ErrorKind::Incompatible)) names the input that did not
+/// fit.
+pub fn read_all(
+    sources: &[Source<'_>],
+    options: &ReadOptions,
+    mut added: impl FnMut(usize),
+) -> Result<AnyProfile, Error> {
+    let Some(first) = sources.first() else {
+        return Err(Error::new(
+            crate::ErrorKind::Invalid {
+                format: "inputs",
+                expected: "at least one input",
+                found: "none".to_string(),
+            },
+            None,
+        ));
+    };
+    if let [only] = sources {
+        let profile = only.read(options)?;
+        added(0);
+        return Ok(profile);
+    }
+    let kind = options.kind.unwrap_or_else(|| first.kind());
+    let options = ReadOptions {
+        kind: Some(kind),
+        ..options.clone()
+    };
+    match kind {
+        ProfileKind::Calls => merge_calls(sources, &options, added).map(AnyProfile::Calls),
+        ProfileKind::Lines => {
+            let mut profiles = Vec::with_capacity(sources.len());
+            for (i, source) in sources.iter().enumerate() {
+                profiles.push(source.read(&options)?.into_lines()?);
+                added(i);
+            }
+            Ok(AnyProfile::Lines(LineProfile::combine(profiles)))
+        }
+        ProfileKind::Memory => {
+            let mut recordings = Vec::with_capacity(sources.len());
+            for (i, source) in sources.iter().enumerate() {
+                recordings.extend(source.read(&options)?.into_memory()?);
+                added(i);
+            }
+            Ok(AnyProfile::Memory(recordings))
+        }
+    }
+}
+
+/// Reads each input on its own, as [`Source::read`] does, into one profile per input in the
+/// inputs' order (the runs of a side of `pstat diff`). With [`ReadOptions::threads`] allowing
+/// two, the first half of the inputs is read on another thread while this one reads the
+/// second.
+///
+/// # Errors
+///
+/// The first failing input's error, in the inputs' order, named by [`Error::input`].
+pub fn read_each(sources: &[Source<'_>], options: &ReadOptions) -> Result<Vec<AnyProfile>, Error> {
+    let read = |sources: &[Source<'_>]| -> Result<Vec<AnyProfile>, Error> {
+        sources.iter().map(|source| source.read(options)).collect()
+    };
+    if sources.len() < 2 || !options.threads.two() {
+        return read(sources);
+    }
+    let (first, second) = sources.split_at(sources.len() / 2);
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| read(first));
+        let second = read(second);
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
     });
-    Ok(profile)
+    let mut profiles = first?;
+    profiles.extend(second?);
+    Ok(profiles)
+}
+
+/// Call profiles added up in pstats' order, read on another thread when two are allowed.
+fn merge_calls(
+    sources: &[Source<'_>],
+    options: &ReadOptions,
+    mut added: impl FnMut(usize),
+) -> Result<Profile, Error> {
+    let order = Combiner::pstats_order(sources.len());
+    let read = |i: usize| sources[i].read(options).and_then(AnyProfile::into_calls);
+    let mut combiner = Combiner::default();
+    let mut add = |i: usize, profile: Profile| -> Result<(), Error> {
+        combiner
+            .add(&profile)
+            .map_err(|e| e.with_input(sources[i].name()))?;
+        added(i);
+        Ok(())
+    };
+    if !options.threads.two() {
+        for i in order {
+            add(i, read(i)?)?;
+        }
+        return Ok(combiner.finish());
+    }
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for i in order {
+                let result = read(i);
+                let failed = result.is_err();
+                if sender.send((i, result)).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (i, profile) in receiver {
+            add(i, profile?)?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    Ok(combiner.finish())
 }
 
 /// Reads a profile for a report on the callers of some of its functions (`pstat callers -n
@@ -210,7 +326,7 @@ fn read_file_at(
 /// `select` picks functions from it, and then only their callers dicts are read, again from
 /// where they are in the input. The result has every function's figures, the totals and the
 /// top-level functions, and for each function `select` picked the callers a full read
-/// ([`read_with`]) gives it: the same keys and figures in the same order (a function known
+/// ([`read()`]) gives it: the same keys and figures in the same order (a function known
 /// only as a caller may have another id). Other functions may have no callers, so no other
 /// edge is to be relied on, nor the callees of any function. [`Profile::has_timed_edges`] is
 /// what it is after a full read. It pays when `select` picks a few functions: on a
@@ -242,15 +358,16 @@ pub fn read_callers_of(
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    match InputFormat::detect(input) {
-        InputFormat::Stats => cprofile::read_callers_of(input, select),
-        _ => read_with(
-            input,
-            &ReadOptions {
-                callers: true,
-                ..options.clone()
-            },
-        ),
+    let options = ReadOptions {
+        callers: true,
+        kind: Some(ProfileKind::Calls),
+        ..options.clone()
+    };
+    match options.format_of(input) {
+        Detected::Profile(InputFormat::Stats) => {
+            cprofile::read_callers_of(input, options.threads, select)
+        }
+        _ => any::read(input, &options)?.into_calls(),
     }
 }
 
@@ -263,42 +380,20 @@ pub fn read_path_callers_of(
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    read_file_at(
-        path.as_ref(),
-        |opened, len| match cprofile::read_file_callers_of(opened, len, select)? {
-            Ok(profile) => Ok(profile),
-            Err(select) => read_callers_of(&file::read_opened(opened, len)?, options, select),
-        },
-    )
-}
-
-/// Reads a line_profiler profile (`.lprof`) from bytes.
-pub fn read_lines(input: &[u8]) -> Result<LineProfile, Error> {
-    match InputFormat::detect(input) {
-        InputFormat::Pickle => lprof::read(input),
-        found => Err(Error::wrong_format(InputFormat::Pickle, found)),
-    }
-}
-
-/// Reads a line_profiler profile (`.lprof`) file.
-pub fn read_lines_path(path: impl AsRef<Path>) -> Result<LineProfile, Error> {
-    read_lines(&file::read_file(path.as_ref())?)
-}
-
-/// Reads a memory_profiler recording (`mprof run`'s `mprofile_*.dat`) from bytes.
-pub fn read_memory(input: &[u8]) -> Result<MemoryProfile, Error> {
-    match InputFormat::detect(input) {
-        InputFormat::Mprofile => mprof::read(input),
-        found => Err(Error::wrong_format(InputFormat::Mprofile, found)),
-    }
-}
-
-/// Reads a memory_profiler recording file and records its path (as given).
-pub fn read_memory_path(path: impl AsRef<Path>) -> Result<MemoryProfile, Error> {
+    let read = |opened: &mut std::fs::File, len| {
+        let threads = options.threads;
+        let profile = match cprofile::read_file_callers_of(opened, len, threads, select)? {
+            Ok(profile) => profile,
+            Err(select) => {
+                read_callers_of(&file::read_opened(opened, len, threads)?, options, select)?
+            }
+        };
+        Ok(AnyProfile::Calls(profile))
+    };
     let path = path.as_ref();
-    let mut profile = read_memory(&file::read_file(path)?)?;
-    profile.set_path(path.to_string_lossy());
-    Ok(profile)
+    any::read_file_at(path, read)
+        .and_then(AnyProfile::into_calls)
+        .map_err(|e| e.with_input(path.display().to_string()))
 }
 
 /// The lines of a text input (folded stacks, mprof recordings) with their byte offsets, without their `\n` or `\r\n`.
@@ -322,41 +417,50 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(InputFormat::detect(b"{0"), InputFormat::Stats);
-        assert_eq!(InputFormat::detect(b"\xfb)\x03"), InputFormat::Stats);
-        assert_eq!(InputFormat::detect(b"\x80\x04\x95"), InputFormat::Pickle);
-        assert_eq!(InputFormat::detect(b"\x1f\x8b\x08"), InputFormat::Gzip);
+        let format = |f| Detected::Profile(f);
+        assert_eq!(detect(b"{0"), format(InputFormat::Stats));
+        assert_eq!(detect(b"\xfb)\x03"), format(InputFormat::Stats));
+        assert_eq!(detect(b"\x80\x04\x95"), format(InputFormat::Lprof));
+        assert_eq!(detect(b"\x1f\x8b\x08"), Detected::Gzip);
+        assert_eq!(detect(b"   ncalls  tottime\n"), Detected::Text);
+        assert_eq!(detect(b""), Detected::Empty);
+        assert_eq!(detect(b"main;f 12\n"), format(InputFormat::Folded));
+        assert_eq!(detect(b"\n 2\n"), format(InputFormat::Folded));
+        assert_eq!(detect(b"main;f 1x\n"), Detected::Text);
+        assert_eq!(detect(b"{\n  \"$schema\""), format(InputFormat::Speedscope));
+        assert_eq!(detect(b"{}"), format(InputFormat::Speedscope));
+        assert_eq!(detect(b"\x00\x01\x02"), Detected::Unknown);
         assert_eq!(
-            InputFormat::detect(b"   ncalls  tottime\n"),
-            InputFormat::Text
+            detect(b"CMDLINE python x.py 3\nMEM 1.5 2\n"),
+            format(InputFormat::Mprof)
         );
-        assert_eq!(InputFormat::detect(b""), InputFormat::Empty);
-        assert_eq!(InputFormat::detect(b"main;f 12\n"), InputFormat::Folded);
-        assert_eq!(InputFormat::detect(b"\n 2\n"), InputFormat::Folded);
-        assert_eq!(InputFormat::detect(b"main;f 1x\n"), InputFormat::Text);
-        assert_eq!(InputFormat::detect(b"{\n  \"$schema\""), InputFormat::Json);
-        assert_eq!(InputFormat::detect(b"{}"), InputFormat::Json);
-        assert_eq!(InputFormat::detect(b"\x00\x01\x02"), InputFormat::Unknown);
-        assert_eq!(
-            InputFormat::detect(b"CMDLINE python x.py 3\nMEM 1.5 2\n"),
-            InputFormat::Mprofile
-        );
-        assert_eq!(InputFormat::detect(b"MEM 1.5 2\n"), InputFormat::Mprofile);
+        assert_eq!(detect(b"MEM 1.5 2\n"), format(InputFormat::Mprof));
+    }
+
+    fn fixture(path: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path)
+    }
+
+    fn calls(path: &Path) -> Profile {
+        read_path(path, &ReadOptions::default())
+            .and_then(AnyProfile::into_calls)
+            .unwrap()
     }
 
     /// Inputs other than stats dumps are read whole, with their edges, without asking which
     /// functions; ids that are no listed function are passed over; a path records its source.
     #[test]
     fn callers_of_a_few_by_input_kind() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let folded = root.join("sampled/py-spy/recursive.folded");
+        let folded = fixture("sampled/py-spy/recursive.folded");
         let options = ReadOptions::default();
-        let full = read_path_with(&folded, &options).unwrap();
+        let full = calls(&folded);
         let read = read_path_callers_of(&folded, &options, |_| panic!("not a stats dump")).unwrap();
         assert_eq!(read.edge_count(), full.edge_count());
         assert_eq!(read.files(), full.files());
-        let stats = root.join("stats/py313/cprofile.stats");
-        let full = read_path(&stats).unwrap();
+        let stats = fixture("stats/py313/cprofile.stats");
+        let full = calls(&stats);
         let beyond = vec![FunctionId((full.all_functions().len() + 5) as u32)];
         let read = read_path_callers_of(&stats, &options, |_| beyond).unwrap();
         assert_eq!(read.function_count(), full.function_count());
@@ -373,22 +477,116 @@ mod tests {
         assert_eq!(read.callers(last).len(), full.callers(last).len());
     }
 
-    #[test]
-    fn wrong_input_says_what_it_looks_like() {
-        let found = |e: Error| match e.kind() {
+    fn wrong_format(e: &Error) -> (ProfileKind, Detected) {
+        match e.kind() {
             crate::ErrorKind::WrongFormat { expected, found } => (*expected, *found),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_input_says_what_it_looks_like() {
+        let lines = ReadOptions {
+            kind: Some(ProfileKind::Lines),
+            ..ReadOptions::default()
         };
-        let e = read(b"\x80\x04\x95\x00").unwrap_err();
+        let e = read(b"\x80\x04\x95\x00", &ReadOptions::calls()).unwrap_err();
         assert!(e.to_string().contains("line_profiler .lprof"), "{e}");
-        assert_eq!(found(e), (InputFormat::Stats, InputFormat::Pickle));
-        let e = read_lines(b"{0").unwrap_err();
+        let lprof = Detected::Profile(InputFormat::Lprof);
+        assert_eq!(wrong_format(&e), (ProfileKind::Calls, lprof));
+        let e = read(b"{0", &lines).unwrap_err();
         assert!(
             e.to_string().contains("this looks like a cProfile/profile"),
             "{e}"
         );
-        assert_eq!(found(e), (InputFormat::Pickle, InputFormat::Stats));
-        let e = read(b"").unwrap_err();
+        let stats = Detected::Profile(InputFormat::Stats);
+        assert_eq!(wrong_format(&e), (ProfileKind::Lines, stats));
+        let e = read(b"", &ReadOptions::default()).unwrap_err();
         assert!(e.to_string().contains("empty file"), "{e}");
+        assert_eq!(e.input(), None);
+    }
+
+    /// Any kind is read by the one door, and a kind asked for refuses the others from their
+    /// first bytes: a cut-short `.lprof` read for calls is a wrong format, not a bad pickle.
+    #[test]
+    fn the_front_door_reads_every_kind() {
+        let any = ReadOptions::default();
+        let stats = read_path(fixture("stats/py313/cprofile.stats"), &any).unwrap();
+        assert_eq!(stats.kind(), ProfileKind::Calls);
+        let lprof = fixture("lprof/py312-lp5.1.0/demo.lprof");
+        let lines = read_path(&lprof, &any).unwrap();
+        assert_eq!(lines.kind(), ProfileKind::Lines);
+        let mprof = fixture("mprof/functions.dat");
+        let memory = read_path(&mprof, &any).unwrap().into_memory().unwrap();
+        assert_eq!(memory.len(), 1);
+        assert_eq!(memory[0].path(), Some(mprof.to_str().unwrap()));
+        let cut = &std::fs::read(&lprof).unwrap()[..40];
+        let e = read(cut, &ReadOptions::calls()).unwrap_err();
+        assert_eq!(wrong_format(&e).0, ProfileKind::Calls);
+        assert!(matches!(
+            read(cut, &any).unwrap_err().kind(),
+            crate::ErrorKind::Pickle { .. }
+        ));
+        let e = read_path(fixture("no/such/file.stats"), &any).unwrap_err();
+        assert!(matches!(e.kind(), crate::ErrorKind::Io(_)));
+        assert!(e.input().is_some_and(|name| name.ends_with("file.stats")));
+        let forced = ReadOptions {
+            format: Some(InputFormat::Folded),
+            ..ReadOptions::default()
+        };
+        let e = read(b"{0", &forced).unwrap_err();
+        assert!(e.to_string().contains("folded stacks"), "{e}");
+    }
+
+    /// Several inputs add up as pstats adds them, the same with threads or without; the error
+    /// of a bad one names it; the first input's kind decides.
+    #[test]
+    fn several_inputs_add_up_with_or_without_threads() {
+        let paths = [
+            fixture("diff/slow_run1.stats"),
+            fixture("diff/slow_run2.stats"),
+            fixture("diff/slow_run3.stats"),
+        ];
+        let sources: Vec<Source<'_>> = paths.iter().map(|p| Source::Path(p)).collect();
+        let json = |options: &ReadOptions| {
+            let mut order = Vec::new();
+            let profile = read_all(&sources, options, |i| order.push(i))
+                .and_then(AnyProfile::into_calls)
+                .unwrap();
+            (
+                crate::export::json::to_vec(&profile, &Default::default()),
+                order,
+            )
+        };
+        let auto = json(&ReadOptions::default());
+        let off = json(&ReadOptions {
+            threads: Threads::Off,
+            ..ReadOptions::default()
+        });
+        assert_eq!(auto, off);
+        assert_eq!(auto.1, [0, 2, 1], "pstats' order");
+        let mut expected = Combiner::default();
+        for i in [0, 2, 1] {
+            expected.add(&calls(&paths[i])).unwrap();
+        }
+        let expected = crate::export::json::to_vec(&expected.finish(), &Default::default());
+        assert_eq!(auto.0, expected);
+
+        let lprof = fixture("lprof/py312-lp5.1.0/demo.lprof");
+        let mixed = [Source::Path(&paths[0]), Source::Path(&lprof)];
+        let e = read_all(&mixed, &ReadOptions::default(), |_| {}).unwrap_err();
+        assert_eq!(e.input(), Some(lprof.to_str().unwrap()));
+        assert_eq!(wrong_format(&e).0, ProfileKind::Calls);
+        let bytes = std::fs::read(&paths[0]).unwrap();
+        let named = [Source::Bytes {
+            name: "<stdin>",
+            bytes: &bytes,
+        }];
+        let profile = read_all(&named, &ReadOptions::default(), |_| {})
+            .and_then(AnyProfile::into_calls)
+            .unwrap();
+        assert_eq!(profile.files()[0].path, "<stdin>");
+        assert_eq!(named[0].kind(), ProfileKind::Calls);
+        assert_eq!(Source::Path(&lprof).kind(), ProfileKind::Lines);
     }
 }

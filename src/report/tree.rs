@@ -56,7 +56,7 @@ const ASCII: Style = Style {
 /// use pstat::query::tree::{self, TreeOptions};
 /// use pstat::report;
 ///
-/// let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats")?;
+/// let profile = pstat::read_path("tests/fixtures/stats/py313/cprofile.stats", &Default::default()).and_then(pstat::AnyProfile::into_calls)?;
 /// let tree = tree::build(&profile, &TreeOptions::default());
 /// let mut options = report::tree::Options::default();
 /// options.ascii = true;

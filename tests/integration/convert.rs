@@ -107,7 +107,9 @@ fn callgrind_annotate_agrees_with_pstats() {
     let mut checked = 0;
     let mut recursive_checked = 0;
     for fixture in stats_fixtures() {
-        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let profile = pstat::read_path(&fixture, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         let out = dir.path().join("out.callgrind");
         let file = std::fs::File::create(&out).expect("create");
         export::callgrind::write(&profile, &export::callgrind::Options::default(), file)
@@ -173,7 +175,9 @@ fn callgrind_annotate_agrees_with_pstats() {
 #[test]
 fn folded_stacks_keep_every_functions_time() {
     for fixture in stats_fixtures() {
-        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let profile = pstat::read_path(&fixture, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         let mut out = Vec::new();
         export::folded::write(&profile, &export::folded::Options::default(), &mut out)
             .expect("write");
@@ -229,7 +233,9 @@ fn speedscope_output_matches_its_published_schema() {
     let schema = json_file("tests/schemas/speedscope-file-format-schema.json");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     for fixture in stats_fixtures() {
-        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let profile = pstat::read_path(&fixture, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         let mut out = Vec::new();
         export::speedscope::write(&profile, &export::speedscope::Options::default(), &mut out)
             .expect("write");
@@ -263,7 +269,9 @@ fn speedscope_output_matches_its_published_schema() {
 #[test]
 fn svg_renders_for_every_fixture() {
     for fixture in stats_fixtures() {
-        let profile = pstat::read_path(&fixture).expect("fixture reads");
+        let profile = pstat::read_path(&fixture, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         let mut options = export::flamegraph::Options::default();
         options.title = relative(&fixture);
         options.unit = TimeUnit::Us;
@@ -301,8 +309,8 @@ fn output_format_follows_the_name_and_unknown_names_are_usage_errors() {
     assert!(output.success());
     let written = std::fs::read(dir.path().join("x.stats")).expect("written");
     assert_eq!(
-        pstat::InputFormat::detect(&written),
-        pstat::InputFormat::Stats
+        pstat::read::detect(&written),
+        pstat::Detected::Profile(pstat::InputFormat::Stats)
     );
 
     let output = run(dir.path(), ["convert", input, "-o", "report.txt"]);

@@ -158,7 +158,9 @@ fn stats_path(name: &str) -> PathBuf {
 
 fn read(path: &Path) -> Profile {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    pstat::read(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    pstat::read(&bytes, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Writes `profile` with the stats exporter as `dir/name`, the fixture name made flat.

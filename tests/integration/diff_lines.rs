@@ -36,7 +36,9 @@ fn changes_are_line_profilers_own_figures() {
         let expected = expected(pair);
         let read = |key: &str| {
             let path = dir().join(expected[key].as_str().expect("a path"));
-            pstat::read_lines_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            pstat::read_path(&path, &Default::default())
+                .and_then(pstat::AnyProfile::into_lines)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
         let diff = lines::diff(&read("base"), &read("new"), &lines::Options::default())
             .expect("comparable");

@@ -229,7 +229,9 @@ fn graphs_equal_gprof2dots() {
     let mut compared_edges = 0;
     for (stats, options, expected) in &outputs {
         let name = format!("{} at {options:?}", relative(stats));
-        let profile = pstat::read_path(stats).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let profile = pstat::read_path(stats, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let expected = gprof2dot_graph(expected);
         let actual = pstat_graph(&profile, &dot_text(&profile, options));
         assert!(!expected.nodes.is_empty(), "{name}");
@@ -259,7 +261,12 @@ fn graphs_equal_gprof2dots() {
 fn header_is_gprof2dots() {
     let expected = std::fs::read_to_string(fixtures().join("dot/expected/py313/cprofile.dot"))
         .expect("gprof2dot output");
-    let profile = pstat::read_path(fixtures().join("stats/py313/cprofile.stats")).expect("reads");
+    let profile = pstat::read_path(
+        fixtures().join("stats/py313/cprofile.stats"),
+        &Default::default(),
+    )
+    .and_then(pstat::AnyProfile::into_calls)
+    .expect("reads");
     let actual = dot_text(&profile, &dot::Options::default());
     let header = |text: &str| text.lines().take(5).collect::<Vec<_>>().join("\n");
     assert_eq!(header(&actual), header(&expected));
@@ -340,7 +347,9 @@ fn dot_renders_every_fixture_within_the_thresholds() {
     let mut rendered = 0;
     for input in &inputs {
         let name = relative(input);
-        let Ok(profile) = pstat::read_path(input) else {
+        let Ok(profile) =
+            pstat::read_path(input, &Default::default()).and_then(pstat::AnyProfile::into_calls)
+        else {
             continue; // the empty dumps
         };
         for (n, e) in [(0.005, 0.001), (0.0, 0.0)] {
@@ -425,7 +434,9 @@ fn hostile_names_render_as_themselves() {
     ];
     let files = ["/tmp/a\"b.py", "/tmp/c\\d.py", "e\nf.py", "g&amp;.py"];
     let stats = chain_dump(&names, &files);
-    let profile = pstat::read(&stats).expect("the crafted dump reads");
+    let profile = pstat::read(&stats, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("the crafted dump reads");
     assert_eq!(profile.function_count(), names.len());
     let text = dot_text(&profile, &thresholds(0.0, 0.0));
     // One line per statement, plus the header's five and the closing brace.
@@ -461,7 +472,9 @@ fn long_names_are_cut_to_what_graphviz_reads() {
     marshal_key(&mut stats, (&long, 1, &long));
     stats.extend(b")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00");
     stats.extend(b"g\x00\x00\x00\x00\x00\x00\xf0?g\x00\x00\x00\x00\x00\x00\xf0?{00");
-    let profile = pstat::read(&stats).expect("reads");
+    let profile = pstat::read(&stats, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("reads");
     let text = dot_text(&profile, &dot::Options::default());
     assert!(text.len() < 40_000, "{}", text.len());
     let svg = render(&text, "long names");

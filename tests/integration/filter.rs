@@ -103,7 +103,9 @@ fn stats_filters_agree_with_pstats() {
     for file in &files {
         let what = relative(file);
         let want = &expected[file.display().to_string().as_str()];
-        let profile = pstat::read_path(file).expect("fixture reads");
+        let profile = pstat::read_path(file, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         let total = want["total_tt"].as_f64().expect("total");
 
         // --hide keeps pstats' total, and the hidden time is charged, not lost.
@@ -180,7 +182,9 @@ fn report_says_what_the_filter_cut_in_one_line() {
     assert_eq!(note.len(), 1, "{hidden}");
     assert!(!hidden.contains("<frozen importlib._bootstrap>"));
     assert_eq!(plain.lines().count() - hidden.lines().count() + 1, {
-        let profile = pstat::read_path(fixtures().join(file)).expect("reads");
+        let profile = pstat::read_path(fixtures().join(file), &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("reads");
         let hidden = filtered(&profile, |f| f.hide = pattern(IGNORE));
         profile.function_count() - hidden.function_count()
     });
@@ -243,7 +247,9 @@ fn sampled_filters_agree_with_the_folded_text() {
         "sampled/py-spy/threads.folded",
     ] {
         let path = fixtures().join(file);
-        let profile = pstat::read_path(&path).expect("fixture reads");
+        let profile = pstat::read_path(&path, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads");
         // Plain folded frames have no location: one function per name, so the inclusive
         // counts compare too; py-spy's are keyed by line, so only the self counts add up.
         let plain = file.starts_with("sampled/folded/");

@@ -42,7 +42,9 @@ fn fixture_profiles() -> Vec<(String, Profile)> {
     let mut profiles = Vec::new();
     for path in stats_fixtures() {
         let name = relative(&path);
-        let profile = pstat::read_path(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let profile = pstat::read_path(&path, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         profiles.push((format!("{name} --strip-dirs"), profile.strip_dirs()));
         profiles.push((name, profile));
     }
@@ -226,7 +228,11 @@ fn every_fixture_export_matches_its_profile() {
 #[test]
 fn combined_profiles_list_every_input_in_pstats_order() {
     let dir = fixtures().join("stats/py313");
-    let read = |stem: &str| pstat::read_path(dir.join(stem)).expect("fixture reads");
+    let read = |stem: &str| {
+        pstat::read_path(dir.join(stem), &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture reads")
+    };
     let profile = Profile::combine(vec![
         read("cprofile.stats"),
         read("cprofile_cli.stats"),
@@ -327,7 +333,9 @@ fn the_schema_is_valid_and_strict() {
 fn cprofile_v4() -> Profile {
     let bytes =
         std::fs::read(fixtures().join("stats/vectors/cprofile_v4.stats")).expect("read fixture");
-    let mut profile = pstat::read(&bytes).expect("fixture reads");
+    let mut profile = pstat::read(&bytes, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("fixture reads");
     profile.set_source(SourceFile {
         path: "stats/vectors/cprofile_v4.stats".into(),
         mtime: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
@@ -345,7 +353,9 @@ fn cprofile_v4_snapshot() {
 fn profile_v4_pretty_snapshot() {
     let bytes =
         std::fs::read(fixtures().join("stats/vectors/profile_v4.stats")).expect("read fixture");
-    let profile = pstat::read(&bytes).expect("fixture reads");
+    let profile = pstat::read(&bytes, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("fixture reads");
     let mut options = Options::default();
     options.pretty = true;
     let json = json::to_vec(&profile, &options);

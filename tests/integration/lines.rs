@@ -135,9 +135,18 @@ fn truncated_real_files_give_errors() {
         }
         let bytes = std::fs::read(&path).expect("read");
         for cut in 0..bytes.len() {
-            assert!(pstat::read_lines(&bytes[..cut]).is_err(), "{cut}");
+            assert!(
+                pstat::read(&bytes[..cut], &Default::default())
+                    .and_then(pstat::AnyProfile::into_lines)
+                    .is_err(),
+                "{cut}"
+            );
         }
-        assert!(pstat::read_lines(&bytes).is_ok());
+        assert!(
+            pstat::read(&bytes, &Default::default())
+                .and_then(pstat::AnyProfile::into_lines)
+                .is_ok()
+        );
     }
 }
 
@@ -201,7 +210,9 @@ fn json_export_follows_its_schema() {
         .build(&schema)
         .expect("the schema compiles");
     for path in lprof_fixtures() {
-        let profile = pstat::read_lines_path(&path).expect("read");
+        let profile = pstat::read_path(&path, &Default::default())
+            .and_then(pstat::AnyProfile::into_lines)
+            .expect("read");
         let mut out = Vec::new();
         let mut options = pstat::export::lines::JsonOptions::default();
         options.inputs = vec![path.display().to_string()];
@@ -241,7 +252,9 @@ fn callgrind_annotate_reads_line_costs() {
             ],
         );
         assert!(output.success());
-        let profile = pstat::read_lines_path(&path).expect("read");
+        let profile = pstat::read_path(&path, &Default::default())
+            .and_then(pstat::AnyProfile::into_lines)
+            .expect("read");
         let want: u64 = profile
             .functions
             .iter()

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pstat::export::OutputFormat;
+use pstat::OutputFormat;
 use pstat::export::memory::{self, Options};
 use pstat::{ErrorKind, MemoryProfile};
 use serde_json::Value;
@@ -20,7 +20,10 @@ fn dir() -> PathBuf {
 
 fn read(stem: &str) -> MemoryProfile {
     let path = dir().join(format!("{stem}.dat"));
-    pstat::read_memory_path(&path).unwrap_or_else(|e| panic!("{stem}: {e}"))
+    pstat::read_path(&path, &Default::default())
+        .and_then(pstat::AnyProfile::into_memory)
+        .map(|mut recordings| recordings.remove(0))
+        .unwrap_or_else(|e| panic!("{stem}: {e}"))
 }
 
 /// What memory_profiler's `read_mprofile_file` read from the fixture.
@@ -684,14 +687,16 @@ fn hostile_inputs_are_refused_with_their_line() {
         ),
     ];
     for (what, input, line, message) in cases {
-        let e = pstat::read_memory(&input).expect_err(what);
+        let e = pstat::read::mprof::read(&input).expect_err(what);
         assert_eq!(e.line(), Some(line), "{what}: {e}");
         assert!(e.to_string().contains(message), "{what}: {e}");
         assert!(e.offset().is_some(), "{what}");
     }
     // Junk from the first byte is not a recording at all.
     let junk: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
-    let e = pstat::read_memory(&junk).expect_err("junk");
+    let mut memory = pstat::ReadOptions::default();
+    memory.kind = Some(pstat::ProfileKind::Memory);
+    let e = pstat::read(&junk, &memory).expect_err("junk");
     assert!(matches!(e.kind(), ErrorKind::WrongFormat { .. }), "{e}");
 
     // The command line names the file and the line.
@@ -724,7 +729,7 @@ fn empty_recordings_do_not_break_anything() {
         "FUNC m.f 1 2 3 4\n",
         "CHLD 1 2 3\n",
     ] {
-        let profile = pstat::read_memory(text.as_bytes()).expect(text);
+        let profile = pstat::read::mprof::read(text.as_bytes()).expect(text);
         let report =
             pstat::report::memory::to_string(std::slice::from_ref(&profile), &Default::default());
         assert!(report.contains("Peak:      none (no samples)"), "{report}");

@@ -421,10 +421,12 @@ fn blocks_deflated_on_threads_make_one_gzip_member_that_go_tool_pprof_reads() {
         .status()
         .expect("python3 runs");
     assert!(generated.success(), "gen_profile.py failed");
-    let profile = pstat::read_path(&stats).expect("reads");
+    let profile = pstat::read_path(&stats, &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .expect("reads");
     let mut options = pstat::export::pprof::Options::default();
     options.gzip_block = 1 << 16;
-    options.threads = 3;
+    options.threads = pstat::Threads::Count(std::num::NonZeroUsize::new(3).expect("not zero"));
     let mut gzipped = Vec::new();
     pstat::export::pprof::write(&profile, &options, &mut gzipped).expect("writes");
     options.gzip = false;

@@ -15,7 +15,8 @@ fn truncated_fixtures_give_errors() {
         let bytes = std::fs::read(&path).expect("read");
         for cut in sample_offsets(bytes.len()) {
             // Every dump ends with the dict's terminator, so any proper prefix is incomplete.
-            let result = pstat::read(&bytes[..cut]);
+            let result = pstat::read(&bytes[..cut], &Default::default())
+                .and_then(pstat::AnyProfile::into_calls);
             assert!(
                 result.is_err(),
                 "{} cut at {cut} read as a profile",
@@ -36,7 +37,8 @@ fn bit_flips_never_panic() {
         for at in sample_offsets(original.len()).step_by(5) {
             for bit in [0, 3, 7] {
                 bytes[at] ^= 1 << bit;
-                let result = pstat::read(&bytes);
+                let result = pstat::read(&bytes, &Default::default())
+                    .and_then(pstat::AnyProfile::into_calls);
                 if let Ok(profile) = &result {
                     // Whatever reads must also report.
                     let options = pstat::ListOptions::default();
@@ -63,7 +65,8 @@ fn every_fixture_cut_at_every_offset() {
         let bytes = std::fs::read(&path).expect("read");
         for cut in 0..bytes.len() {
             let started = std::time::Instant::now();
-            let result = pstat::read(&bytes[..cut]);
+            let result = pstat::read(&bytes[..cut], &Default::default())
+                .and_then(pstat::AnyProfile::into_calls);
             slowest = slowest.max(started.elapsed());
             assert!(
                 result.is_err(),

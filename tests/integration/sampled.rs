@@ -237,7 +237,9 @@ fn callgrind_annotate_gives_inclusive_samples() {
             assert!(output.success(), "{name}: {}", output.stderr());
             let mut options = pstat::ReadOptions::default();
             options.sample_interval = rate.map(|r| 1.0 / r.parse::<f64>().expect("rate"));
-            let profile = pstat::read_path_with(&file, &options).expect("reads");
+            let profile = pstat::read_path(&file, &options)
+                .and_then(pstat::AnyProfile::into_calls)
+                .expect("reads");
             let names = annotate_names(&profile);
             let (_, inclusive) = callgrind_annotate(&out, true);
             let (total, exclusive) = callgrind_annotate(&out, false);
@@ -519,7 +521,9 @@ fn damaged_folded_files_never_panic() {
     }
     let list = pstat::ListOptions::default();
     for input in &inputs {
-        let Ok(profile) = pstat::read(input) else {
+        let Ok(profile) =
+            pstat::read(input, &Default::default()).and_then(pstat::AnyProfile::into_calls)
+        else {
             continue;
         };
         pstat::report::write_callers(&profile, &list, std::io::sink()).expect("report");

@@ -42,7 +42,9 @@ pub fn relative(path: &Path) -> String {
 
 /// A fixture read by `pstat::read_path`, by its path from tests/fixtures.
 pub fn read_fixture(path: &str) -> Profile {
-    pstat::read_path(fixtures().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    pstat::read_path(fixtures().join(path), &Default::default())
+        .and_then(pstat::AnyProfile::into_calls)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Every `.stats` fixture under tests/fixtures/stats/, sorted.

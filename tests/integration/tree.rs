@@ -187,7 +187,9 @@ fn children_add_up_to_at_most_their_parent_except_under_recursion() {
         .into_iter()
         .filter(|p| !p.parent().is_some_and(|d| d.ends_with("vectors")));
     for path in measured {
-        let profile = pstat::read_path(&path).expect("fixture");
+        let profile = pstat::read_path(&path, &Default::default())
+            .and_then(pstat::AnyProfile::into_calls)
+            .expect("fixture");
         let groups = profile.recursion_groups();
         let mut size = vec![0usize; groups.len()];
         for f in profile.all_functions() {

@@ -9,7 +9,7 @@ use pstat::Profile;
 use pstat::export::TimeUnit;
 use pstat::export::diff::DiffFormat;
 use pstat::query::diff::{DiffOptions, DiffSort, GateFailure, MinDelta, Selection};
-use pstat::{NameFilter, ReadOptions};
+use pstat::{NameFilter, ProfileKind};
 
 use crate::filters::FilterArgs;
 use crate::output::emit;
@@ -175,9 +175,10 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
             DiffFormat::Folded | DiffFormat::Svg | DiffFormat::Html
         );
     let all = [base_files.clone(), new_files.clone()].concat();
-    input::check(&all)?;
-    let (lines, calls): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        all.iter().partition(|path| crate::is_line_profile(path));
+    let sources = input::sources(&all)?;
+    let (lines, calls): (Vec<&PathBuf>, Vec<&PathBuf>) = all
+        .iter()
+        .partition(|path| input::kind(path) == ProfileKind::Lines);
     match (lines.first(), calls.first()) {
         (Some(lines), Some(calls)) => anyhow::bail!(
             "cannot compare {} (a line_profiler file) with {} (not one): give two .lprof \
@@ -190,13 +191,21 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let (base, new) = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| load_side(&base_files, &read_options, &args.filters));
-        let new = load_side(&new_files, &read_options, &args.filters);
-        let base = reading.join().expect("reading thread does not panic");
-        (base, new)
-    });
-    let (base, new) = (base?, new?);
+    // Each run on its own, the two halves at once where there are two cores.
+    read_options.kind = Some(ProfileKind::Calls);
+    let read = pstat::read_each(&sources, &read_options).map_err(input::named)?;
+    let mut base = read
+        .into_iter()
+        .zip(&all)
+        .map(|(profile, path)| {
+            let (profile, _) = args
+                .filters
+                .apply(profile.into_calls()?)
+                .with_context(|| input::describe(path))?;
+            Ok(profile)
+        })
+        .collect::<anyhow::Result<Vec<Profile>>>()?;
+    let new = base.split_off(base_files.len());
     let diff = pstat::query::diff::diff(&base, &new, &options).context("comparing the profiles")?;
 
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
@@ -280,7 +289,10 @@ fn run_lines(
              report with changes, largest change of total time first"
         ));
     }
-    let (base, new) = (input::read_lines(base_file)?, input::read_lines(new_file)?);
+    let (base, new) = (
+        input::read_lines(std::slice::from_ref(base_file))?,
+        input::read_lines(std::slice::from_ref(new_file))?,
+    );
     let mut line_options = pstat::query::diff::lines::Options::default();
     line_options.paths = options.paths.clone();
     let diff = pstat::query::diff::lines::diff(&base, &new, &line_options)
@@ -298,24 +310,6 @@ fn run_lines(
     let write = |out: &mut dyn Write| pstat::report::diff_lines::write(&diff, &report, out);
     deliver(args.output.as_deref(), color, write)?;
     Ok(())
-}
-
-/// One side's runs, each read (and filtered) on its own.
-fn load_side(
-    files: &[PathBuf],
-    options: &ReadOptions,
-    filters: &FilterArgs,
-) -> anyhow::Result<Vec<Profile>> {
-    files
-        .iter()
-        .map(|path| {
-            let profile = input::read_profile(path, options)?;
-            let (profile, _) = filters
-                .apply(profile)
-                .with_context(|| input::describe(path))?;
-            Ok(profile)
-        })
-        .collect()
 }
 
 /// Writes the report to `output`, or to standard output when there is none.

@@ -1,12 +1,21 @@
 //! Where profiles come from: files, or standard input when the path is `-`
-//! (`ssh host cat app.prof | pstat show -`).
+//! (`ssh host cat app.prof | pstat show -`). The library reads them (`pstat::read_all`); this
+//! module only turns the command line's paths into its sources, draws progress, and says which
+//! input an error is about.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use pstat::{FunctionId, LineProfile, Profile, ReadOptions, SourceFile};
+use pstat::{
+    AnyProfile, FunctionId, LineProfile, Profile, ProfileKind, ReadOptions, Source, SourceFile,
+};
+
+use crate::progress;
+
+/// What the report calls standard input, as Python's pstats would name a stream.
+const STDIN: &str = "<stdin>";
 
 /// Whether `path` stands for standard input.
 pub fn is_stdin(path: &Path) -> bool {
@@ -23,7 +32,7 @@ pub fn describe(path: &Path) -> String {
 }
 
 /// Standard input can be read once: `-` may appear once among the inputs.
-pub fn check(files: &[PathBuf]) -> anyhow::Result<()> {
+fn check(files: &[PathBuf]) -> anyhow::Result<()> {
     if files.iter().filter(|path| is_stdin(path)).count() > 1 {
         anyhow::bail!("`-` (standard input) is given more than once; it can be read only once");
     }
@@ -47,12 +56,28 @@ fn stdin_bytes() -> io::Result<&'static [u8]> {
     }
 }
 
-/// Reads a call profile from a file or standard input.
-pub fn read_profile(path: &Path, options: &ReadOptions) -> anyhow::Result<Profile> {
+/// The library's source for one command-line input.
+fn source(path: &Path) -> anyhow::Result<Source<'_>> {
     if !is_stdin(path) {
-        return pstat::read_path_with(path, options).with_context(|| reading(path));
+        return Ok(Source::Path(path));
     }
-    read_stdin_profile(|input| pstat::read_with(input, options))
+    let bytes = stdin_bytes().with_context(|| reading(path))?;
+    Ok(Source::Bytes { name: STDIN, bytes })
+}
+
+/// The library's sources for the command line's inputs.
+pub fn sources(files: &[PathBuf]) -> anyhow::Result<Vec<Source<'_>>> {
+    check(files)?;
+    files.iter().map(|path| source(path)).collect()
+}
+
+/// The kind of profile an input holds, as the library tells it from its first bytes.
+pub fn kind(path: &Path) -> ProfileKind {
+    match source(path) {
+        Ok(source) => source.kind(),
+        // Reading it will say what is wrong.
+        Err(_) => ProfileKind::Calls,
+    }
 }
 
 /// What a failed read of `path` says first.
@@ -60,69 +85,82 @@ fn reading(path: &Path) -> String {
     format!("reading {}", describe(path))
 }
 
-/// Reads a call profile from standard input with `read`, named `<stdin>` in the report.
-fn read_stdin_profile(
-    read: impl FnOnce(&[u8]) -> Result<Profile, pstat::Error>,
-) -> anyhow::Result<Profile> {
-    let context = || reading(Path::new("-"));
-    let mut profile = read(stdin_bytes().with_context(context)?).with_context(context)?;
-    profile.set_source(SourceFile {
-        path: "<stdin>".to_string(),
-        mtime: None,
-    });
-    Ok(profile)
+/// The library's error with the input it names first, as `reading app.prof: …` (or `merging
+/// app.prof: …` for a profile that cannot be added to the others).
+pub fn named(error: pstat::Error) -> anyhow::Error {
+    let verb = match error.kind() {
+        pstat::ErrorKind::Incompatible { .. } => "merging",
+        _ => "reading",
+    };
+    let name = match error.input() {
+        Some(STDIN) => "standard input".to_string(),
+        Some(name) => name.to_string(),
+        None => return error.into(),
+    };
+    anyhow::Error::new(error).context(format!("{verb} {name}"))
+}
+
+/// Reads the inputs and adds them together (`pstat::read_all`), with a spinner for a big
+/// input or a bar over several, drawn on a terminal only.
+pub fn read(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<AnyProfile> {
+    let sources = sources(files)?;
+    let bar = match files {
+        [only] => progress::working(files, reading(only)),
+        _ => progress::merging(files),
+    };
+    let read = pstat::read_all(&sources, options, |_| bar.inc(1));
+    bar.finish_and_clear();
+    read.map_err(named)
+}
+
+/// Reads call profiles: the inputs of `show`, `tree`, `convert` and the others.
+pub fn read_calls(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Profile> {
+    let mut options = options.clone();
+    options.kind = Some(ProfileKind::Calls);
+    Ok(read(files, &options)?.into_calls()?)
+}
+
+/// Reads line profiles, added together as line_profiler 5 adds them.
+pub fn read_lines(files: &[PathBuf]) -> anyhow::Result<LineProfile> {
+    let mut options = ReadOptions::default();
+    options.kind = Some(ProfileKind::Lines);
+    Ok(read(files, &options)?.into_lines()?)
+}
+
+/// Reads memory_profiler recordings, one per input.
+pub fn read_memory(files: &[PathBuf]) -> anyhow::Result<Vec<pstat::MemoryProfile>> {
+    let mut options = ReadOptions::default();
+    options.kind = Some(ProfileKind::Memory);
+    Ok(read(files, &options)?.into_memory()?)
 }
 
 /// Reads a call profile from a file or standard input for a report on the callers of the
 /// functions `select` picks (see [`pstat::read_path_callers_of`]).
-pub fn read_profile_callers_of(
+pub fn read_callers_of(
     path: &Path,
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> anyhow::Result<Profile> {
-    if !is_stdin(path) {
-        return pstat::read_path_callers_of(path, options, select).with_context(|| reading(path));
-    }
-    read_stdin_profile(|input| pstat::read_callers_of(input, options, select))
-}
-
-/// Reads a line profile from a file or standard input.
-pub fn read_lines(path: &Path) -> anyhow::Result<LineProfile> {
-    let context = || reading(path);
-    if is_stdin(path) {
-        pstat::read_lines(stdin_bytes().with_context(context)?).with_context(context)
-    } else {
-        pstat::read_lines_path(path).with_context(context)
-    }
-}
-
-/// Reads a memory_profiler recording from a file or standard input.
-pub fn read_memory(path: &Path) -> anyhow::Result<pstat::MemoryProfile> {
-    let context = || reading(path);
-    if is_stdin(path) {
-        let mut recording =
-            pstat::read_memory(stdin_bytes().with_context(context)?).with_context(context)?;
-        recording.set_path("<stdin>");
-        Ok(recording)
-    } else {
-        pstat::read_memory_path(path).with_context(context)
-    }
-}
-
-/// The first bytes of an input (fewer if it is shorter; none if it cannot be read, which the
-/// reader then reports).
-pub fn head(path: &Path) -> Vec<u8> {
-    head_of(path, 16)
-}
-
-/// The first `len` bytes of an input, as [`head`]: text formats are told by their first line.
-pub fn head_of(path: &Path, len: usize) -> Vec<u8> {
-    if is_stdin(path) {
-        return stdin_bytes().map_or_else(|_| Vec::new(), |b| b[..b.len().min(len)].to_vec());
-    }
-    let mut head = Vec::with_capacity(len);
-    if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.take(len as u64).read_to_end(&mut head);
-    }
-    head
+    let spinner = progress::working(&[path.to_path_buf()], reading(path));
+    let read = match source(path)? {
+        Source::Bytes { bytes, .. } => {
+            pstat::read_callers_of(bytes, options, select).map(|mut profile| {
+                profile.set_source(SourceFile {
+                    path: STDIN.to_string(),
+                    mtime: None,
+                });
+                profile
+            })
+        }
+        _ => pstat::read_path_callers_of(path, options, select),
+    };
+    spinner.finish_and_clear();
+    read.map_err(|e| {
+        let name = if is_stdin(path) {
+            STDIN.to_string()
+        } else {
+            path.display().to_string()
+        };
+        named(e.with_input(name))
+    })
 }

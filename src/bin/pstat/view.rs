@@ -2,29 +2,21 @@
 //! directory, opened in the default browser.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::Context;
 use clap::Args;
-use pstat::export::{self, Input, OutputFormat};
+use pstat::export::{self, Input};
+use pstat::{OutputFormat, ProfileKind};
 
 use super::filters::FilterArgs;
-use super::{SampledArgs, is_line_profile, load, load_lines, write_error};
+use super::{ProfileArgs, input, write_error};
 
 #[derive(Args)]
 pub struct ViewArgs {
-    /// Profiles: .stats/.prof dumps, folded stacks, speedscope JSON, or line_profiler .lprof
-    /// files; several are added together first
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-
     #[command(flatten)]
-    sampled: SampledArgs,
-
-    /// Strip directories from file names first (and merge functions that then have the same key)
-    #[arg(long)]
-    strip_dirs: bool,
+    profile: ProfileArgs,
 
     /// Print the report's path instead of opening a browser
     #[arg(long)]
@@ -37,26 +29,32 @@ pub struct ViewArgs {
 /// Writes the report and opens it. The file is kept: the browser reads it after pstat exits.
 pub fn view(args: ViewArgs) -> anyhow::Result<()> {
     let mut options = export::Options::default();
-    options.inputs = args.files.iter().map(|p| p.display().to_string()).collect();
+    options.inputs = args
+        .profile
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let lines;
     let profile;
-    let input = if is_line_profile(&args.files[0]) {
-        if args.strip_dirs || !args.filters.is_empty() {
+    let input = if input::kind(&args.profile.files[0]) == ProfileKind::Lines {
+        if args.profile.strip_dirs || !args.filters.is_empty() {
             anyhow::bail!(
                 "--strip-dirs and the filters apply to call profiles, not to .lprof files"
             );
         }
-        lines = load_lines(&args.files)?;
+        lines = input::read_lines(&args.profile.files)?;
         Input::Lines(&lines)
     } else {
-        let mut loaded = load(&args.files, &args.sampled.read_options())?;
-        if args.strip_dirs {
+        let mut loaded =
+            input::read_calls(&args.profile.files, &args.profile.sampled.read_options())?;
+        if args.profile.strip_dirs {
             loaded = loaded.strip_dirs();
         }
         profile = args.filters.apply(loaded)?.0;
         Input::Calls(&profile)
     };
-    let stem = args.files[0]
+    let stem = args.profile.files[0]
         .file_stem()
         .and_then(|s| s.to_str())
         .filter(|s| {

@@ -9,8 +9,9 @@ use hashbrown::HashMap;
 use super::Options;
 use crate::model::{CallStats, FunctionId, LineProfile, Measure, Profile};
 use crate::pysource;
-use crate::query::stacks::{Frame, StackTable, two_cores};
+use crate::query::stacks::{Frame, StackTable};
 use crate::report::lines::SourceProvider;
+use crate::threads;
 
 /// A JSON writer over any `io::Write`, for the few shapes the block needs. A column of
 /// numbers is formatted into one buffer and written at once.
@@ -233,15 +234,21 @@ pub(super) fn write_calls<W: io::Write>(
     // The icicle's frame tree (for cProfile input its stacks estimated from call edges, the
     // longest part) on a second core, while this one writes the functions' and the edges'
     // columns and orders the functions for the icicle's siblings.
-    let tree = std::thread::scope(|scope| {
-        let tree = scope.spawn(|| frame_tree(profile, options));
+    let tree = if options.stacks.threads.two() {
+        std::thread::scope(|scope| {
+            let tree = scope.spawn(|| frame_tree(profile, options));
+            columns(profile, &strings, &rank, &mut json)?;
+            let order = function_order(profile, &rank);
+            let tree = tree
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            io::Result::Ok(preorder(&tree, &order))
+        })?
+    } else {
+        let tree = frame_tree(profile, options);
         columns(profile, &strings, &rank, &mut json)?;
-        let order = function_order(profile, &rank);
-        let tree = tree
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        io::Result::Ok(preorder(&tree, &order))
-    })?;
+        preorder(&tree, &function_order(profile, &rank))
+    };
     json.key("stacks", false)?;
     stacks_block(profile, &tree, &mut json)?;
     json.raw("}")
@@ -369,7 +376,8 @@ fn icicle(profile: &Profile, options: &Options, rank: &[u32]) -> Vec<Node> {
 /// profile, else those estimated from call edges (docs/stacks.md).
 fn frame_tree(profile: &Profile, options: &Options) -> Vec<Node> {
     let Some(real) = profile.stacks() else {
-        return estimated_tree(&StackTable::estimate(profile, &options.stacks));
+        let estimated = StackTable::estimate(profile, &options.stacks);
+        return estimated_tree(&estimated, options.stacks.threads);
     };
     let timed = matches!(profile.measure(), Measure::Samples { timed: true });
     let mut nodes: Vec<Node> = (0..real.stack_count())
@@ -397,13 +405,15 @@ fn frame_tree(profile: &Profile, options: &Options) -> Vec<Node> {
 /// The frame tree of estimated stacks: a node per distinct path from a root, each with the
 /// time of the stacks that end at it. A large table's stacks are put into two trees on two
 /// threads, the second then merged into the first.
-fn estimated_tree(estimated: &StackTable) -> Vec<Node> {
+fn estimated_tree(estimated: &StackTable, threads: threads::Threads) -> Vec<Node> {
     // Split between two leaves' stacks, near the middle.
     let split = match estimated
         .leaves()
         .find(|(_, members)| members.end * 2 >= estimated.len())
     {
-        Some((_, members)) if estimated.len() >= PARALLEL_STACKS && two_cores() => members.end,
+        Some((_, members)) if threads.two_from(estimated.len(), threads::HTML_FRAME_TREE) => {
+            members.end
+        }
         _ => estimated.len(),
     };
     tree_in_two_parts(estimated, split)
@@ -455,9 +465,6 @@ fn tree_in_two_parts(estimated: &StackTable, split: usize) -> Vec<Node> {
     }
     nodes
 }
-
-/// Tables with fewer stacks are put into one tree on one thread.
-const PARALLEL_STACKS: usize = 1 << 16;
 
 /// The frame tree of a range of stacks: each node's parent (-1 for a root) and function (-1
 /// for [`Frame::OtherCallers`]), and the node each stack ends at (-1 for an empty one).
@@ -692,7 +699,9 @@ mod tests {
             "tests/fixtures/stats/py313/cprofile.stats",
             "tests/fixtures/stats/py27/cprofile.stats",
         ] {
-            let profile = crate::read_path(path).expect("fixture reads");
+            let profile = crate::read_path(path, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .expect("fixture reads");
             let estimated = StackTable::estimate(&profile, &Options::default().stacks);
             let whole = tree_in_two_parts(&estimated, estimated.len());
             assert!(estimated.len() > 10, "{path}");
@@ -712,7 +721,9 @@ mod tests {
             "tests/fixtures/stats/py313/cprofile.stats",
             "tests/fixtures/sampled/py-spy/threads.folded",
         ] {
-            let profile = crate::read_path(path).expect("fixture reads");
+            let profile = crate::read_path(path, &Default::default())
+                .and_then(crate::AnyProfile::into_calls)
+                .expect("fixture reads");
             let (_, rank) = string_table(&profile);
             let nodes = icicle(&profile, &Options::default(), &rank);
             assert!(!nodes.is_empty(), "{path}");

@@ -48,8 +48,8 @@ pub(super) struct ParallelGzip<'scope, 'env, W: Write> {
 }
 
 impl<'scope, 'env, W: Write> ParallelGzip<'scope, 'env, W> {
-    /// Writes the gzip header. `threads` workers (at least one) deflate blocks of `block` bytes
-    /// (at least 64 KiB) at `level`.
+    /// Writes the gzip header. `threads` workers deflate blocks of `block` bytes (at least
+    /// 64 KiB) at `level`; with none, the writing thread deflates each block itself.
     pub(super) fn new(
         scope: &'scope Scope<'scope, 'env>,
         mut writer: W,
@@ -64,7 +64,7 @@ impl<'scope, 'env, W: Write> ParallelGzip<'scope, 'env, W> {
             writer,
             level,
             block,
-            threads: threads.max(1),
+            threads,
             buffer: Vec::with_capacity(block),
             jobs: None,
             done: None,
@@ -80,6 +80,13 @@ impl<'scope, 'env, W: Write> ParallelGzip<'scope, 'env, W> {
     /// have finished, waiting when too many blocks are in flight (this bounds the memory).
     fn send(&mut self) -> io::Result<()> {
         let data = mem::replace(&mut self.buffer, Vec::with_capacity(self.block));
+        if self.threads == 0 {
+            let mut crc = Crc::new();
+            crc.update(&data);
+            self.writer.write_all(&deflate(&data, self.level, false)?)?;
+            self.crc.combine(&crc);
+            return Ok(());
+        }
         if self.jobs.is_none() {
             self.start();
         }
@@ -270,7 +277,7 @@ mod tests {
     fn blocks_make_one_member_with_every_byte() {
         let data = sample(1_000_000);
         let mut outputs = Vec::new();
-        for (threads, piece) in [(1, 1000), (2, 65_536), (3, 7)] {
+        for (threads, piece) in [(0, 1000), (1, 1000), (2, 65_536), (3, 7)] {
             let out = std::thread::scope(|scope| {
                 let mut gz =
                     ParallelGzip::new(scope, Vec::new(), Compression::fast(), 1 << 16, threads)

@@ -137,7 +137,9 @@ fn normalize_scales_runs_to_the_new_total() {
 #[test]
 fn kinds_must_agree() {
     let calls = profile(&[("m.py", 1, "f", 1.0, 1)]);
-    let samples = crate::read(b"main;f 3\n").expect("folded");
+    let samples = crate::read(b"main;f 3\n", &Default::default())
+        .and_then(crate::AnyProfile::into_calls)
+        .expect("folded");
     let error = diff(&[calls], &[samples], &DiffOptions::default()).expect_err("mixed");
     assert!(
         matches!(error.kind(), ErrorKind::Incomparable { .. }),

@@ -9,9 +9,7 @@ use super::{
 };
 use crate::model::RecursionGroups;
 use crate::model::{FunctionId, Profile};
-
-/// Edges from which the top-down tree builds the callee index on a second thread.
-const PARALLEL_EDGES: usize = 1 << 16;
+use crate::threads::{self, Threads};
 
 /// Whether a function was called: it is listed with calls. The `profile` module lists a
 /// pseudo-function for its top level (`profile:0(profiler)`) with no calls and no time, and a
@@ -110,13 +108,13 @@ impl Groups {
 }
 
 /// The top-down tree of call edges (see the module docs).
-pub(super) fn top_down(profile: &Profile, tree: &mut CallTree) {
+pub(super) fn top_down(profile: &Profile, tree: &mut CallTree, threads: Threads) {
     let threshold = tree.total * tree.min_fraction;
     let functions = profile.all_functions().len();
     // The walk below follows callees; their index is built on another thread meanwhile, where
     // it is worth a thread.
     let inline = std::thread::scope(|scope| {
-        if profile.edge_count() >= PARALLEL_EDGES {
+        if threads.two_from(profile.edge_count(), threads::TREE_CALLEES) {
             scope.spawn(|| profile.index_callees());
         }
         Groups::new(profile)

@@ -98,14 +98,16 @@ struct Checkpoint {
 /// 16 KiB of indices, which stay in the cache.
 const KEY_REFS_CHECKED_AT: usize = 4096;
 
-/// Inputs from this size on are read on two threads: one decodes, the other looks the keys
-/// up and builds (see [`records`]). Below it a thread costs more than it saves.
-pub(super) const TWO_THREADS_FROM: usize = 4 << 20;
-
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
 /// the profile has no edges (see [`crate::ReadOptions`]).
+#[cfg(test)]
 pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
-    read_on(input, callers, input.len() >= TWO_THREADS_FROM)
+    use crate::threads::{self, Threads};
+    read_on(
+        input,
+        callers,
+        Threads::Auto.two_from(input.len(), threads::STATS_DECODE),
+    )
 }
 
 /// [`read`], on two threads or on this one.

@@ -15,6 +15,7 @@ mod hostile;
 mod html;
 mod html_diff;
 mod json_export;
+mod layers;
 mod lines;
 mod memory;
 mod pprof;

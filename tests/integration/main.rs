@@ -24,4 +24,5 @@ mod robustness;
 mod sampled;
 mod speedscope;
 mod support;
+mod threads;
 mod tree;

@@ -48,7 +48,7 @@ pub(crate) fn annotate_names(profile: &Profile) -> Vec<String> {
 pub(crate) fn callgrind_annotate(path: &Path, inclusive: bool) -> (u64, HashMap<String, u64>) {
     // Run beside the output (a directory of its own): callgrind_annotate strips the working
     // directory from file names, and fixtures name files under /tmp.
-    let output = Command::new("callgrind_annotate")
+    let output = crate::support::tool("callgrind_annotate")
         .current_dir(path.parent().unwrap_or(Path::new("/")))
         .arg("--threshold=100")
         .arg(format!(

@@ -117,7 +117,7 @@ fn python(job: &Value) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
     let job_path = dir.path().join("job.json");
     std::fs::write(&job_path, job.to_string()).expect("write job");
-    let output = Command::new("python3")
+    let output = crate::support::tool("python3")
         .arg("-c")
         .arg(PYTHON)
         .arg(&job_path)

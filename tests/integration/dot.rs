@@ -276,7 +276,7 @@ fn header_is_gprof2dots() {
 /// Graphviz's `dot`: renders `text` as SVG; the SVG, or a panic with its complaint. Any
 /// output on standard error (a warning) fails too.
 fn render(text: &str, name: &str) -> String {
-    let mut child = Command::new("dot")
+    let mut child = crate::support::tool("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -400,7 +400,7 @@ for e in root.iter():
             out.append(v)
 print(json.dumps(out))
 "#;
-    let mut child = Command::new("python3")
+    let mut child = crate::support::tool("python3")
         .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

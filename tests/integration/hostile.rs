@@ -76,7 +76,7 @@ fn every_error_kind_reads_clearly() {
 /// Peak memory of a pstat run, from /usr/bin/time's `%M` (KiB).
 fn peak_kib(args: &[&str], cwd: &Path) -> (u64, Duration, std::process::Output) {
     let started = Instant::now();
-    let output = Command::new("/usr/bin/time")
+    let output = crate::support::tool("/usr/bin/time")
         .current_dir(cwd)
         .args(["-f", "%M"])
         .arg(pstat_binary())

@@ -261,7 +261,7 @@ fn callgrind_annotate_reads_line_costs() {
             .flat_map(|f| &f.lines)
             .map(|l| (l.time as f64 * profile.unit * 1e9).round() as u64)
             .sum();
-        let output = Command::new("callgrind_annotate")
+        let output = crate::support::tool("callgrind_annotate")
             .current_dir(dir.path())
             .arg(&out)
             .output()

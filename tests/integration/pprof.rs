@@ -10,19 +10,15 @@ use serde_json::Value;
 
 use crate::support::{fixtures, python3_json, relative, run, stats_fixtures, temp_file};
 
-/// `go` must be on the PATH (`.ci/run` installs golang-go): a test that skipped without it
+/// `go` must be on the PATH (`tests/run` installs golang-go): a test that skipped without it
 /// would pass while checking nothing.
 fn require_go() {
-    let found = Command::new("go").arg("version").output().is_ok();
-    assert!(
-        found,
-        "go must be installed (Debian's golang-go gives `go tool pprof`): .ci/run installs it"
-    );
+    crate::support::tool("go");
 }
 
 /// `go tool pprof -top` over every node, with values in `sample_index`: (total, flat per name).
 fn pprof_top(path: &Path, sample_index: &str, unit: Option<&str>) -> (i64, BTreeMap<String, i64>) {
-    let mut command = Command::new("go");
+    let mut command = crate::support::tool("go");
     command.args([
         "tool",
         "pprof",
@@ -89,7 +85,15 @@ fn interpreter(file: &Path) -> PathBuf {
     } else {
         tag.as_str()
     };
-    let pyenv = |v: &str| PathBuf::from(format!("/root/.pyenv/versions/{v}/bin/python"));
+    let pyenv = |v: &str| {
+        let python = PathBuf::from(format!("/root/.pyenv/versions/{v}/bin/python"));
+        assert!(
+            python.is_file(),
+            "the tests need Python {v} from pyenv at {} (`pyenv install {v}`)",
+            python.display()
+        );
+        python
+    };
     match tag {
         "py27" => pyenv("2.7.18"),
         "py36" => pyenv("3.6.15"),
@@ -139,7 +143,7 @@ sys.stdout.write(json.dumps(out))
 "#;
 
 fn pstats_figures(python: &Path, files: &[PathBuf]) -> Value {
-    let output = Command::new(python)
+    let output = crate::support::tool(python)
         .arg("-c")
         .arg(PSTATS_FIGURES)
         .args(files)
@@ -378,7 +382,7 @@ fn hostile_names_survive() {
         "h.speedscope.json",
         speedscope(serde_json::json!([{"name": "new\nline\ttab", "file": "a\"b.py", "line": 3}])),
     );
-    let raw = Command::new("go")
+    let raw = crate::support::tool("go")
         .args(["tool", "pprof", "-raw"])
         .arg(&out)
         .output()
@@ -414,7 +418,7 @@ fn blocks_deflated_on_threads_make_one_gzip_member_that_go_tool_pprof_reads() {
     require_go();
     let dir = tempfile::tempdir().expect("temp dir");
     let stats = dir.path().join("gen.stats");
-    let generated = Command::new("python3")
+    let generated = crate::support::tool("python3")
         .arg("bench/gen_profile.py")
         .args(["--functions", "2000", "--seed", "3", "-q", "--out"])
         .arg(&stats)

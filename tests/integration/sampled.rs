@@ -367,7 +367,7 @@ fn sampled_stats_equal_python_315_layout() {
             \x20       if a.get(k) != b.get(k): print(k, a.get(k), b.get(k))\n\
             \x20   sys.exit(1)\n\
             print(len(a))\n";
-        let python = Command::new("python3")
+        let python = crate::support::tool("python3")
             .arg("-c")
             .arg(script)
             .arg(&out)

@@ -102,11 +102,53 @@ where
     pstat(cwd).args(args).output().expect("run pstat").into()
 }
 
+/// The external programs the tests run, each with the Debian package that provides it
+/// (`tests/run` installs them all).
+const TOOLS: &[(&str, &str)] = &[
+    ("callgrind_annotate", "valgrind"),
+    ("chromium", "chromium"),
+    ("dot", "graphviz"),
+    ("go", "golang-go"),
+    ("python3", "python3"),
+    ("pypy3", "pypy3"),
+    ("script", "bsdutils"),
+    ("/usr/bin/time", "time"),
+];
+
+/// Whether `program` is on the PATH (or, given as a path, is a file).
+pub fn installed(program: &Path) -> bool {
+    if program.components().count() > 1 {
+        return program.is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// A command for the external `program`, after checking that it is installed: a missing one
+/// fails the test with one line naming it and its package, not with a panic deep in a helper.
+pub fn tool(program: impl AsRef<Path>) -> Command {
+    let program = program.as_ref();
+    let name = program.to_string_lossy();
+    let package = TOOLS
+        .iter()
+        .find(|(tool, _)| Path::new(tool).file_name() == program.file_name())
+        .map(|(_, package)| *package);
+    if !installed(program) {
+        match package {
+            Some(package) => {
+                panic!("the tests need `{name}` (Debian's {package}); `tests/run` installs it")
+            }
+            None => panic!("the tests need `{name}`, which is not installed"),
+        }
+    }
+    Command::new(program)
+}
+
 /// `pstat ARGS` run on a pseudo-terminal by `script` (util-linux) in `cwd`, with `TZ=UTC`,
 /// `TERM=xterm`, no `NO_COLOR` and the extra environment `env`: what it printed. pstat must
 /// succeed.
 pub fn on_terminal(cwd: &Path, args: &str, env: &[(&str, &str)]) -> String {
-    let mut command = Command::new("script");
+    let mut command = tool("script");
     command
         .current_dir(cwd)
         .env("TZ", "UTC")
@@ -147,7 +189,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut command = Command::new("python3");
+    let mut command = tool("python3");
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
     }
@@ -156,7 +198,7 @@ where
         .arg(script)
         .args(args)
         .output()
-        .expect("python3 must be installed: .ci/run installs it");
+        .expect("python3 runs");
     assert!(
         output.status.success(),
         "{}",
@@ -275,12 +317,12 @@ pub fn mask_code_addresses(text: &str) -> String {
     out
 }
 
-/// Runs Debian's headless `chromium` (which .ci/run installs) on `url` with `args` added, as
+/// Runs Debian's headless `chromium` (which tests/run installs) on `url` with `args` added, as
 /// this machine needs it (no sandbox as root, no GPU, no background requests) and with a fresh
 /// profile; it must succeed. Its output: the DOM with `--dump-dom`.
 pub fn chromium(args: &[&str], url: &str) -> Output {
     let profile = tempfile::tempdir().expect("temp dir");
-    let output = Command::new("chromium")
+    let output = tool("chromium")
         .args([
             "--headless",
             "--no-sandbox",
@@ -292,7 +334,7 @@ pub fn chromium(args: &[&str], url: &str) -> Output {
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(url)
         .output()
-        .expect("chromium must be installed: .ci/run installs it");
+        .expect("chromium runs");
     assert!(
         output.status.success(),
         "chromium failed: {}",

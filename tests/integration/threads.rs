@@ -12,7 +12,7 @@ use pstat::{AnyProfile, OutputFormat, Profile, ReadOptions, Threads};
 /// second thread.
 fn big_dump(dir: &std::path::Path) -> std::path::PathBuf {
     let stats = dir.join("big.stats");
-    let generated = Command::new("python3")
+    let generated = crate::support::tool("python3")
         .arg("bench/gen_profile.py")
         .args(["--functions", "40000", "--seed", "1", "-q", "--out"])
         .arg(&stats)

@@ -16,7 +16,7 @@ use crate::support::{
 /// What `tree_figures.py` computes for a fixture, or `None` when Python cannot load it (the
 /// Python 2 dumps, which Python 3's marshal refuses).
 fn python_figures(kind: &str, path: &Path) -> Option<Value> {
-    let output = Command::new("python3")
+    let output = crate::support::tool("python3")
         .arg(repo_file("tests/integration/tree_figures.py"))
         .arg(kind)
         .arg(path)

@@ -365,7 +365,11 @@ impl<C: Fn(f64) -> u64> Format<'_, C> {
                     |buf| self.names.push_function(buf, profile, callee),
                 );
                 buf.extend_from_slice(b"\ncalls=");
-                buf.extend_from_slice(number.format(call.calls().max(0)).as_bytes());
+                // Never `calls=0`: callgrind_annotate and KCachegrind take the cost line after
+                // it for the caller's self cost. An edge with time and no completed call (a
+                // thread's first frames under Python 3.12's cProfile) counts one call
+                // (docs/callgrind.md, "Calls").
+                buf.extend_from_slice(number.format(call.calls().max(1)).as_bytes());
                 buf.push(b' ');
                 buf.extend_from_slice(number.format(position(profile.line(callee))).as_bytes());
                 buf.push(b'\n');

@@ -54,6 +54,14 @@ pub fn stats_fixtures() -> Vec<PathBuf> {
     files
 }
 
+/// The `python -m cProfile -o` dumps of whole programs under tests/fixtures/apps/, one per
+/// program and interpreter, sorted.
+pub fn app_fixtures() -> Vec<PathBuf> {
+    let files = fixture_files(&fixtures().join("apps"), "stats");
+    assert!(files.len() >= 10, "only {} app fixtures", files.len());
+    files
+}
+
 /// Every real `.lprof` fixture under tests/fixtures/lprof/, sorted.
 pub fn lprof_fixtures() -> Vec<PathBuf> {
     let files = fixture_files(&lprof_dir(), "lprof");

@@ -544,7 +544,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
         profile = profile.retain(|id| filters.iter().all(|f| f.matches(&profile, id)));
     }
     let spinner = progress::working(&args.profile.files, progress::converting(&args.output));
-    let written = emit(&args.output, |out| {
+    let written = emit(&args.output, &args.profile.files, |out| {
         export::write(format, Input::Calls(&profile), &options, out).map_err(write_error)
     });
     spinner.finish_and_clear();
@@ -565,7 +565,7 @@ fn convert_memory(args: &ConvertArgs, format: OutputFormat) -> anyhow::Result<()
     }
     let recordings = input::read_memory(&args.profile.files)?;
     let options = export::Options::default();
-    emit(&args.output, |out| {
+    emit(&args.output, &args.profile.files, |out| {
         export::write(format, Input::Memory(&recordings), &options, out).map_err(write_error)
     })
 }
@@ -592,7 +592,7 @@ fn convert_lines(
         );
     }
     let profile = input::read_lines(&args.profile.files)?;
-    emit(&args.output, |out| {
+    emit(&args.output, &args.profile.files, |out| {
         export::write(format, Input::Lines(&profile), options, out).map_err(write_error)
     })
 }
@@ -620,7 +620,7 @@ fn man_pages(dir: &Path) -> anyhow::Result<()> {
     }
     for (name, page) in pages {
         let path = dir.join(format!("{name}.1"));
-        emit(&path, |out| clap_mangen::Man::new(page).render(out))?;
+        emit(&path, &[], |out| clap_mangen::Man::new(page).render(out))?;
     }
     Ok(())
 }

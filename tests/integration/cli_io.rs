@@ -372,3 +372,76 @@ fn merging_shows_progress_on_a_terminal_only() {
         "silent when standard error is not a terminal"
     );
 }
+
+/// No command writes over one of its inputs, by any name: the same path, a hard link, a
+/// symlink. The input is left as it was and the command fails naming both.
+#[test]
+fn no_output_overwrites_an_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = dir.path().join("base.stats");
+    let new = dir.path().join("new.stats");
+    std::fs::copy(fixtures().join("diff/slow_base.stats"), &base).expect("copy");
+    std::fs::copy(fixtures().join("diff/slow_new.stats"), &new).expect("copy");
+    let lprof = dir.path().join("a.lprof");
+    std::fs::copy(&lprof_fixtures()[0], &lprof).expect("copy");
+    let lprof_new = dir.path().join("b.lprof");
+    std::fs::copy(&lprof_fixtures()[0], &lprof_new).expect("copy");
+    std::fs::hard_link(&new, dir.path().join("hard.stats")).expect("hard link");
+    std::os::unix::fs::symlink(&new, dir.path().join("soft.json")).expect("symlink");
+    let before = std::fs::read(&new).expect("read");
+    let cases: [&[&str]; 6] = [
+        &[
+            "diff",
+            "base.stats",
+            "new.stats",
+            "-f",
+            "text",
+            "-o",
+            "new.stats",
+        ],
+        &[
+            "diff",
+            "base.stats",
+            "new.stats",
+            "-f",
+            "json",
+            "-o",
+            "hard.stats",
+        ],
+        &[
+            "diff",
+            "base.stats",
+            "new.stats",
+            "-f",
+            "json",
+            "-o",
+            "soft.json",
+        ],
+        &[
+            "diff",
+            "--base",
+            "base.stats",
+            "--new",
+            "new.stats",
+            "-f",
+            "svg",
+            "-o",
+            "./new.stats",
+        ],
+        &["convert", "base.stats", "new.stats", "-o", "soft.json"],
+        &["diff", "a.lprof", "b.lprof", "-f", "text", "-o", "b.lprof"],
+    ];
+    for args in cases {
+        let written = run(dir.path(), args);
+        assert_eq!(written.code(), Some(1), "{args:?}: {}", written.stderr());
+        assert!(
+            written.stderr().contains("refusing to write")
+                && written.stderr().contains("it is the input"),
+            "{args:?}: {}",
+            written.stderr()
+        );
+    }
+    assert_eq!(std::fs::read(&new).expect("read"), before);
+    let lprof_before = std::fs::read(&lprof_fixtures()[0]).expect("read");
+    assert_eq!(std::fs::read(&lprof_new).expect("read"), lprof_before);
+}

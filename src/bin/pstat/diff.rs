@@ -240,7 +240,7 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
             }
         }
     };
-    deliver(args.output.as_deref(), color, write)?;
+    deliver(args.output.as_deref(), &all, color, write)?;
     if let Some(percent) = args.fail_if_slower
         && let Some(failure) = diff.gate(percent, args.min_delta)
     {
@@ -308,18 +308,20 @@ fn run_lines(
     let mut report = pstat::report::diff_lines::Options::default();
     report.labels = [input::describe(base_file), input::describe(new_file)];
     let write = |out: &mut dyn Write| pstat::report::diff_lines::write(&diff, &report, out);
-    deliver(args.output.as_deref(), color, write)?;
+    let inputs = [base_file.clone(), new_file.clone()];
+    deliver(args.output.as_deref(), &inputs, color, write)?;
     Ok(())
 }
 
 /// Writes the report to `output`, or to standard output when there is none.
 fn deliver(
     output: Option<&std::path::Path>,
+    inputs: &[PathBuf],
     color: style::ColorChoice,
     write: impl Fn(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     match output {
-        Some(path) => emit(path, |out| write(out)),
+        Some(path) => emit(path, inputs, |out| write(out)),
         None => {
             let mut out = report_output(color);
             write(&mut out).context("writing the report")?;

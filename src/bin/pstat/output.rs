@@ -10,11 +10,17 @@ use anyhow::Context;
 /// exporters write in small pieces into the buffer, which reaches the file in large ones.
 pub type Output<'a> = io::BufWriter<&'a mut dyn Write>;
 
-/// Writes a conversion to standard output (`-`) or to the output file.
+/// Writes a conversion to standard output (`-`) or to the output file, which must not be any
+/// of `inputs` (by any name: the same path, a hard link, a symlink): every command that writes
+/// a file goes through here, so none can write over what it read.
 pub fn emit(
     output: &Path,
+    inputs: &[PathBuf],
     write: impl FnOnce(&mut Output<'_>) -> io::Result<()>,
 ) -> anyhow::Result<()> {
+    if output.as_os_str() != "-" {
+        refuse_input_as_output(inputs, output)?;
+    }
     if output.as_os_str() == "-" {
         let mut stdout = io::stdout().lock();
         let mut out: Output<'_> = io::BufWriter::new(&mut stdout);

@@ -598,9 +598,14 @@ fn convert_lines(
 }
 
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    // clap_complete panics when its writer fails (a closed pipe): it writes into memory, and
+    // the script goes out as any other output does.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pstat", &mut script);
     let mut out = io::stdout().lock();
-    clap_complete::generate(shell, &mut Cli::command(), "pstat", &mut out);
-    out.flush().context("writing to standard output")
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .context("writing to standard output")
 }
 
 /// One man page for `pstat` and one per subcommand (`pstat-show.1`, …), as git names its own.

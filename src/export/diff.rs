@@ -175,7 +175,8 @@ pub fn write_json<W: io::Write>(
         },
         "functions": functions,
     });
-    serde_json::to_writer(&mut writer, &document).map_err(io::Error::other)?;
+    // serde_json gives a write error back as the io::Error it was (a closed pipe stays one).
+    serde_json::to_writer(&mut writer, &document).map_err(io::Error::from)?;
     writer.write_all(b"\n")
 }
 
@@ -333,7 +334,6 @@ pub fn write_svg<W: io::Write>(
     inferno_options.hash = true;
     inferno_options.deterministic = true;
     inferno::flamegraph::from_lines(&mut inferno_options, text.lines(), writer)
-        .map_err(io::Error::other)
 }
 
 #[cfg(test)]

@@ -79,7 +79,6 @@ fn render<W: io::Write>(
     inferno_options.hash = true;
     inferno_options.deterministic = true;
     inferno::flamegraph::from_lines(&mut inferno_options, text.lines(), writer)
-        .map_err(io::Error::other)
 }
 
 /// The flame graph inferno draws from `counts`, as the fewest stacks that draw it: one per

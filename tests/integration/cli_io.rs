@@ -445,3 +445,84 @@ fn no_output_overwrites_an_input() {
     let lprof_before = std::fs::read(&lprof_fixtures()[0]).expect("read");
     assert_eq!(std::fs::read(&lprof_new).expect("read"), lprof_before);
 }
+
+/// Every command whose output is cut short by its reader (`| head -c 100`) exits 0 and says
+/// nothing, as README promises: the outputs here are larger than a pipe's buffer, so each
+/// write after the reader leaves fails with a broken pipe.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.stats");
+    let made = crate::support::tool("python3")
+        .arg(crate::support::repo_file("bench/synth_stats.py"))
+        .args(["8000"])
+        .arg(&big)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let other = dir.path().join("other.stats");
+    let made = crate::support::tool("python3")
+        .arg(crate::support::repo_file("bench/synth_stats.py"))
+        .args(["8000"])
+        .arg(&other)
+        .arg("2")
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let lprof = lprof_fixtures()[0].display().to_string();
+    let mprof = fixtures().join("mprof/functions.dat").display().to_string();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["show", "big.stats"],
+        vec!["callers", "big.stats"],
+        vec!["callees", "big.stats"],
+        vec!["tree", "big.stats", "--node-fraction", "0"],
+        vec!["diff", "big.stats", "other.stats"],
+        vec!["diff", "big.stats", "other.stats", "-f", "json"],
+        vec!["diff", "big.stats", "other.stats", "-f", "svg", "-o", "-"],
+        vec![
+            "diff",
+            "big.stats",
+            "other.stats",
+            "-f",
+            "folded",
+            "-o",
+            "-",
+        ],
+        vec!["completions", "bash"],
+        vec!["completions", "zsh"],
+        vec![
+            "lines", &lprof, &lprof, &lprof, &lprof, &lprof, &lprof, &lprof, &lprof,
+        ],
+        vec!["convert", &mprof, "-f", "svg", "-o", "-"],
+    ];
+    let formats = [
+        "callgrind",
+        "folded",
+        "svg",
+        "json",
+        "speedscope",
+        "stats",
+        "dot",
+        "pprof",
+        "html",
+    ];
+    let converts = formats
+        .iter()
+        .map(|f| vec!["convert", "big.stats", "-f", f, "-o", "-"]);
+    for args in cases.into_iter().chain(converts) {
+        let mut child = pstat(dir.path())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run pstat");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut first = [0u8; 100];
+        let _ = std::io::Read::read(&mut stdout, &mut first);
+        drop(stdout);
+        let output = child.wait_with_output().expect("pstat ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -205,7 +205,7 @@ struct ProfileArgs {
 pub(crate) struct SampledArgs {
     /// Folded stacks: the sampling rate in Hz (py-spy's --rate, 100 by default; Python 3.15's
     /// -r, 1000 by default), so that times are seconds; without it they are sample counts
-    #[arg(long, value_name = "HZ", value_parser = positive_float)]
+    #[arg(long, value_name = "HZ", value_parser = rate)]
     rate: Option<f64>,
 
     /// Sampled profiles with threads: keep each thread as a root frame, `thread (TID): NAME`,
@@ -223,12 +223,37 @@ impl SampledArgs {
     }
 }
 
-/// line_profiler's `positive_float`: anything Python's float() reads, above zero.
+/// A number as Python's float() reads it (line_profiler's `positive_float`), finite and above
+/// zero; line_profiler also takes `nan` and `inf`, which make every time `nan` or 0.
 fn positive_float(text: &str) -> Result<f64, String> {
     let cleaned = text.trim().replace('_', "");
     match cleaned.parse::<f64>() {
-        Ok(v) if v > 0.0 || v.is_nan() => Ok(v),
-        _ => Err(format!("invalid positive_float value: {text:?}")),
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a number above 0 (a finite one, such as 1e-6)"
+        )),
+    }
+}
+
+/// A sampling rate in Hz: finite, above zero, and with a finite interval (1/rate), so that
+/// `--rate 1e-320` is refused rather than making every time infinite.
+fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() && (1.0 / v).is_finite() => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a sampling rate: give a number of samples per second above 0 \
+             (py-spy's default is 100)"
+        )),
+    }
+}
+
+/// pstats' fraction restriction: 0.0 to 1.0 (pstats silently ignores any other float).
+fn fraction_of_list(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a fraction from 0 to 1 (0.1 keeps a tenth of the list)"
+        )),
     }
 }
 
@@ -257,7 +282,7 @@ struct ReportArgs {
     count: Vec<i64>,
 
     /// Keep this fraction (0.0 to 1.0) of the functions
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = fraction_of_list)]
     fraction: Vec<f64>,
 
     /// Keep the functions whose printed name matches this Python regular expression

@@ -78,7 +78,24 @@ impl Dialect {
 }
 
 /// Reads folded stacks.
+///
+/// # Errors
+///
+/// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an [`Options::interval`] that is not a
+/// finite number of seconds above 0, before the input is looked at; else the input's first
+/// error, with its line and byte offset.
 pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
+    if let Some(interval) = options.interval
+        && !(interval > 0.0 && interval.is_finite())
+    {
+        return Err(Error::invalid(
+            FORMAT,
+            None,
+            None,
+            "a sampling interval of more than 0 seconds",
+            interval.to_string(),
+        ));
+    }
     // Big inputs are scanned in two halves, one per core.
     let two = options.threads.two_from(input.len(), threads::FOLDED_SCAN);
     read_in(input, options, if two { 2 } else { 1 })

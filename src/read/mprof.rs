@@ -81,6 +81,16 @@ pub fn read(input: &[u8]) -> Result<MemoryProfile, Error> {
             "MEM" => {
                 let mut fields = Fields::new(value, at, field.len() + 1);
                 let sample = fields.sample("MEM <MiB> <time>")?;
+                // mprof samples a clock as it goes: a time before the last one is no
+                // recording (it would give a negative duration and interval).
+                if let Some(last) = profile.samples.last()
+                    && sample.time < last.time
+                {
+                    return Err(at.invalid(
+                        "a time no earlier than the sample before",
+                        format!("{} after {}", sample.time, last.time),
+                    ));
+                }
                 profile.samples.push(sample);
             }
             "CHLD" => {

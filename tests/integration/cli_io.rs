@@ -526,3 +526,78 @@ fn a_closed_pipe_ends_every_command_quietly() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// Numbers that make no sense are refused with the valid range, not turned into `nan` or
+/// `inf` times or ignored: rates, line_profiler's unit, pstats' fraction, an mprof recording
+/// whose clock goes backwards.
+#[test]
+fn numbers_out_of_range_are_refused() {
+    let dir = fixtures();
+    let folded = "sampled/py-spy/mix.folded";
+    let lprof = lprof_fixtures()[0].display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["show", folded, "--rate", "NaN"],
+            "is not a sampling rate",
+        ),
+        (
+            vec!["show", folded, "--rate", "inf"],
+            "is not a sampling rate",
+        ),
+        (
+            vec!["show", folded, "--rate", "1e-320"],
+            "is not a sampling rate",
+        ),
+        (
+            vec!["show", folded, "--rate", "0"],
+            "is not a sampling rate",
+        ),
+        (vec!["tree", folded, "--rate=-5"], "is not a sampling rate"),
+        (
+            vec!["lines", &lprof, "-u", "NaN"],
+            "is not a number above 0",
+        ),
+        (
+            vec!["lines", &lprof, "-u", "inf"],
+            "is not a number above 0",
+        ),
+        (
+            vec!["show", STATS, "--fraction", "2"],
+            "is not a fraction from 0 to 1",
+        ),
+        (
+            vec!["show", STATS, "--fraction", "-1"],
+            "is not a fraction from 0 to 1",
+        ),
+        (
+            vec!["show", STATS, "--fraction", "NaN"],
+            "is not a fraction from 0 to 1",
+        ),
+    ];
+    for (args, message) in cases {
+        let refused = run(&dir, &args);
+        assert_eq!(refused.code(), Some(2), "{args:?}: {}", refused.stderr());
+        assert!(
+            refused.stderr().contains(message),
+            "{args:?}: {}",
+            refused.stderr()
+        );
+    }
+    let (_tmp, backwards) = crate::support::temp_file(
+        "backwards.dat",
+        b"CMDLINE python app.py\nMEM 10.0 100.0\nMEM 11.0 101.0\nMEM 12.0 56.0\n",
+    );
+    let refused = run(&dir, ["memory".as_ref(), backwards.as_os_str()]);
+    assert_eq!(refused.code(), Some(1), "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains(
+            "expected a time no earlier than the sample before, found 56 after 101 (line 4"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    let mut options = pstat::ReadOptions::default();
+    options.sample_interval = Some(f64::NAN);
+    let input = std::fs::read(dir.join(folded)).expect("fixture");
+    assert!(pstat::read(&input, &options).is_err());
+}

@@ -27,6 +27,8 @@ mod escape;
 mod filters;
 #[path = "pstat/input.rs"]
 mod input;
+#[path = "pstat/interrupt.rs"]
+mod interrupt;
 #[path = "pstat/output.rs"]
 mod output;
 #[path = "pstat/progress.rs"]

@@ -601,3 +601,58 @@ fn numbers_out_of_range_are_refused() {
     let input = std::fs::read(dir.join(folded)).expect("fixture");
     assert!(pstat::read(&input, &options).is_err());
 }
+
+/// A signal during a conversion (Ctrl-C, SIGTERM, SIGHUP) leaves no `.pstat-XXXXXX` temporary
+/// file beside the output, and pstat ends as the signal ends a process.
+#[test]
+fn a_signal_during_a_conversion_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.stats");
+    let made = crate::support::tool("python3")
+        .arg(crate::support::repo_file("bench/synth_stats.py"))
+        .args(["150000"])
+        .arg(&big)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let temporary = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .expect("list")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".pstat-"))
+    };
+    for (signal, number) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
+        let mut child = pstat(dir.path())
+            .args(["convert", "big.stats", "-o", "out.html"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run pstat");
+        let started = std::time::Instant::now();
+        while !temporary(dir.path()) {
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "SIG{signal}: the conversion ended before its temporary file was seen"
+            );
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "no temporary file after 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let killed = crate::support::tool("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = child.wait().expect("pstat ends");
+        assert_eq!(status.signal(), Some(number), "SIG{signal}: {status:?}");
+        assert!(!temporary(dir.path()), "SIG{signal} left a temporary file");
+        assert!(
+            !dir.path().join("out.html").exists(),
+            "SIG{signal}: a partial output"
+        );
+    }
+}

@@ -121,6 +121,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("pypy3", "pypy3"),
     ("script", "bsdutils"),
     ("/usr/bin/time", "time"),
+    ("kill", "procps"),
 ];
 
 /// Whether `program` is on the PATH (or, given as a path, is a file).

@@ -89,6 +89,7 @@ fn write_atomically(
     let mut temp = builder
         .tempfile_in(parent(path))
         .map_err(without_temp_path)?;
+    let _pending = crate::interrupt::pending(temp.path().to_path_buf());
     {
         let mut out: Output<'_> = io::BufWriter::new(temp.as_file_mut());
         write(&mut out)?;

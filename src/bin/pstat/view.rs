@@ -68,6 +68,8 @@ pub fn view(args: ViewArgs) -> anyhow::Result<()> {
         .tempfile()
         .context("creating the report in the temporary directory")?;
     let path = file.path().to_path_buf();
+    // Removed if a signal stops pstat before the report is whole.
+    let pending = crate::interrupt::pending(path.clone());
     let context = || format!("writing {}", path.display());
     {
         let mut out = std::io::BufWriter::new(file.as_file());
@@ -77,6 +79,7 @@ pub fn view(args: ViewArgs) -> anyhow::Result<()> {
         out.flush().with_context(context)?;
     }
     file.keep().with_context(context)?;
+    drop(pending);
     if args.no_browser {
         println!("{}", path.display());
         return Ok(());

@@ -56,6 +56,36 @@ struct Cli {
     /// Colour report headers: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     color: style::ColorChoice,
+
+    /// The largest input read into memory whole, in bytes, or with a suffix K, M, G or T
+    /// (powers of 1024); larger inputs are refused before they are read, and a pipe when it
+    /// gets past it. A stats dump of 4 MiB or more is decoded as it is read and needs no limit
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4G", value_parser = size)]
+    max_input: u64,
+}
+
+/// A size in bytes: a whole number, or one with a suffix K, M, G or T (powers of 1024).
+fn size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("{text:?}: the suffix is K, M, G or T")),
+            };
+            (&text[..at], shift)
+        }
+        _ => (text, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a size in bytes above 0, such as 512M or 8G"))
 }
 
 #[derive(Subcommand)]
@@ -319,6 +349,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    input::set_max_input(cli.max_input);
     let sub_matches = matches
         .subcommand()
         .map(|(_, m)| m)

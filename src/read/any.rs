@@ -141,15 +141,73 @@ pub fn read(input: &[u8], options: &ReadOptions) -> Result<AnyProfile, Error> {
 pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AnyProfile, Error> {
     let path = path.as_ref();
     read_file_at(path, |opened, len| {
+        if !opened.metadata()?.is_file() {
+            // A pipe or a device: no length to trust, read as a stream.
+            return read(&crate::read::input_bytes(&mut *opened, options)?, options);
+        }
         // A big stats dump is decoded as it is read; anything else is read whole first.
         let streamed = matches!(options.format, None | Some(InputFormat::Stats))
             && matches!(options.kind, None | Some(ProfileKind::Calls));
         if streamed && let Some(profile) = cprofile::read_file(opened, len, options)? {
             return Ok(AnyProfile::Calls(profile));
         }
+        if len > options.max_input {
+            return Err(Error::too_large(
+                "a file read whole",
+                options.max_input,
+                None,
+                None,
+            ));
+        }
+        // What the first bytes rule out is refused before the rest is read.
+        // From the start: the stats reader may have read a first window already.
+        std::io::Seek::rewind(opened)?;
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut *opened, file::HEAD as u64),
+            &mut head,
+        )?;
+        refuse_early(&head, head.len() as u64 == len, options)?;
         read(&file::read_opened(opened, len, options.threads)?, options)
     })
     .map_err(|e| e.with_input(path.display().to_string()))
+}
+
+/// Refuses an input whose first bytes (`head`; `whole` if they are all of it) already show that
+/// it is no input of a format pstat reads, or not of the kind asked for: binary data of no
+/// known kind, gzip, text whose first line is complete and no profile's. A text whose first line
+/// goes on past `head` (a deep folded stack) is left to the full detection.
+pub(crate) fn refuse_early(head: &[u8], whole: bool, options: &ReadOptions) -> Result<(), Error> {
+    if whole {
+        return Ok(());
+    }
+    let detected = options.format_of(head);
+    let conclusive = match detected {
+        Detected::Unknown | Detected::Gzip => true,
+        Detected::Empty => false,
+        // By their first bytes.
+        Detected::Profile(InputFormat::Stats | InputFormat::Lprof | InputFormat::Speedscope) => {
+            true
+        }
+        // By their first line, which must end within the head.
+        Detected::Text | Detected::Profile(InputFormat::Folded | InputFormat::Mprof) => head
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .is_some_and(|start| head[start..].contains(&b'\n')),
+    };
+    if !conclusive {
+        return Ok(());
+    }
+    match (detected.format(), options.kind) {
+        (Some(format), Some(kind)) if format.kind() != kind => {
+            Err(Error::wrong_format(kind, detected))
+        }
+        (Some(_), _) => Ok(()),
+        (None, kind) => Err(Error::wrong_format(
+            kind.unwrap_or(ProfileKind::Calls),
+            detected,
+        )),
+    }
 }
 
 /// Opens `path`, reads a profile from the open file (given with its length) with `read`, and

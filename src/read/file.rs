@@ -47,18 +47,69 @@ pub(crate) fn read_opened(file: &mut File, len: u64, threads: Threads) -> io::Re
         file.rewind()?;
     }
     let mut bytes = Vec::new();
-    // As `std::fs::read`, sized from the metadata when that much memory is there.
-    let _ = bytes.try_reserve_exact(usize::try_from(len).unwrap_or(0));
+    // As `std::fs::read`, sized from the metadata; a buffer that cannot be had is an error,
+    // not an abort.
+    reserve(&mut bytes, usize::try_from(len).unwrap_or(usize::MAX))?;
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
+
+/// Room for `more` bytes in `bytes`, or an out-of-memory error.
+pub(crate) fn reserve(bytes: &mut Vec<u8>, more: usize) -> io::Result<()> {
+    bytes.try_reserve_exact(more).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!("not enough memory for {more} bytes of input"),
+        )
+    })
+}
+
+/// Reads `reader` to its end into memory, at most `limit` bytes: a stream has no length to
+/// check first (standard input, a pipe, a device). `head` sees the first [`HEAD`] bytes (or all
+/// of a shorter input, with `true` for its end) before anything more is read, and may refuse
+/// the input there. Past `limit`, `too_large` is the error.
+pub(crate) fn read_bounded<E: From<io::Error>>(
+    mut reader: impl Read,
+    limit: u64,
+    head: impl FnOnce(&[u8], bool) -> Result<(), E>,
+    too_large: impl FnOnce() -> E,
+) -> Result<Vec<u8>, E> {
+    let mut bytes = Vec::new();
+    let mut head = Some(head);
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if bytes.len() as u64 + n as u64 > limit {
+            return Err(too_large());
+        }
+        reserve(&mut bytes, n)?;
+        bytes.extend_from_slice(&chunk[..n]);
+        if (n == 0 || bytes.len() >= HEAD)
+            && let Some(check) = head.take()
+        {
+            check(&bytes, n == 0)?;
+        }
+        if n == 0 {
+            return Ok(bytes);
+        }
+    }
+}
+
+/// How much of an input is looked at before the rest is read.
+pub(crate) const HEAD: usize = 4096;
 
 /// The file's `size` bytes read as two halves on two threads, or `None` if the file no longer
 /// has exactly that size.
 #[cfg(unix)]
 fn read_halves(file: &File, size: usize) -> io::Result<Option<Vec<u8>>> {
     use std::os::unix::fs::FileExt;
-    let mut bytes = vec![0u8; size];
+    let mut bytes = Vec::new();
+    reserve(&mut bytes, size)?;
+    bytes.resize(size, 0);
     let (first, second) = bytes.split_at_mut(size / 2);
     let offset = first.len() as u64;
     let (a, b) = std::thread::scope(|scope| {

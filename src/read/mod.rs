@@ -97,7 +97,19 @@ pub struct ReadOptions {
     /// How many threads reading may use ([`Threads`]): a big stats dump is read on two, and
     /// several inputs are read on one thread while another adds them up. Default: auto.
     pub threads: Threads,
+    /// The most bytes an input may have when it is read into memory whole (every input but a
+    /// stats dump of 4 MiB or more, which is decoded a window at a time and needs memory for
+    /// its profile only): a larger one is refused with
+    /// [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) before it is read, and a stream (a
+    /// pipe, standard input, a device) when it gets past it. Default:
+    /// [`DEFAULT_MAX_INPUT`], 4 GiB.
+    pub max_input: u64,
 }
+
+/// The default of [`ReadOptions::max_input`]: 4 GiB, eighty times the largest real profile
+/// measured (a 300,000-function dump is 47 MB), and the most that the folded-stack reader's
+/// 32-bit offsets address.
+pub const DEFAULT_MAX_INPUT: u64 = 4 << 30;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -108,6 +120,7 @@ impl Default for ReadOptions {
             thread_frames: false,
             sample_interval: None,
             threads: Threads::Auto,
+            max_input: DEFAULT_MAX_INPUT,
         }
     }
 }
@@ -129,6 +142,27 @@ impl ReadOptions {
             None => detect(input),
         }
     }
+}
+
+/// The bytes of an input stream (standard input, a pipe), read to its end for [`read()`], as
+/// [`read_path`] reads a file that is not a regular one: its first 4 KiB must be able to begin
+/// an input of a format pstat reads (of [`ReadOptions::kind`], if given), or it is refused
+/// there, and a stream longer than [`ReadOptions::max_input`] is refused when it gets past
+/// it. So `/dev/zero`, `/dev/urandom` or an endless pipe of text end with an error at once,
+/// and an endless pipe of profile-like text when it reaches the limit.
+///
+/// # Errors
+///
+/// [`ErrorKind::WrongFormat`](crate::ErrorKind::WrongFormat) from the first bytes,
+/// [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) past the limit,
+/// [`ErrorKind::Io`](crate::ErrorKind::Io) when reading fails or memory runs out.
+pub fn input_bytes(reader: impl std::io::Read, options: &ReadOptions) -> Result<Vec<u8>, Error> {
+    file::read_bounded(
+        reader,
+        options.max_input,
+        |head, whole| any::refuse_early(head, whole, options),
+        || Error::too_large("an input", options.max_input, None, None),
+    )
 }
 
 /// Where an input comes from: a file, or bytes already in memory (standard input, a network

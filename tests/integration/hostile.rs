@@ -163,3 +163,59 @@ fn crafted_inputs_stay_within_bounds() {
         );
     }
 }
+
+/// Inputs without end or beyond memory end with an error that names them, at once: devices and
+/// pipes are refused from their first bytes unless those begin a profile, a stream that does
+/// is cut at `--max-input`, a file past it is refused before it is read, and a buffer that
+/// cannot be had (under `ulimit -v`) is an error, not an abort.
+#[test]
+fn endless_and_oversized_inputs_are_refused_in_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pstat = pstat_binary();
+    let unknown = "this looks like binary data of an unknown kind";
+    let text = "this looks like text";
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{} show /dev/zero", pstat.display()), unknown),
+        (format!("{} show /dev/urandom", pstat.display()), unknown),
+        (format!("{} lines /dev/zero", pstat.display()), unknown),
+        (format!("yes | {} show -", pstat.display()), text),
+        (
+            format!("cat /dev/urandom | {} tree -", pstat.display()),
+            unknown,
+        ),
+        (
+            format!("yes 'a;b 1' | {} show - --max-input 1M", pstat.display()),
+            "reading standard input: an input is larger than the limit of 1048576",
+        ),
+        (
+            format!(
+                "yes 'a;b 1' | head -c 2000000 > big.folded && truncate -s 6G big.folded && \
+                 {} show big.folded",
+                pstat.display()
+            ),
+            "reading big.folded: a file read whole is larger than the limit of 4294967296",
+        ),
+        (
+            format!(
+                "yes 'a;b 1' | head -c 2000000 > big.folded && truncate -s 6G big.folded && \
+                 ulimit -v 4000000 && {} show big.folded --max-input 8G",
+                pstat.display()
+            ),
+            "reading big.folded: not enough memory for 6442450944 bytes of input",
+        ),
+    ];
+    for (script, message) in cases {
+        let started = Instant::now();
+        let output = crate::support::tool("bash")
+            .current_dir(dir.path())
+            .args(["-c", &script])
+            .output()
+            .expect("bash runs");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{script}: {stderr}");
+        assert!(stderr.contains(message), "{script}: {stderr}");
+        assert!(took < Duration::from_secs(10), "{script}: {took:?}");
+        let _ = std::fs::remove_file(dir.path().join("big.folded"));
+    }
+}

@@ -122,6 +122,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("script", "bsdutils"),
     ("/usr/bin/time", "time"),
     ("kill", "procps"),
+    ("bash", "bash"),
 ];
 
 /// Whether `program` is on the PATH (or, given as a path, is a file).

@@ -175,7 +175,7 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
             DiffFormat::Folded | DiffFormat::Svg | DiffFormat::Html
         );
     let all = [base_files.clone(), new_files.clone()].concat();
-    let sources = input::sources(&all)?;
+    input::sources(&all)?;
     let (lines, calls): (Vec<&PathBuf>, Vec<&PathBuf>) = all
         .iter()
         .partition(|path| input::kind(path) == ProfileKind::Lines);
@@ -193,7 +193,7 @@ pub fn run(args: DiffArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     }
     // Each run on its own, the two halves at once where there are two cores.
     read_options.kind = Some(ProfileKind::Calls);
-    let read = pstat::read_each(&sources, &read_options).map_err(input::named)?;
+    let read = input::read_each(&all, &read_options)?;
     let mut base = read
         .into_iter()
         .zip(&all)

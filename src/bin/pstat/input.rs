@@ -3,11 +3,10 @@
 //! module only turns the command line's paths into its sources, draws progress, and says which
 //! input an error is about.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use anyhow::Context;
 use pstat::{
     AnyProfile, FunctionId, LineProfile, Profile, ProfileKind, ReadOptions, Source, SourceFile,
 };
@@ -39,20 +38,49 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// All of standard input, read on first use.
-fn stdin_bytes() -> io::Result<&'static [u8]> {
-    static BYTES: OnceLock<Result<Vec<u8>, (io::ErrorKind, String)>> = OnceLock::new();
+/// The most bytes an input read whole may have (`--max-input`), for every read the command
+/// makes; the library's default until set.
+static MAX_INPUT: OnceLock<u64> = OnceLock::new();
+
+/// Sets `--max-input` for the reads to come (once, before any).
+pub fn set_max_input(bytes: u64) {
+    let _ = MAX_INPUT.set(bytes);
+}
+
+/// `options` with `--max-input`.
+fn limited(options: &ReadOptions) -> ReadOptions {
+    let mut options = options.clone();
+    options.max_input = *MAX_INPUT.get_or_init(|| ReadOptions::default().max_input);
+    options
+}
+
+/// All of standard input, read on first use, as the library reads a stream: refused from its
+/// first bytes if they begin no profile, and past `--max-input`.
+fn stdin_bytes() -> Result<&'static [u8], pstat::Error> {
+    static BYTES: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    static ERROR: OnceLock<std::sync::Mutex<Option<pstat::Error>>> = OnceLock::new();
     let read = BYTES.get_or_init(|| {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map(|_| bytes)
-            .map_err(|e| (e.kind(), e.to_string()))
+        let options = limited(&ReadOptions::default());
+        pstat::read::input_bytes(io::stdin().lock(), &options).map_err(|e| {
+            let text = e.to_string();
+            *ERROR
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e);
+            text
+        })
     });
     match read {
         Ok(bytes) => Ok(bytes),
-        Err((kind, text)) => Err(io::Error::new(*kind, text.clone())),
+        Err(text) => {
+            let taken = ERROR.get().and_then(|error| {
+                error
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+            });
+            Err(taken.unwrap_or_else(|| io::Error::other(text.clone()).into()))
+        }
     }
 }
 
@@ -61,7 +89,7 @@ fn source(path: &Path) -> anyhow::Result<Source<'_>> {
     if !is_stdin(path) {
         return Ok(Source::Path(path));
     }
-    let bytes = stdin_bytes().with_context(|| reading(path))?;
+    let bytes = stdin_bytes().map_err(|e| named(e.with_input(STDIN)))?;
     Ok(Source::Bytes { name: STDIN, bytes })
 }
 
@@ -108,9 +136,15 @@ pub fn read(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<AnyProfi
         [only] => progress::working(files, reading(only)),
         _ => progress::merging(files),
     };
-    let read = pstat::read_all(&sources, options, |_| bar.inc(1));
+    let read = pstat::read_all(&sources, &limited(options), |_| bar.inc(1));
     bar.finish_and_clear();
     read.map_err(named)
+}
+
+/// Reads each input on its own (`pstat::read_each`): a diff's runs.
+pub fn read_each(files: &[PathBuf], options: &ReadOptions) -> anyhow::Result<Vec<AnyProfile>> {
+    let sources = sources(files)?;
+    pstat::read_each(&sources, &limited(options)).map_err(named)
 }
 
 /// Reads call profiles: the inputs of `show`, `tree`, `convert` and the others.
@@ -143,16 +177,15 @@ pub fn read_callers_of(
 ) -> anyhow::Result<Profile> {
     let spinner = progress::working(&[path.to_path_buf()], reading(path));
     let read = match source(path)? {
-        Source::Bytes { bytes, .. } => {
-            pstat::read_callers_of(bytes, options, select).map(|mut profile| {
+        Source::Bytes { bytes, .. } => pstat::read_callers_of(bytes, &limited(options), select)
+            .map(|mut profile| {
                 profile.set_source(SourceFile {
                     path: STDIN.to_string(),
                     mtime: None,
                 });
                 profile
-            })
-        }
-        _ => pstat::read_path_callers_of(path, options, select),
+            }),
+        _ => pstat::read_path_callers_of(path, &limited(options), select),
     };
     spinner.finish_and_clear();
     read.map_err(|e| {

@@ -93,6 +93,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod escape;
 pub mod export;
 mod format;
 #[cfg(not(fuzzing))]

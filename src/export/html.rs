@@ -20,6 +20,7 @@ use std::io;
 use base64_sha::sha256_base64;
 
 use crate::Profile;
+use crate::escape::markup;
 use crate::model::LineProfile;
 use crate::query::diff::{Diff, DiffOptions};
 use crate::query::stacks::StackOptions;
@@ -124,7 +125,7 @@ fn write_head<W: io::Write>(title: &str, out: &mut W) -> io::Result<()> {
     )?;
     out.write_all(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")?;
     out.write_all(b"<title>")?;
-    out.write_all(escape_text(title).as_bytes())?;
+    out.write_all(markup(title).as_bytes())?;
     out.write_all(b"</title>\n<style>")?;
     out.write_all(STYLE.as_bytes())?;
     out.write_all(b"</style>\n</head>\n<body>\n<script type=\"application/json\" id=\"data\">")
@@ -134,22 +135,6 @@ fn write_tail<W: io::Write>(out: &mut W) -> io::Result<()> {
     out.write_all(b"</script>\n<script>")?;
     out.write_all(SCRIPT.as_bytes())?;
     out.write_all(b"</script>\n</body>\n</html>\n")
-}
-
-/// Text escaped for an HTML element's content or a quoted attribute.
-pub(crate) fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Base64: of the SHA-256 digests a Content-Security-Policy names its script and style by, and
@@ -251,14 +236,6 @@ mod tests {
         assert_eq!(
             sha256_base64(b"abc"),
             "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
-        );
-    }
-
-    #[test]
-    fn titles_are_text() {
-        assert_eq!(
-            escape_text("</title><script>x</script> & \"'"),
-            "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &amp; &quot;&#39;"
         );
     }
 

@@ -72,7 +72,8 @@ pub fn write_html<W: io::Write>(
     options: &Options,
     mut out: W,
 ) -> io::Result<()> {
-    use crate::export::html::{base64_sha::base64, escape_text};
+    use crate::escape::markup;
+    use crate::export::html::base64_sha::base64;
     let mut svg = Vec::new();
     write_svg(recordings, options, &mut svg)?;
     let summary = crate::report::memory::to_string(recordings, &Default::default());
@@ -96,8 +97,8 @@ pub fn write_html<W: io::Write>(
          <h1>memory_profiler recording</h1>\n<pre id=\"summary\">{}</pre>\n\
          <img id=\"plot\" width=\"{}\" height=\"{}\" alt=\"memory (MiB) against time (s)\" \
          src=\"data:image/svg+xml;base64,{}\">\n</body>\n</html>\n",
-        escape_text(&title),
-        escape_text(&summary),
+        markup(&title),
+        markup(&summary),
         options.width,
         options.height,
         base64(&svg)

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 
+use crate::escape::{markup, markup_into};
 use crate::export::memory::Options;
 use crate::model::{MemoryProfile, MemorySample};
 
@@ -159,9 +160,9 @@ pub fn write_svg<W: io::Write>(
         svg,
         "<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
          <text class=\"title\" x=\"{:.1}\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">{}</text>\n",
-        xml(&title),
+        markup(&title),
         frame.left + frame.width / 2.0,
-        xml(&shorten(&title, ((frame.width / 7.5) as usize).max(10)))
+        markup(&shorten(&title, ((frame.width / 7.5) as usize).max(10)))
     );
     axes(&mut svg, &frame);
 
@@ -180,7 +181,9 @@ pub fn write_svg<W: io::Write>(
             }
             let _ = write!(svg, "{:.2},{:.2}", frame.x(t), frame.y(m));
         }
-        let _ = writeln!(svg, "\"><title>{}</title></polyline>", xml(&line.label));
+        svg.push_str("\"><title>");
+        markup_into(&mut svg, &line.label);
+        svg.push_str("</title></polyline>\n");
     }
 
     let mut legend: Vec<(String, &str, bool)> = series
@@ -320,7 +323,7 @@ fn brackets(
     for (i, function) in profile.functions().iter().enumerate() {
         let color = BRACKET_COLORS[i % BRACKET_COLORS.len()];
         for call in &function.calls {
-            let title = xml(&format!("{} {:.3}s", labels[i], call.duration()));
+            let title = markup(&format!("{} {:.3}s", labels[i], call.duration()));
             for (sample, dir) in [(call.start, 1.0), (call.end, -1.0)] {
                 let (x, y) = (frame.x(sample.time - start), frame.y(sample.mib));
                 let _ = writeln!(
@@ -460,8 +463,8 @@ fn write_legend(svg: &mut String, frame: &Frame, entries: &[(String, &str, bool)
             "{mark}<text x=\"{:.1}\" y=\"{:.1}\">{}<title>{}</title></text>",
             x + 26.0,
             y + 4.0,
-            xml(&shorten(label, chars)),
-            xml(label)
+            markup(&shorten(label, chars)),
+            markup(label)
         );
     }
     if shown < entries.len() {
@@ -528,25 +531,6 @@ fn shorten(text: &str, chars: usize) -> String {
     out
 }
 
-/// Text for XML content and attributes: markup characters as entities, and the characters XML
-/// 1.0 forbids (most C0 controls) as U+FFFD.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,10 +561,6 @@ mod tests {
 
     #[test]
     fn names_are_escaped() {
-        assert_eq!(
-            xml("<a & \"b\"\x1b>"),
-            "&lt;a &amp; &quot;b&quot;\u{fffd}&gt;"
-        );
         let profile = crate::read::mprof::read(
             b"CMDLINE </title><script>x</script>\nMEM 1 2\nMEM 3 4\nFUNC m.<f> 1 2 3 4 0\n",
         )

@@ -6,6 +6,7 @@
 //! | where the text goes | function |
 //! |---|---|
 //! | HTML or XML (SVG) content, or a quoted attribute | [`markup`], [`markup_into`] |
+//! | a DOT label or tooltip (Graphviz's escString) | [`dot_into`] |
 //!
 //! The module knows nothing of profiles: text in, escaped text out. The writers that call
 //! these per function of a large profile get no allocation of their own from them.
@@ -45,6 +46,51 @@ pub(crate) fn markup(text: &str) -> String {
     out
 }
 
+/// Which double-quoted DOT string a text goes into: Graphviz unescapes a label's backslashes
+/// once and a tooltip's twice (Graphviz 2.43, docs/dot.md, "Escaping").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DotString {
+    /// A node's or edge's `label`.
+    Label,
+    /// A node's `tooltip` (in SVG output, the `<title>` of its link).
+    Tooltip,
+}
+
+/// Appends `text` for the inside of a double-quoted DOT string that Graphviz reads as an
+/// escString (a label or tooltip), so that it shows `text` and nothing else: `"` is escaped
+/// with a backslash and `\` is doubled (quadrupled in a tooltip), since a bare `\` would start
+/// `\n`, `\N`, `\G`, … or escape the closing quote; `&` is written `&amp;` (Graphviz turns
+/// HTML entities into characters); a control character (a newline among them, which would
+/// start a new label line or continue the string) is shown as its Unicode control picture
+/// (U+2400 + code, U+2421 for DEL); and the noncharacters U+FFFE and U+FFFF, which XML (and so
+/// Graphviz's SVG) forbids, as U+FFFD. Once more than `max_bytes` bytes are written, the rest
+/// of `text` is left out and `…` ends it (Graphviz refuses a quoted string past a length).
+/// docs/dot.md, "Escaping".
+pub(crate) fn dot_into(out: &mut String, text: &str, string: DotString, max_bytes: usize) {
+    let backslash = match string {
+        DotString::Label => "\\\\",
+        DotString::Tooltip => "\\\\\\\\",
+    };
+    let start = out.len();
+    for c in text.chars() {
+        if out.len() - start > max_bytes {
+            out.push('…');
+            return;
+        }
+        match c {
+            '\\' => out.push_str(backslash),
+            '"' => out.push_str("\\\""),
+            '&' => out.push_str("&amp;"),
+            '\u{7f}' => out.push('\u{2421}'),
+            c if (c as u32) < 0x20 => {
+                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'))
+            }
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +114,40 @@ mod tests {
         let mut out = String::from("<title>");
         markup_into(&mut out, "it's");
         assert_eq!(out, "<title>it&#39;s");
+    }
+
+    fn dot_label(text: &str) -> String {
+        let mut out = String::new();
+        dot_into(&mut out, text, DotString::Label, 4096);
+        out
+    }
+
+    #[test]
+    fn dot_leaves_nothing_that_ends_the_string_or_starts_a_line() {
+        assert_eq!(dot_label(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(dot_label("x\\"), "x\\\\");
+        assert_eq!(
+            dot_label("a\nb\r\0\t\u{7f}"),
+            "a\u{240a}b\u{240d}\u{2400}\u{2409}\u{2421}"
+        );
+        assert_eq!(dot_label("&amp; <{}>|"), "&amp;amp; <{}>|");
+        assert_eq!(dot_label("\u{fffe}\u{ffff}"), "\u{fffd}\u{fffd}");
+        let mut tooltip = String::new();
+        dot_into(&mut tooltip, "a\\b", DotString::Tooltip, 4096);
+        assert_eq!(tooltip, "a\\\\\\\\b");
+    }
+
+    #[test]
+    fn dot_text_past_the_limit_is_cut() {
+        let long = dot_label(&"\\".repeat(10_000));
+        assert!(long.len() <= 4096 + 2 + '…'.len_utf8());
+        assert!(long.ends_with("\\\\…"));
+        // The limit counts what this call writes, not what the string held before.
+        let mut out = String::from("label=\"");
+        dot_into(&mut out, "abcdef", DotString::Label, 3);
+        assert_eq!(out, "label=\"abcd…");
+        let mut out = String::new();
+        dot_into(&mut out, "abcd", DotString::Label, 3);
+        assert_eq!(out, "abcd", "nothing left out, no `…`");
     }
 }

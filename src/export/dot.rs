@@ -20,6 +20,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::io;
 
+use crate::escape::{DotString, dot_into};
 use crate::model::{CallStats, FunctionId, Profile};
 use crate::pyfmt;
 
@@ -181,10 +182,15 @@ fn write_node(
         id.index()
     );
     let (file, line, name) = (profile.file(id), profile.line(id), profile.name(id));
-    escape(out, name, Context::Label);
+    dot_into(out, name, DotString::Label, MAX_ESCAPED_BYTES);
     if !(line == 0 && (file == "~" || file.is_empty())) {
         out.push_str("\\n");
-        escape(out, file.rsplit('/').next().unwrap_or(file), Context::Label);
+        dot_into(
+            out,
+            file.rsplit('/').next().unwrap_or(file),
+            DotString::Label,
+            MAX_ESCAPED_BYTES,
+        );
         let _ = write!(out, ":{line}");
     }
     let _ = write!(
@@ -194,9 +200,9 @@ fn write_node(
         percent(weights.own(id)),
         profile.stats(id).calls
     );
-    escape(out, file, Context::Tooltip);
+    dot_into(out, file, DotString::Tooltip, MAX_ESCAPED_BYTES);
     let _ = write!(out, ":{line}(");
-    escape(out, name, Context::Tooltip);
+    dot_into(out, name, DotString::Tooltip, MAX_ESCAPED_BYTES);
     out.push_str(")\"];\n");
 }
 
@@ -300,74 +306,9 @@ fn hue_to_rgb(m1: f64, m2: f64, h: f64) -> f64 {
     }
 }
 
-/// Where an escaped text goes: Graphviz unescapes a label's backslashes once and a tooltip's
-/// twice (Graphviz 2.43, docs/dot.md).
-#[derive(Clone, Copy, PartialEq)]
-enum Context {
-    Label,
-    Tooltip,
-}
-
-/// Appends `text` for the inside of a double-quoted DOT string that Graphviz reads as an
-/// escString (a label or tooltip), so that it shows `text` and nothing else: `"` is escaped
-/// with a backslash and `\` is doubled (quadrupled in a tooltip), since a bare `\` would start
-/// `\n`, `\N`, `\G`, … or escape the closing quote; `&` is written `&amp;` (Graphviz turns HTML entities into characters), a control
-/// character (a newline among them, which would start a new label line or continue the
-/// string) is shown as its Unicode control picture (U+2400 + code, U+2421 for DEL), and the
-/// noncharacters U+FFFE and U+FFFF, which XML (and so SVG) forbids, as U+FFFD. Past
-/// [`MAX_ESCAPED_BYTES`] the text is cut and ends with `…`. docs/dot.md, "Escaping".
-fn escape(out: &mut String, text: &str, context: Context) {
-    let backslash = match context {
-        Context::Label => "\\\\",
-        Context::Tooltip => "\\\\\\\\",
-    };
-    let start = out.len();
-    for c in text.chars() {
-        if out.len() - start > MAX_ESCAPED_BYTES {
-            out.push('…');
-            return;
-        }
-        match c {
-            '\\' => out.push_str(backslash),
-            '"' => out.push_str("\\\""),
-            '&' => out.push_str("&amp;"),
-            '\u{7f}' => out.push('\u{2421}'),
-            c if (c as u32) < 0x20 => {
-                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'))
-            }
-            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn escaped(text: &str) -> String {
-        let mut out = String::new();
-        escape(&mut out, text, Context::Label);
-        out
-    }
-
-    #[test]
-    fn escaping_leaves_nothing_that_ends_the_string_or_starts_a_line() {
-        assert_eq!(escaped(r#"a"b\c"#), r#"a\"b\\c"#);
-        assert_eq!(escaped("x\\"), "x\\\\");
-        assert_eq!(
-            escaped("a\nb\r\0\t\u{7f}"),
-            "a\u{240a}b\u{240d}\u{2400}\u{2409}\u{2421}"
-        );
-        assert_eq!(escaped("&amp; <{}>|"), "&amp;amp; <{}>|");
-        assert_eq!(escaped("\u{fffe}\u{ffff}"), "\u{fffd}\u{fffd}");
-        let long = escaped(&"\\".repeat(10_000));
-        assert!(long.len() <= MAX_ESCAPED_BYTES + 2 + '…'.len_utf8());
-        assert!(long.ends_with("\\\\…"));
-        let mut tooltip = String::new();
-        escape(&mut tooltip, "a\\b", Context::Tooltip);
-        assert_eq!(tooltip, "a\\\\\\\\b");
-    }
 
     #[test]
     fn ratio_is_gprof2dots() {

@@ -7,9 +7,12 @@
 //! |---|---|
 //! | HTML or XML (SVG) content, or a quoted attribute | [`markup`], [`markup_into`] |
 //! | a DOT label or tooltip (Graphviz's escString) | [`dot_into`] |
+//! | a text report on a terminal | [`terminal_into`] |
 //!
 //! The module knows nothing of profiles: text in, escaped text out. The writers that call
 //! these per function of a large profile get no allocation of their own from them.
+
+use std::fmt::Write as _;
 
 /// Appends `text` for HTML or XML 1.0 element content or a quoted attribute: `&`, `<`, `>`, `"`
 /// and `'` as `&amp;`, `&lt;`, `&gt;`, `&quot;` and `&#39;`; the characters XML 1.0 forbids
@@ -91,6 +94,34 @@ pub(crate) fn dot_into(out: &mut String, text: &str, string: DotString, max_byte
     }
 }
 
+/// Appends `text` for a text report read on a terminal, with the characters that could act on
+/// the terminal escaped: C0 controls (newline and tab included, since the report's layout is
+/// one line per entry), DEL and C1 controls as `\xNN`; the line and paragraph separators and
+/// the bidirectional-text controls (U+061C, U+200E, U+200F, U+2028 to U+202E, U+2066 to
+/// U+2069), which reorder or break what follows them, as `\u{NNNN}`; with `ascii`, every other
+/// non-ASCII character as `\u{NNNN}` too, so the output is ASCII. The escapes are for reading,
+/// not for reversing: a backslash in the text is left as it is. docs/tree.md, "Names".
+pub(crate) fn terminal_into(out: &mut String, text: &str, ascii: bool) {
+    for c in text.chars() {
+        match c {
+            c if ascii && !c.is_ascii() && !c.is_control() => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +180,18 @@ mod tests {
         let mut out = String::new();
         dot_into(&mut out, "abcd", DotString::Label, 3);
         assert_eq!(out, "abcd", "nothing left out, no `…`");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_are_escaped() {
+        let mut out = String::new();
+        terminal_into(&mut out, "a\nb\x1b[31mc\u{85}d\u{202e}e\u{2069}é→", false);
+        assert_eq!(out, "a\\x0ab\\x1b[31mc\\x85d\\u{202e}e\\u{2069}é→");
+        out.clear();
+        terminal_into(&mut out, "\x1bé\u{202e}\u{9f}", true);
+        assert_eq!(out, "\\x1b\\u{00e9}\\u{202e}\\x9f");
+        out.clear();
+        terminal_into(&mut out, "back\\slash\t", false);
+        assert_eq!(out, "back\\slash\\x09");
     }
 }

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::io;
 
+use crate::escape::terminal_into;
 use crate::model::{FunctionId, Measure, Profile};
 use crate::query::tree::{CallTree, Figures, Mark, NodeId, TreeSource};
 
@@ -232,53 +233,19 @@ fn percent_text(value: f64) -> String {
 /// The function-first name: `name  file:line`, or the name alone for builtins (file `~`,
 /// line 0), escaped.
 fn function_name(out: &mut String, profile: &Profile, id: FunctionId, ascii: bool) {
-    escape_into(out, profile.name(id), ascii);
+    terminal_into(out, profile.name(id), ascii);
     let (file, line) = (profile.file(id), profile.line(id));
     if file == "~" && line == 0 {
         return;
     }
     out.push_str("  ");
-    escape_into(out, file, ascii);
+    terminal_into(out, file, ascii);
     let _ = write!(out, ":{line}");
-}
-
-/// Appends `text` with the characters that could act on a terminal escaped: C0 controls, DEL
-/// and C1 controls as `\xNN`; the line and paragraph separators and the bidirectional-text
-/// controls as `\u{NNNN}`; with `ascii`, every other non-ASCII character as `\u{NNNN}` too.
-pub(crate) fn escape_into(out: &mut String, text: &str, ascii: bool) {
-    for c in text.chars() {
-        match c {
-            c if ascii && !c.is_ascii() && !c.is_control() => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            '\u{61c}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}' => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn controls_and_bidi_are_escaped() {
-        let mut out = String::new();
-        escape_into(&mut out, "a\nb\x1b[31mc\u{85}d\u{202e}e\u{2069}é→", false);
-        assert_eq!(out, "a\\x0ab\\x1b[31mc\\x85d\\u{202e}e\\u{2069}é→");
-        out.clear();
-        escape_into(&mut out, "\x1bé\u{202e}", true);
-        assert_eq!(out, "\\x1b\\u{00e9}\\u{202e}");
-    }
 
     #[test]
     fn percentages_print_as_short_as_they_can() {

@@ -6,6 +6,7 @@
 //! | where the text goes | function |
 //! |---|---|
 //! | HTML or XML (SVG) content, or a quoted attribute | [`markup`], [`markup_into`] |
+//! | a JSON string in an HTML `<script>` element | [`json_in_script`] |
 //! | a DOT label or tooltip (Graphviz's escString) | [`dot_into`] |
 //! | a text report on a terminal | [`terminal_into`] |
 //!
@@ -13,6 +14,7 @@
 //! these per function of a large profile get no allocation of their own from them.
 
 use std::fmt::Write as _;
+use std::io;
 
 /// Appends `text` for HTML or XML 1.0 element content or a quoted attribute: `&`, `<`, `>`, `"`
 /// and `'` as `&amp;`, `&lt;`, `&gt;`, `&quot;` and `&#39;`; the characters XML 1.0 forbids
@@ -47,6 +49,38 @@ pub(crate) fn markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     markup_into(&mut out, text);
     out
+}
+
+/// Writes `text` as a JSON string, quotes included, for a `<script type="application/json">`
+/// element: what JSON itself requires (`"` and `\` escaped, C0 controls as `\u00NN`), and `<`,
+/// `>`, `&`, U+2028 and U+2029 as `\u` escapes too. Inside the element nothing can then end it
+/// (`</script>`) or open a comment (`<!--`), and the line and paragraph separators, line breaks
+/// to older JavaScript, cannot either; a JSON parser reads the string back unchanged.
+pub(crate) fn json_in_script<W: io::Write + ?Sized>(out: &mut W, text: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let escape: Option<&[u8]> = match c {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '<' => Some(b"\\u003c"),
+            '>' => Some(b"\\u003e"),
+            '&' => Some(b"\\u0026"),
+            '\u{2028}' => Some(b"\\u2028"),
+            '\u{2029}' => Some(b"\\u2029"),
+            '\u{0}'..='\u{1f}' => None,
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        match escape {
+            Some(escape) => out.write_all(escape)?,
+            None => write!(out, "\\u{:04x}", c as u32)?,
+        }
+        start = i + c.len_utf8();
+    }
+    out.write_all(&bytes[start..])?;
+    out.write_all(b"\"")
 }
 
 /// Which double-quoted DOT string a text goes into: Graphviz unescapes a label's backslashes
@@ -145,6 +179,25 @@ mod tests {
         let mut out = String::from("<title>");
         markup_into(&mut out, "it's");
         assert_eq!(out, "<title>it&#39;s");
+    }
+
+    fn in_script(text: &str) -> String {
+        let mut out = Vec::new();
+        json_in_script(&mut out, text).expect("writes");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn json_in_a_script_has_no_markup() {
+        let hostile = "</script><!-- \"\\\n\u{0}\u{1f}\u{2028}\u{2029} & é";
+        let text = in_script(hostile);
+        assert_eq!(
+            text,
+            r#""\u003c/script\u003e\u003c!-- \"\\\u000a\u0000\u001f\u2028\u2029 \u0026 é""#
+        );
+        let back: String = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(back, hostile);
+        assert_eq!(in_script(""), r#""""#);
     }
 
     fn dot_label(text: &str) -> String {

@@ -7,6 +7,7 @@ use std::ops::Range;
 use hashbrown::HashMap;
 
 use super::Options;
+use crate::escape;
 use crate::model::{CallStats, FunctionId, LineProfile, Measure, Profile};
 use crate::pysource;
 use crate::query::stacks::{Frame, StackTable};
@@ -44,34 +45,10 @@ impl<'a, W: io::Write> Json<'a, W> {
         self.raw(":")
     }
 
-    /// A JSON string in which `<`, `>`, `&`, U+2028 and U+2029 are `\u` escapes as well as
-    /// what JSON itself requires: inside a `<script>` element nothing can then end it or open a
-    /// comment.
+    /// A JSON string that cannot end the `<script>` element it is in
+    /// ([`escape::json_in_script`]).
     pub(super) fn string(&mut self, text: &str) -> io::Result<()> {
-        self.out.write_all(b"\"")?;
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        for (i, c) in text.char_indices() {
-            let escape: Option<&[u8]> = match c {
-                '"' => Some(b"\\\""),
-                '\\' => Some(b"\\\\"),
-                '<' => Some(b"\\u003c"),
-                '>' => Some(b"\\u003e"),
-                '&' => Some(b"\\u0026"),
-                '\u{2028}' => Some(b"\\u2028"),
-                '\u{2029}' => Some(b"\\u2029"),
-                '\u{0}'..='\u{1f}' => None,
-                _ => continue,
-            };
-            self.out.write_all(&bytes[start..i])?;
-            match escape {
-                Some(escape) => self.out.write_all(escape)?,
-                None => write!(self.out, "\\u{:04x}", c as u32)?,
-            }
-            start = i + c.len_utf8();
-        }
-        self.out.write_all(&bytes[start..])?;
-        self.out.write_all(b"\"")
+        escape::json_in_script(self.out, text)
     }
 
     pub(super) fn int(&mut self, value: i64) -> io::Result<()> {
@@ -673,24 +650,6 @@ mod tests {
         // Python's NaN has the quiet bit only, as Rust's f64::NAN.
         let floats = column(&|json| json.floats([0.5, f64::NAN, f64::NEG_INFINITY].into_iter()));
         assert_eq!(floats, r#"{"f64":"AAAAAAAA4D8AAAAAAAD4fwAAAAAAAPD/"}"#);
-    }
-
-    fn escaped(text: &str) -> String {
-        let mut out = Vec::new();
-        Json::new(&mut out).string(text).expect("writes");
-        String::from_utf8(out).expect("UTF-8")
-    }
-
-    #[test]
-    fn strings_are_json_without_markup() {
-        let hostile = "</script><!-- \"\\\n\u{0}\u{1f}\u{2028}\u{2029} & é";
-        let text = escaped(hostile);
-        assert_eq!(
-            text,
-            r#""\u003c/script\u003e\u003c!-- \"\\\u000a\u0000\u001f\u2028\u2029 \u0026 é""#
-        );
-        let back: String = serde_json::from_str(&text).expect("JSON");
-        assert_eq!(back, hostile);
     }
 
     #[test]

@@ -286,19 +286,3 @@ impl From<std::io::Error> for Error {
         Error::new(ErrorKind::Io(e), None)
     }
 }
-
-/// Input text for an error message: at most 60 characters, in backquotes, control characters
-/// escaped. The text readers (folded stacks, mprof recordings) quote what they found with it.
-pub(crate) fn quote(text: &[u8]) -> String {
-    let text = String::from_utf8_lossy(text);
-    let mut out = String::from("`");
-    for (i, c) in text.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    out.push('`');
-    out
-}

@@ -9,6 +9,7 @@
 //! | a JSON string in an HTML `<script>` element | [`json_in_script`] |
 //! | a DOT label or tooltip (Graphviz's escString) | [`dot_into`] |
 //! | a text report on a terminal | [`terminal_into`] |
+//! | input quoted in an error message | [`quote`] |
 //!
 //! The module knows nothing of profiles: text in, escaped text out. The writers that call
 //! these per function of a large profile get no allocation of their own from them.
@@ -156,6 +157,28 @@ pub(crate) fn terminal_into(out: &mut String, text: &str, ascii: bool) {
     }
 }
 
+/// How many characters of input [`quote`] shows.
+const QUOTED_CHARS: usize = 60;
+
+/// Input text for an error message: in backquotes, invalid UTF-8 as U+FFFD, each character as
+/// Rust's `char::escape_debug` writes it (controls, quotes and backslashes escaped, so that the
+/// message stays one line and the quoted text can be told from the words around it), and past
+/// 60 characters cut, with `…` before the closing backquote. The text readers (folded stacks,
+/// mprof recordings, speedscope) quote what they found with it.
+pub(crate) fn quote(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut out = String::from("`");
+    for (i, c) in text.chars().enumerate() {
+        if i == QUOTED_CHARS {
+            out.push('…');
+            break;
+        }
+        out.extend(c.escape_debug());
+    }
+    out.push('`');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +269,18 @@ mod tests {
         out.clear();
         terminal_into(&mut out, "back\\slash\t", false);
         assert_eq!(out, "back\\slash\\x09");
+    }
+
+    #[test]
+    fn quotes_are_short_one_line_and_backquoted() {
+        assert_eq!(quote(b"1x"), "`1x`");
+        assert_eq!(quote(b"a\nb\x1b'\"\\"), "`a\\nb\\u{1b}\\'\\\"\\\\`");
+        assert_eq!(quote(b"\xffok"), "`\u{fffd}ok`");
+        let long = "é".repeat(61);
+        assert_eq!(quote(long.as_bytes()), format!("`{}…`", "é".repeat(60)));
+        assert_eq!(
+            quote("é".repeat(60).as_bytes()),
+            format!("`{}`", "é".repeat(60))
+        );
     }
 }

@@ -15,7 +15,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use crate::error::{Error, quote};
+use crate::error::Error;
+use crate::escape::quote;
 use crate::model::{Profile, Run, SampleBuilder};
 use crate::read::lines;
 use crate::threads::{self, Threads};

@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use crate::error::{Error, quote};
+use crate::error::Error;
+use crate::escape::quote;
 use crate::model::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 use crate::read::lines;
 

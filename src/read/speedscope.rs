@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
 use crate::error::Error;
+use crate::escape::quote;
 use crate::model::{KeyId, Node, Profile, SampleBuilder, ThreadId};
 
 const FORMAT: &str = "speedscope JSON";
@@ -63,7 +64,7 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
             other => {
                 return Err(invalid(
                     "a profile of type \"sampled\" or \"evented\"",
-                    format!("profile {index}: type {}", quote(other)),
+                    format!("profile {index}: type {}", quote(other.as_bytes())),
                 ));
             }
         }
@@ -423,7 +424,7 @@ fn timed(profiles: &[SpeedscopeProfile<'_>]) -> Result<bool, Error> {
             unit => {
                 return Err(invalid(
                     "a unit: none, nanoseconds, microseconds, milliseconds, seconds or bytes",
-                    format!("profile {p}: unit {}", quote(unit)),
+                    format!("profile {p}: unit {}", quote(unit.as_bytes())),
                 ));
             }
         };
@@ -433,7 +434,7 @@ fn timed(profiles: &[SpeedscopeProfile<'_>]) -> Result<bool, Error> {
                     "profiles that all measure time or all measure no time",
                     format!(
                         "profile {p}: unit {} among the others",
-                        quote(&profile.unit)
+                        quote(profile.unit.as_bytes())
                     ),
                 ));
             }
@@ -512,14 +513,6 @@ fn is_thread_id(id: &str) -> bool {
 
 fn invalid(expected: &'static str, found: String) -> Error {
     Error::invalid(FORMAT, None, None, expected, found)
-}
-
-/// Input text for a message: quoted, and shortened past 60 characters.
-fn quote(text: &str) -> String {
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{:?}…", &text[..cut]),
-        None => format!("{text:?}"),
-    }
 }
 
 /// A serde_json error as an [`Error`] at its line and byte offset.
@@ -800,9 +793,9 @@ mod tests {
     #[test]
     fn unknown_profile_type_and_unit() {
         let e = read_str(&file(r#"{"type": "other", "unit": "none"}"#)).unwrap_err();
-        assert_eq!(found(&e).1, "profile 0: type \"other\"");
+        assert_eq!(found(&e).1, "profile 0: type `other`");
         let e = read_str(&sampled("hours", "[]", "[]")).unwrap_err();
-        assert_eq!(found(&e).1, "profile 0: unit \"hours\"");
+        assert_eq!(found(&e).1, "profile 0: unit `hours`");
     }
 
     #[test]
@@ -812,7 +805,7 @@ mod tests {
                {"type": "sampled", "unit": "none", "samples": [], "weights": []}"#,
         );
         let e = read_str(&text).unwrap_err();
-        assert_eq!(found(&e).1, "profile 1: unit \"none\" among the others");
+        assert_eq!(found(&e).1, "profile 1: unit `none` among the others");
     }
 
     #[test]

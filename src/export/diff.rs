@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::Profile;
 use crate::export::TimeUnit;
+use crate::export::flamegraph;
 use crate::export::folded::push_clean;
 use crate::model::Measure;
 use crate::query::diff::{Change, Diff, DiffOptions, Figures, Selection, Verdict};
@@ -321,19 +322,14 @@ pub fn write_svg<W: io::Write>(
         Some(Measure::Samples { timed: false }) => "samples",
         _ => options.unit.name(),
     };
-    let mut inferno_options = inferno::flamegraph::Options::default();
-    inferno_options.title = match exact {
+    let title = match exact {
         true => format!("{} ({counts})", options.title),
         false => format!(
             "{} ({counts}; stacks estimated from call edges)",
             options.title
         ),
     };
-    inferno_options.count_name = counts.to_string();
-    inferno_options.text_truncate_direction = inferno::flamegraph::TextTruncateDirection::Right;
-    inferno_options.hash = true;
-    inferno_options.deterministic = true;
-    inferno::flamegraph::from_lines(&mut inferno_options, text.lines(), writer)
+    flamegraph::render_lines(title, counts, &text, writer)
 }
 
 #[cfg(test)]

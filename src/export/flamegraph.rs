@@ -59,19 +59,34 @@ fn render<W: io::Write>(
     text: &str,
     writer: W,
 ) -> io::Result<()> {
-    let mut inferno_options = inferno::flamegraph::Options::default();
     let counts = match profile.measure() {
         Measure::Samples { timed: false } => "samples",
         _ => options.unit.name(),
     };
-    inferno_options.title = match exact {
+    let title = match exact {
         true => format!("{} ({counts})", options.title),
         false => format!(
             "{} ({}; stacks estimated from call edges)",
             options.title, options.unit
         ),
     };
-    inferno_options.count_name = counts.to_string();
+    render_lines(title, counts, text, writer)
+}
+
+/// Renders `text`, inferno's folded lines (`stack count`, or `stack base new` for a
+/// differential graph), as an SVG flame graph titled `title`, with the settings every pstat
+/// flame graph shares: `count_name` for the counts on hover, labels cut on the right, and
+/// colours from the frame names. Frames narrower than inferno's default `min_width` are left
+/// out, as [`visible_frames`] expects.
+pub(crate) fn render_lines<W: io::Write>(
+    title: String,
+    count_name: &str,
+    text: &str,
+    writer: W,
+) -> io::Result<()> {
+    let mut inferno_options = inferno::flamegraph::Options::default();
+    inferno_options.title = title;
+    inferno_options.count_name = count_name.to_string();
     // Labels are function first (`name (file:line)`): cut what does not fit on the right, so
     // the function's name is what stays (inferno cuts on the left by default).
     inferno_options.text_truncate_direction = inferno::flamegraph::TextTruncateDirection::Right;

@@ -6,6 +6,10 @@ use std::io::{self, Write};
 /// (C0 other than newline and tab, DEL, C1) are shown as `\xNN` / `\uNNNN` instead of being
 /// sent raw, so a crafted name cannot drive the terminal. Into a pipe or file the report goes
 /// byte for byte, as pstats prints it.
+///
+/// This is not the rule `pstat tree` escapes its names by (the library's, which escapes newline
+/// and tab too, and the bidirectional-text controls): it sees a whole report, whose own
+/// newlines and tabs must pass, as bytes that may split a character between two writes.
 pub struct EscapeControls<W> {
     inner: W,
     active: bool,

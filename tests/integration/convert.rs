@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pstat::export::{self, TimeUnit};
 use pstat::{FunctionId, Profile};

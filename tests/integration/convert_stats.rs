@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use pstat::{ListOptions, Profile, SortKey};
 use serde_json::{Value, json};

@@ -2,7 +2,6 @@
 //! and crafted inputs that must stay within time and memory bounds.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::{pstat_binary, run, temp_file};

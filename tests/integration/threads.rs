@@ -1,8 +1,6 @@
 //! `Threads::Off` gives the same bytes as the default: a profile big enough for every parallel
 //! path (docs/design.md, "Threads") is read and written in every format both ways.
 
-use std::process::Command;
-
 use pstat::export::{self, Input};
 use pstat::query::tree::{self, TreeOptions};
 use pstat::{AnyProfile, OutputFormat, Profile, ReadOptions, Threads};

@@ -4,7 +4,6 @@
 //! limit, ASCII mode and escaping of hostile names hold.
 
 use std::path::Path;
-use std::process::Command;
 
 use pstat::query::tree::{self, Mark, TreeOptions};
 use serde_json::Value;

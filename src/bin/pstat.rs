@@ -141,6 +141,12 @@ struct TreeArgs {
     #[arg(long, value_name = "N")]
     max_lines: Option<usize>,
 
+    /// Print the tree down to N calls below the roots (0: no limit); deeper calls are counted
+    /// in one line. Lines deeper than 64 levels are not indented further: they continue flat,
+    /// with `[depth N]` before the name, so the output grows with the tree, not its depth squared
+    #[arg(long, value_name = "N", default_value_t = pstat::report::tree::MAX_DEPTH)]
+    max_depth: usize,
+
     /// Draw the tree with ASCII characters (the default when the locale is not UTF-8)
     #[arg(long)]
     ascii: bool,
@@ -502,6 +508,7 @@ fn tree(args: TreeArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     let mut report = pstat::report::tree::Options::default();
     report.ascii = args.ascii || !utf8_locale();
     report.max_lines = args.max_lines;
+    report.max_depth = (args.max_depth > 0).then_some(args.max_depth);
     let mut out = report_output(color);
     if let Some(reduction) = reduction.filter(Reduction::changed) {
         writeln!(out, "{reduction}").context("writing the tree")?;

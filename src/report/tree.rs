@@ -14,7 +14,7 @@ use crate::model::{FunctionId, Measure, Profile};
 use crate::query::tree::{CallTree, Figures, Mark, NodeId, TreeSource};
 
 /// How a call tree is written.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Options {
     /// Draw the tree with ASCII (`|`, `+-`, `` `- ``, `...`) instead of box-drawing characters:
@@ -24,6 +24,30 @@ pub struct Options {
     /// were cut. The two heading lines and that note are not counted. Default: `None` (no
     /// limit).
     pub max_lines: Option<usize>,
+    /// Write the nodes at most this many calls below a root; each run of deeper ones is one
+    /// line saying how many were cut. Default: [`MAX_DEPTH`] (1,000); `None` for no limit.
+    pub max_depth: Option<usize>,
+    /// Draw the guides of at most this many levels; a deeper line continues flat, its depth
+    /// written as `[depth N]` before its name, so that a line's length does not grow with the
+    /// depth and the output stays linear in the tree. Default: [`MAX_INDENT`] (64).
+    pub max_indent: usize,
+}
+
+/// The default [`Options::max_depth`].
+pub const MAX_DEPTH: usize = 1000;
+
+/// The default [`Options::max_indent`].
+pub const MAX_INDENT: usize = 64;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ascii: false,
+            max_lines: None,
+            max_depth: Some(MAX_DEPTH),
+            max_indent: MAX_INDENT,
+        }
+    }
 }
 
 /// The drawing characters of one style.
@@ -83,24 +107,38 @@ pub fn write<W: io::Write>(
     let mut last_at: Vec<bool> = Vec::new();
     let limit = options.max_lines.unwrap_or(usize::MAX);
     let nodes = tree.nodes();
+    let max_depth = options.max_depth.unwrap_or(usize::MAX);
+    let mut written = 0;
+    // Nodes below the depth limit not written yet: one line for each run of them.
+    let mut too_deep = 0usize;
     for i in 0..nodes.len() {
-        if i == limit {
+        let id = NodeId::from_index(i);
+        let node = tree.node(id);
+        let depth = node.depth as usize;
+        if depth > max_depth {
+            too_deep += 1;
+            continue;
+        }
+        if too_deep > 0 {
+            cut_too_deep(&mut out, tree, style, too_deep, max_depth);
+            too_deep = 0;
+        }
+        if written == limit {
             let _ = writeln!(
                 out,
                 "{} {} more lines cut by the line limit ({limit})",
                 style.ellipsis,
-                nodes.len() - limit
+                nodes.len() - i
             );
             break;
         }
-        let id = NodeId::from_index(i);
-        let node = tree.node(id);
-        let depth = node.depth as usize;
+        written += 1;
         last_at.truncate(depth);
         last_at.push(tree.is_last_child(id));
         columns(&mut out, tree, &node.figures, node.mark);
         if depth > 0 {
-            for &last in &last_at[1..depth] {
+            let drawn = depth.min(options.max_indent.max(1));
+            for &last in &last_at[1..drawn] {
                 out.push_str(if last { style.blank } else { style.through });
             }
             out.push_str(if last_at[depth] {
@@ -108,6 +146,9 @@ pub fn write<W: io::Write>(
             } else {
                 style.branch
             });
+            if depth > drawn {
+                let _ = write!(out, "[depth {depth}] ");
+            }
         }
         match (node.mark, node.function) {
             (Mark::Pruned { count }, _) => {
@@ -134,7 +175,22 @@ pub fn write<W: io::Write>(
             out.clear();
         }
     }
+    if too_deep > 0 {
+        cut_too_deep(&mut out, tree, style, too_deep, max_depth);
+    }
     writer.write_all(out.as_bytes())
+}
+
+/// The line for `count` nodes cut below the depth limit, its figures' columns blank as a
+/// summary line's are.
+fn cut_too_deep(out: &mut String, tree: &CallTree, style: &Style, count: usize, max_depth: usize) {
+    let width = if tree.inverted { 18 } else { 26 };
+    out.extend(std::iter::repeat_n(' ', width + 2));
+    let _ = writeln!(
+        out,
+        "{} {count} more below the depth limit ({max_depth})",
+        style.ellipsis
+    );
 }
 
 /// [`write()`] into a string.

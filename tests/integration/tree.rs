@@ -366,3 +366,27 @@ fn readme_example_is_the_trees_output() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// A deep stack cannot blow the tree up: by default the tree stops at depth 1,000 with one line
+/// for the rest, and past 64 levels a line continues flat with `[depth N]`, so that without the
+/// depth limit the output grows with the frames, not with their square (5,000 frames printed
+/// 37 MB before).
+#[test]
+fn a_deep_stack_prints_a_tree_linear_in_its_frames() {
+    let frames = 5000;
+    let stack: Vec<String> = (0..frames).map(|i| format!("f{i}")).collect();
+    let (_dir, path) =
+        crate::support::temp_file("deep.folded", format!("{} 1\n", stack.join(";")).as_bytes());
+    let cwd = path.parent().expect("a directory");
+    let tree = run(cwd, ["tree", "deep.folded"]);
+    assert!(tree.success(), "{}", tree.stderr());
+    let text = tree.stdout();
+    assert!(text.len() < 300_000, "{} bytes", text.len());
+    assert!(text.contains("└─ [depth 65] f65\n"), "{text:.2000}");
+    assert!(text.contains("… 3999 more below the depth limit (1000)\n"));
+    let unlimited = run(cwd, ["tree", "deep.folded", "--max-depth", "0"]);
+    assert!(unlimited.success(), "{}", unlimited.stderr());
+    let text = unlimited.stdout();
+    assert!(text.contains("[depth 4999] f4999\n"));
+    assert!(text.len() < frames * 300, "{} bytes", text.len());
+}

@@ -3,8 +3,12 @@
 //! of one `def` out of the rest, with a small Python tokenizer) as Python 3.12 does them.
 //! Kept in one place, beside [`crate::pyfmt`], so the report reads as ordinary Rust.
 //!
-//! Safety: the file name comes from the profile, so only regular files are opened (a FIFO
-//! would block `open`, `/dev/zero` would never end), and at most [`MAX_SOURCE_BYTES`] are read.
+//! Safety: the file name comes from the profile, so only what is plausibly a Python source is
+//! read (docs/security.md, "Source files"): a regular file (a FIFO would block `open`,
+//! `/dev/zero` would never end), not under `/proc`, `/sys` or `/dev` once symlinks are
+//! resolved, named `*.py` or `*.pyw` or starting with a `#!` line that names python; and at
+//! most [`MAX_SOURCE_BYTES`] of it. A crafted profile naming `/proc/self/environ` or
+//! `~/.ssh/id_rsa` gets the "Could not find file" block, not the file's content.
 
 use std::fs;
 use std::io::Read;
@@ -33,7 +37,7 @@ pub(crate) fn read_source(path: &str) -> Source {
         // Python: exists, but linecache cannot read it: no lines.
         return Source::Lines(Vec::new());
     }
-    if !meta.is_file() {
+    if !meta.is_file() || !plausible(path) {
         return Source::Missing;
     }
     if meta.len() > MAX_SOURCE_BYTES {
@@ -45,6 +49,34 @@ pub(crate) fn read_source(path: &str) -> Source {
         return Source::Lines(Vec::new());
     }
     Source::Lines(decode_lines(&bytes).unwrap_or_default())
+}
+
+/// Whether the regular file at `path` is plausibly a Python source: not under the kernel's
+/// and the devices' trees, and named `*.py`/`*.pyw` or a script whose `#!` line names python.
+fn plausible(path: &Path) -> bool {
+    let Ok(real) = fs::canonicalize(path) else {
+        return false;
+    };
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|root| real.starts_with(root))
+    {
+        return false;
+    }
+    let named = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("py") || e.eq_ignore_ascii_case("pyw"))
+    };
+    if named(path) && named(&real) {
+        return true;
+    }
+    let mut first = Vec::new();
+    let read = fs::File::open(&real).and_then(|f| f.take(256).read_to_end(&mut first));
+    read.is_ok() && {
+        let line = first.split(|&b| b == b'\n').next().unwrap_or_default();
+        line.starts_with(b"#!") && line.windows(6).any(|w| w == b"python")
+    }
 }
 
 /// `tokenize.open(...).readlines()` plus linecache's final newline: PEP 263 cookie or BOM,

@@ -190,6 +190,11 @@ struct LinesArgs {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 
+    /// Print no source lines and read no source file: each function as line_profiler prints
+    /// one whose file is missing (sources are read only where plausible: docs/security.md)
+    #[arg(long)]
+    no_source: bool,
+
     /// Output unit of the Time and Per Hit columns, in seconds
     #[arg(short = 'u', long, value_name = "U", default_value = "1e-6", value_parser = positive_float)]
     unit: f64,
@@ -478,7 +483,12 @@ fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     options.summarize = args.summarize;
     options.sort = args.sort;
     let mut out = report_output(color);
-    pstat::report::lines::write(&profile, &options, &mut out).context("writing the report")?;
+    let sources: &dyn pstat::report::lines::SourceProvider = match args.no_source {
+        true => &pstat::report::lines::NoSources,
+        false => &pstat::report::lines::FileSystem,
+    };
+    pstat::report::lines::write_with_sources(&profile, &options, sources, &mut out)
+        .context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
 }

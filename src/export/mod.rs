@@ -122,6 +122,10 @@ pub struct Options {
     /// Threads the writer may use ([`Threads`]); every output is the same whatever the
     /// setting. Default: auto.
     pub threads: Threads,
+    /// A line profile's HTML report: leave out its functions' source, reading no file
+    /// ([`crate::report::lines::NoSources`]). Default: false, the sources are read as
+    /// [`crate::report::lines::FileSystem`] reads them (docs/security.md, "Source files").
+    pub no_source: bool,
 }
 
 impl Options {
@@ -289,8 +293,12 @@ fn write_lines(
             lines::write_callgrind(profile, &options, writer)?;
         }
         OutputFormat::Html => {
+            let sources: &dyn crate::report::lines::SourceProvider = match options.no_source {
+                true => &crate::report::lines::NoSources,
+                false => &crate::report::lines::FileSystem,
+            };
             let options = html_options(options);
-            html::write_lines(profile, &options, &crate::report::lines::FileSystem, writer)?;
+            html::write_lines(profile, &options, sources, writer)?;
         }
         OutputFormat::Folded
         | OutputFormat::Svg

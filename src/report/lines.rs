@@ -85,6 +85,17 @@ impl SourceProvider for FileSystem {
     }
 }
 
+/// No sources at all: every function is printed as line_profiler prints one whose file is
+/// missing, and no file is opened (`pstat lines --no-source`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSources;
+
+impl SourceProvider for NoSources {
+    fn lines(&self, _path: &str) -> Option<Vec<String>> {
+        None
+    }
+}
+
 /// Writes the report for `profile`, with sources read from the file system ([`FileSystem`]).
 pub fn write<W: io::Write>(profile: &LineProfile, options: &Options, out: W) -> io::Result<()> {
     write_with_sources(profile, options, &FileSystem, out)

@@ -321,3 +321,57 @@ fn line_export_snapshots() {
         insta::assert_snapshot!(format!("{format}_py312_lp5_1_0_demo"), output);
     }
 }
+
+/// A profile names its sources, and a stranger's profile can name any file: only what is
+/// plausibly Python source is read (a `*.py`/`*.pyw` file, or a script whose `#!` line names
+/// python, not under /proc, /sys or /dev), so the environment, a secret or a symlink to one
+/// never reaches the report or the HTML page; `--no-source` reads none at all.
+#[test]
+fn only_python_sources_are_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = "SECRET-do-not-print";
+    std::fs::write(
+        dir.path().join("secret.txt"),
+        format!("{secret}\n{secret}\n"),
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), dir.path().join("looks.py"))
+        .expect("symlink");
+    std::fs::write(dir.path().join("real.py"), "x = 1\ny = 2\n").expect("write");
+    std::fs::write(dir.path().join("script"), "#!/usr/bin/env python3\nz = 3\n").expect("write");
+    let environ = std::env::vars()
+        .next()
+        .map(|(k, v)| format!("{k}={v}"))
+        .expect("a variable");
+    for (file, readable) in [
+        ("/proc/self/environ", false),
+        ("secret.txt", false),
+        ("looks.py", false),
+        ("real.py", true),
+        ("script", true),
+    ] {
+        let lprof = dir.path().join("crafted.lprof");
+        std::fs::write(&lprof, lprof_bytes(file, 1, &[(1, 3, 4), (2, 1, 1)])).expect("write");
+        let text = run(dir.path(), ["lines", "crafted.lprof"]);
+        assert!(text.success(), "{file}: {}", text.stderr());
+        let html = run(dir.path(), ["convert", "crafted.lprof", "-o", "page.html"]);
+        assert!(html.success(), "{file}: {}", html.stderr());
+        let page = std::fs::read_to_string(dir.path().join("page.html")).expect("the page");
+        for (what, out) in [("lines", text.stdout().into_owned()), ("html", page)] {
+            assert!(!out.contains(secret), "{file} ({what}) printed the secret");
+            assert!(
+                !out.contains(&environ),
+                "{file} ({what}) printed the environment"
+            );
+        }
+        let shown = text.stdout();
+        assert_eq!(
+            shown.contains("Could not find file"),
+            !readable,
+            "{file}: {shown}"
+        );
+        let none = run(dir.path(), ["lines", "crafted.lprof", "--no-source"]);
+        assert!(none.stdout().contains("Could not find file"), "{file}");
+        assert!(!none.stdout().contains("x = 1") && !none.stdout().contains("z = 3"));
+    }
+}

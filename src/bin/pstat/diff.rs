@@ -84,6 +84,10 @@ pub struct DiffArgs {
     #[arg(long)]
     normalize: bool,
 
+    /// Line profiles: print no source lines and read no source file
+    #[arg(long)]
+    no_source: bool,
+
     /// Output format on standard output: text or json; with -o, OUT's name decides (*.json,
     /// *.folded, *.svg, *.txt, *.html)
     #[arg(long, short = 'f', value_name = "FORMAT")]
@@ -307,7 +311,13 @@ fn run_lines(
     }
     let mut report = pstat::report::diff_lines::Options::default();
     report.labels = [input::describe(base_file), input::describe(new_file)];
-    let write = |out: &mut dyn Write| pstat::report::diff_lines::write(&diff, &report, out);
+    let sources: &dyn pstat::report::lines::SourceProvider = match args.no_source {
+        true => &pstat::report::lines::NoSources,
+        false => &pstat::report::lines::FileSystem,
+    };
+    let write = |out: &mut dyn Write| {
+        pstat::report::diff_lines::write_with_sources(&diff, &report, sources, out)
+    };
     let inputs = [base_file.clone(), new_file.clone()];
     deliver(args.output.as_deref(), &inputs, color, write)?;
     Ok(())

@@ -22,6 +22,10 @@ pub struct ViewArgs {
     #[arg(long)]
     no_browser: bool,
 
+    /// Line profiles: leave the functions' source out of the report and read no source file
+    #[arg(long)]
+    no_source: bool,
+
     #[command(flatten)]
     filters: FilterArgs,
 }
@@ -29,6 +33,7 @@ pub struct ViewArgs {
 /// Writes the report and opens it. The file is kept: the browser reads it after pstat exits.
 pub fn view(args: ViewArgs) -> anyhow::Result<()> {
     let mut options = export::Options::default();
+    options.no_source = args.no_source;
     options.inputs = args
         .profile
         .files

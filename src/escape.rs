@@ -157,6 +157,24 @@ pub(crate) fn terminal_into(out: &mut String, text: &str, ascii: bool) {
     }
 }
 
+/// `text` for a line of one of pstat's own text reports (the tree, the diff, the memory
+/// summary, the line report's headers), escaped as [`terminal_into`] escapes it without
+/// `ascii`, whether or not the output is a terminal: a newline in a name would otherwise make
+/// a row of its own in a pipe, and a file read by a script would hold the raw controls. Text
+/// with nothing to escape is returned as it is.
+pub(crate) fn plain(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| {
+        matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{61c}' | '\u{200e}' | '\u{200f}')
+            || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    terminal_into(&mut out, text, false);
+    std::borrow::Cow::Owned(out)
+}
+
 /// How many characters of input [`quote`] shows.
 const QUOTED_CHARS: usize = 60;
 

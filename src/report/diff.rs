@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::io;
 
+use crate::escape::plain;
 use crate::model::Measure;
 use crate::pyfmt::{ljust, rjust};
 use crate::query::diff::{Change, Diff, Figures, FunctionDiff, Selection, Side, Verdict};
@@ -142,7 +143,7 @@ fn files(out: &mut String, label: &str, side: &Side) {
     }
     for (i, file) in side.files.iter().enumerate() {
         let label = if i == 0 { label } else { "" };
-        let _ = writeln!(out, "{label:<5} {file}");
+        let _ = writeln!(out, "{label:<5} {}", plain(file));
     }
 }
 
@@ -231,6 +232,8 @@ fn write_row(out: &mut String, row: &FunctionDiff, spread: bool) {
     };
     ljust(out, &flag, 8);
     out.push(' ');
-    row.write_display_name(out);
+    let mut name = String::new();
+    row.write_display_name(&mut name);
+    out.push_str(&plain(&name));
     out.push('\n');
 }

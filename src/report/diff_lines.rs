@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 
+use crate::escape::plain;
 use crate::pyfmt::{fixed, general};
 use crate::pysource;
 use crate::query::diff::Change;
@@ -81,6 +82,7 @@ fn header(out: &mut String, diff: &LineDiff, options: &Options) {
                 let _ = writeln!(out, "{label} timer unit {} s", general(unit, 6));
             }
             false => {
+                let name = plain(name);
                 let _ = writeln!(out, "{label} {name} (timer unit {} s)", general(unit, 6));
             }
         }
@@ -176,14 +178,19 @@ fn write_function(
              Are you sure you are running this program from the same directory\n\
              that you ran the profiler from?\n\
              Continuing without the function's contents; only timed lines are shown.\n",
-            function.recorded_file
+            plain(&function.recorded_file)
         );
-        let _ = writeln!(out, "Function: {} at line {start}{which}", function.name);
+        let _ = writeln!(
+            out,
+            "Function: {} at line {start}{which}",
+            plain(&function.name)
+        );
     } else {
         let _ = write!(
             out,
             "File: {}\nFunction: {} at line {start}{which}\n",
-            function.recorded_file, function.name
+            plain(&function.recorded_file),
+            plain(&function.name)
         );
     }
     let block: &[String] = match &source {

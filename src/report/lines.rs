@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io;
 
+use crate::escape::plain;
 use crate::model::{LineFunction, LineProfile};
 use crate::pyfmt::{fixed, general};
 use crate::pysource::{self, Source};
@@ -127,9 +128,9 @@ pub fn write_with_sources<W: io::Write>(
                     out,
                     "{:>6} seconds - {}:{} - {}",
                     fixed(total, 2),
-                    function.file,
+                    plain(&function.file),
                     function.first_line,
-                    function.name
+                    plain(&function.name)
                 )?;
             }
         }
@@ -166,7 +167,9 @@ fn write_function<W: io::Write>(
             write!(
                 out,
                 "File: {}\nFunction: {} at line {}\n",
-                function.file, function.name, start
+                plain(&function.file),
+                plain(&function.name),
+                start
             )?;
             owned = lines;
             pysource::getblock(pysource::from_line(&owned, start))
@@ -175,7 +178,9 @@ fn write_function<W: io::Write>(
             write!(
                 out,
                 "File: {}\nFunction: {} at line {}\n",
-                function.file, function.name, start
+                plain(&function.file),
+                plain(&function.name),
+                start
             )?;
             &[]
         }
@@ -186,7 +191,7 @@ fn write_function<W: io::Write>(
                  Are you sure you are running this program from the same directory\n\
                  that you ran the profiler from?\n\
                  Continuing without the function's contents.\n",
-                function.file
+                plain(&function.file)
             )?;
             let lines = function.lines.iter().map(|l| l.line);
             let rows = match (lines.clone().max(), lines.min()) {

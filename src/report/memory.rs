@@ -7,6 +7,7 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 
+use crate::escape::plain;
 use crate::model::{MemoryFunction, MemoryProfile};
 
 /// A column of the function table to sort by.
@@ -130,12 +131,12 @@ fn write_one<W: io::Write + ?Sized>(
     out: &mut W,
 ) -> io::Result<()> {
     if let Some(path) = profile.path() {
-        writeln!(out, "File:      {path}")?;
+        writeln!(out, "File:      {}", plain(path))?;
     }
     writeln!(
         out,
         "Command:   {}",
-        profile.command().unwrap_or("(not recorded)")
+        plain(profile.command().unwrap_or("(not recorded)"))
     )?;
     let start = profile.start().unwrap_or(0.0);
     writeln!(out, "Duration:  {:.3} s", profile.duration())?;
@@ -194,7 +195,7 @@ fn write_one<W: io::Write + ?Sized>(
             function.largest_increase(),
             function.memory_at_end(),
             function.time_inside(),
-            function.name
+            plain(&function.name)
         )?;
     }
     Ok(())

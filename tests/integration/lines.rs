@@ -375,3 +375,66 @@ fn only_python_sources_are_read() {
         assert!(!none.stdout().contains("x = 1") && !none.stdout().contains("z = 3"));
     }
 }
+
+/// In pstat's own text formats a name is data: a newline or a control character in it is
+/// escaped into a pipe too, so it cannot make a fake row or reach a terminal later (`less`,
+/// `cat` of a saved report). The line report's headers, the memory summary and the diff.
+#[test]
+fn names_in_plain_text_are_escaped_into_a_pipe() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lprof = dir.path().join("crafted.lprof");
+    std::fs::write(&lprof, lprof_bytes("a\nFAKE\u{1b}[2J.py", 1, &[(1, 3, 4)])).expect("write");
+    let text = run(dir.path(), ["lines", "crafted.lprof", "-m"]);
+    assert!(text.success(), "{}", text.stderr());
+    let shown = text.stdout();
+    assert!(shown.contains("a\\x0aFAKE\\x1b[2J.py"), "{shown}");
+    assert!(
+        !shown.lines().any(|line| line.starts_with("FAKE")),
+        "{shown}"
+    );
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+
+    std::fs::write(
+        dir.path().join("m.dat"),
+        "CMDLINE python app.py \u{1b}]0;title\u{7}\nMEM 1.0 10.0\nFUNC m.f\u{1b}[31m 1.0 10.0 2.0 11.0 0\nMEM 2.0 12.0\n",
+    )
+    .expect("write");
+    let memory = run(dir.path(), ["memory", "m.dat"]);
+    assert!(memory.success(), "{}", memory.stderr());
+    assert!(
+        memory.stdout().contains("app.py \\x1b]0;title\\x07"),
+        "{}",
+        memory.stdout()
+    );
+    assert!(
+        memory.stdout().contains("m.f\\x1b[31m"),
+        "{}",
+        memory.stdout()
+    );
+    assert!(!memory.stdout().contains('\u{1b}'));
+
+    // Folded stacks are text: a C0 control makes them binary data, a bidi control does not.
+    std::fs::write(
+        dir.path().join("a.folded"),
+        "main;evil\u{202e}txt 5\nmain 1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("b.folded"),
+        "main;evil\u{202e}txt 9\nmain 1\n",
+    )
+    .expect("write");
+    for args in [
+        ["diff", "a.folded", "b.folded"].as_slice(),
+        &["tree", "b.folded"],
+    ] {
+        let out = run(dir.path(), args);
+        assert!(out.success(), "{args:?}: {}", out.stderr());
+        assert!(
+            out.stdout().contains("evil\\u{202e}txt"),
+            "{args:?}: {}",
+            out.stdout()
+        );
+        assert!(!out.stdout().contains('\u{202e}'), "{args:?}");
+    }
+}

@@ -541,7 +541,8 @@ pub fn check_fast_path(input: &[u8]) {
     if let Some(full) = fast::read(input, true) {
         let all: Vec<FunctionId> = full.functions().collect();
         for selected in [all.clone(), all.iter().copied().step_by(2).collect()] {
-            let lazy = read_callers_of(input, |_| selected.clone()).expect("read as a full read");
+            let lazy = read_callers_of(input, Threads::Auto, |_| selected.clone())
+                .expect("read as a full read");
             assert_eq!(
                 describe_callers_of(&lazy, &selected),
                 describe_callers_of(&full, &selected)

@@ -100,7 +100,7 @@ const KEY_REFS_CHECKED_AT: usize = 4096;
 
 /// Reads a stats dump, or `None` where the general reader must take over. Without `callers`,
 /// the profile has no edges (see [`crate::ReadOptions`]).
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 pub(super) fn read(input: &[u8], callers: bool) -> Option<Profile> {
     use crate::threads::{self, Threads};
     read_on(

@@ -14,6 +14,7 @@ mod graph;
 mod intern;
 mod keytable;
 mod lines;
+mod measure;
 mod memory;
 mod profile;
 mod stacks;
@@ -26,13 +27,14 @@ pub(crate) use intern::Interner;
 pub(crate) use intern::Sym;
 pub(crate) use keytable::{PREFETCH_AHEAD, prefetch};
 pub use lines::{LineFunction, LineProfile, LineTiming};
+pub use measure::Measure;
 pub use memory::{ChildProcess, FunctionCall, MemoryFunction, MemoryProfile, MemorySample};
 pub use profile::Profile;
 pub(crate) use profile::write_std_name;
 #[cfg(test)]
 pub(crate) use stacks::test_profile;
-pub use stacks::{Measure, Sample, StackId, Stacks, Thread, ThreadId};
 pub(crate) use stacks::{Node, Run, SampleBuilder};
+pub use stacks::{Sample, StackId, Stacks, Thread, ThreadId};
 pub(crate) use subset::Subgraph;
 pub use transform::Combiner;
 

@@ -1,5 +1,5 @@
 //! [`Profile`] and its read accessors: functions, their keys and figures, the edges into each
-//! function, the totals and the inputs.
+//! function, the totals, the inputs, what the figures count and the real stacks.
 
 use std::cmp::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -233,6 +233,24 @@ impl Profile {
     /// Functions pstats reports as top level (only crafted files have any).
     pub fn top_level(&self) -> &[FunctionId] {
         &self.top_level
+    }
+
+    /// What the figures count: calls and seconds, or samples.
+    pub fn measure(&self) -> Measure {
+        self.measure
+    }
+
+    /// Records what the figures count (a reader that learns it from a marker, as in Python
+    /// 3.15's sampled dumps).
+    pub(crate) fn set_measure(&mut self, measure: Measure) {
+        self.measure = measure;
+    }
+
+    /// The real stacks, when the input has them (sampling profilers; see [`Stacks`]). cProfile
+    /// data has none: its flame graphs are estimated from call edges
+    /// ([`crate::query::stacks`]).
+    pub fn stacks(&self) -> Option<&Stacks> {
+        self.stacks.as_deref()
     }
 
     /// Records the input file this profile came from (for the report header).

@@ -19,7 +19,8 @@ pub(super) const STREAM_FROM: u64 = threads::STATS_DECODE as u64;
 pub(super) const WINDOW: usize = 1 << 20;
 
 /// Reads the stats dump in `file` (`len` bytes) a window at a time, as the fast path takes it,
-/// instead of copying it whole into memory first (docs/performance.md, "Round 6"): `Ok(None)`
+/// instead of copying it whole into memory first, where each 4 KiB page of the new buffer
+/// costs a page fault (`show` of a 47 MB dump took 18 % less, docs/performance.md): `Ok(None)`
 /// if it is small, not a stats dump, or one the fast path does not take; the caller then reads
 /// it whole.
 pub(crate) fn read_file(

@@ -1,12 +1,13 @@
 //! The fast path over a file read a window at a time, instead of the whole file copied into
 //! memory first.
 //!
-//! A 47 MB dump copied into a new buffer costs a page fault for each of its 11,500 pages
-//! (docs/performance.md, "Round 6"); a window of 1 MiB, refilled as it is decoded, takes
-//! its pages once. The decoder goes entry by entry: an entry cut short by the window's end is
-//! abandoned ([`Reader::rollback`]), the bytes from its start are moved to the front, more are
-//! read, and it is decoded again. A window holds at least twice what was left over, so the
-//! attempts at an entry grow geometrically and cost at most a few times its size.
+//! A 47 MB dump copied into a new buffer costs a page fault for each of its 11,500 pages, and
+//! those, not the copy, were most of the kernel's half of `show`'s time (docs/performance.md);
+//! a window of 1 MiB, refilled as it is decoded, takes its pages once. The decoder goes entry
+//! by entry: an entry cut short by the window's end is abandoned ([`Reader::rollback`]), the
+//! bytes from its start are moved to the front, more are read, and it is decoded again. A
+//! window holds at least twice what was left over, so the attempts at an entry grow
+//! geometrically and cost at most a few times its size.
 //!
 //! The decoder cannot tell an entry cut short from one the fast path does not take (a code
 //! object as a name, a malformed file): both are `None`. So a file it declines is read to its

@@ -27,6 +27,7 @@ use std::ops::Range;
 
 use crate::export::TimeUnit;
 use crate::model::{CallStats, EdgeId, FunctionId, Measure, Profile, Stacks, StringId};
+use crate::query::units::integer_cost;
 use crate::threads::{self, Threads};
 
 /// Options for callgrind output.
@@ -61,23 +62,18 @@ pub fn write<W: Write>(profile: &Profile, options: &Options, mut out: W) -> io::
         false => (unit.name(), unit.long_name()),
     };
     let cost = |time: f64| -> u64 {
-        let v = if samples {
+        integer_cost(if samples {
             time
         } else {
             unit.from_seconds(time)
-        }
-        .round();
-        if v.is_finite() && v > 0.0 {
-            v as u64
-        } else {
-            0
-        }
+        })
     };
     let self_costs: Vec<u64> = profile
         .functions()
         .map(|id| cost(profile.stats(id).tottime))
         .collect();
-    let total: u64 = self_costs.iter().sum();
+    // Saturating, as every integer cost: a sum that wrapped would be smaller than its parts.
+    let total: u64 = self_costs.iter().fold(0, |sum, &c| sum.saturating_add(c));
 
     writeln!(out, "# callgrind format")?;
     writeln!(out, "version: 1")?;

@@ -183,7 +183,11 @@ pub fn write_json<W: io::Write>(
 
 /// One side's folded stacks (`stack count` lines) with file names rewritten as the diff
 /// rewrites them, the mean over the side's runs; and whether they are exact.
-fn side_stacks(profiles: &[Profile], diff: &DiffOptions, options: &Options) -> (String, bool) {
+fn side_stacks(
+    profiles: &[Profile],
+    diff: &DiffOptions,
+    options: &Options,
+) -> (Vec<(String, u64)>, bool) {
     let mut counts: hashbrown::HashMap<String, u64> = hashbrown::HashMap::new();
     let mut exact = true;
     let mut frames = Vec::new();
@@ -227,20 +231,31 @@ fn side_stacks(profiles: &[Profile], diff: &DiffOptions, options: &Options) -> (
         }
     }
     let runs = profiles.len().max(1) as u64;
+    // The mean, rounded half up, without the overflow of `(count + runs / 2) / runs`.
+    let mean = |count: u64| count / runs + (count % runs + runs / 2) / runs;
     let mut lines: Vec<(String, u64)> = counts
         .into_iter()
-        .map(|(stack, count)| (stack, (count + runs / 2) / runs))
+        .map(|(stack, count)| (stack, mean(count)))
         .filter(|(_, count)| *count > 0)
         .collect();
     lines.sort_unstable();
+    (lines, exact && !profiles.is_empty())
+}
+
+/// The `stack count` lines of one side, each count scaled by `factor` (and kept at least 1).
+fn side_text(lines: &[(String, u64)], factor: f64) -> String {
     let mut text = String::new();
     for (stack, count) in lines {
-        text.push_str(&stack);
+        let count = match factor < 1.0 {
+            true => ((*count as f64 * factor) as u64).max(1),
+            false => *count,
+        };
+        text.push_str(stack);
         text.push(' ');
         text.push_str(itoa::Buffer::new().format(count));
         text.push('\n');
     }
-    (text, exact && !profiles.is_empty())
+    text
 }
 
 /// A frame as the folded export names it (`name (file:line)`, builtins by name alone), with
@@ -267,6 +282,18 @@ fn two_count_lines(
 ) -> io::Result<(Vec<u8>, bool)> {
     let (before, base_exact) = side_stacks(base, diff, options);
     let (after, new_exact) = side_stacks(new, diff, options);
+    // inferno adds each side's counts in a usize: huge figures (a crafted file's 1e300 s) are
+    // scaled down on both sides by one factor, so that the larger total stays within 2^53 and
+    // the comparison keeps its proportions (docs/security.md, "Huge figures").
+    let total = |lines: &[(String, u64)]| lines.iter().map(|(_, c)| *c as f64).sum::<f64>();
+    let largest = total(&before).max(total(&after));
+    let limit = (1u64 << 53) as f64;
+    let factor = if largest > limit {
+        limit / largest
+    } else {
+        1.0
+    };
+    let (before, after) = (side_text(&before, factor), side_text(&after, factor));
     let differential = inferno::differential::Options {
         normalize: diff.normalize,
         ..Default::default()

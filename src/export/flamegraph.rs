@@ -38,12 +38,15 @@ impl Default for Options {
 pub fn write<W: io::Write>(profile: &Profile, options: &Options, writer: W) -> io::Result<()> {
     // inferno takes `stack count` lines: one buffer of them, the folded stacks freed first.
     let mut lines = Vec::new();
-    let folded = match sampled_counts(profile, options.unit) {
+    let mut folded = match sampled_counts(profile, options.unit) {
         // inferno merges the stacks into a tree of frames and leaves out the frames too narrow
         // to draw: merged in the stack table already, only the frames it draws need be written.
         Some(counts) => Folded::sampled(profile, &visible_frames(profile, &counts)),
         None => Folded::new(profile, &options.stacks, options.unit),
     };
+    // inferno adds the counts in a usize: huge figures (a crafted file's 1e300 s) are drawn
+    // in proportion, their total kept within 2^53 (docs/security.md, "Huge figures").
+    folded.fit_total(1 << 53);
     folded.write_lines(&mut lines)?;
     let exact = folded.exact;
     drop(folded);

@@ -129,6 +129,19 @@ impl Folded {
     }
 
     /// Writes a `stack count` line per stack, in output order.
+    /// Scales the counts down, in proportion, so that they add up to at most `limit` (a count
+    /// above zero stays at least 1): for a renderer that adds them in a machine word.
+    pub(crate) fn fit_total(&mut self, limit: u64) {
+        let total: f64 = self.stacks.iter().map(|s| s.2 as f64).sum();
+        if total <= limit as f64 {
+            return;
+        }
+        let factor = limit as f64 / total;
+        for stack in &mut self.stacks {
+            stack.2 = ((stack.2 as f64 * factor) as u64).max(1);
+        }
+    }
+
     pub(crate) fn write_lines(&self, out: &mut impl Write) -> io::Result<()> {
         let mut number = itoa::Buffer::new();
         for &(start, len, count) in &self.stacks {

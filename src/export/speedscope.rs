@@ -72,7 +72,7 @@ pub fn write<W: io::Write>(profile: &Profile, options: &Options, mut out: W) -> 
             }
         }
     }
-    let total: u64 = kept().map(|(_, weight)| weight).sum();
+    let total = kept().fold(0u64, |sum, (_, weight)| sum.saturating_add(weight));
 
     let string = |out: &mut W, text: &str| serde_json::to_writer(out, text);
     write_header(&mut out, options)?;

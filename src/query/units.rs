@@ -54,6 +54,19 @@ impl TimeUnit {
     }
 }
 
+/// A figure as an integer cost, the one rule every integer output follows (docs/security.md,
+/// "Huge figures"): rounded; 0 for NaN and for anything below 0.5; `u64::MAX` for anything past
+/// it, infinity included. Sums of costs saturate at `u64::MAX` as well.
+pub(crate) fn integer_cost(amount: f64) -> u64 {
+    let rounded = amount.round();
+    if rounded.is_nan() || rounded <= 0.0 {
+        0
+    } else {
+        // `as` saturates: past u64::MAX, and +infinity, give u64::MAX.
+        rounded as u64
+    }
+}
+
 impl fmt::Display for TimeUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -27,6 +27,10 @@ const FORMAT: &str = "folded stacks";
 /// The longest line read: longer ones are refused before any work is done on them.
 pub const MAX_LINE: usize = 64 << 20;
 
+/// The most samples a file may hold in all: every count up to it is exact as a float, so a
+/// function's calls, times and shares agree (docs/security.md, "Huge figures").
+pub const MAX_SAMPLES: u64 = 1 << 53;
+
 /// Options for reading folded stacks.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -141,6 +145,13 @@ fn read_in(input: &[u8], options: &Options, parts: usize) -> Result<Profile, Err
         Err(_) if pieces.len() > 1 => return read_in(input, options, 1),
         Err(e) => return Err(e),
     };
+    // Each piece is within the limit; together they may not be: the one-piece read says where.
+    let total = scans
+        .iter()
+        .fold(0u64, |sum, scan| sum.saturating_add(scan.total));
+    if total > MAX_SAMPLES && pieces.len() > 1 {
+        return read_in(input, options, 1);
+    }
     // Frame texts become keys, and threads get their ids, in order of first appearance: the
     // first piece's, then each later piece's new ones.
     let mut keys: Vec<u32> = Vec::new();
@@ -212,6 +223,8 @@ const NO_THREAD: u32 = u32::MAX;
 /// One piece of the text, scanned: its stacks as runs of frame-text ids, frame texts and
 /// threads numbered in order of first appearance within the piece.
 struct Scan {
+    /// The samples so far, at most [`MAX_SAMPLES`].
+    total: u64,
     texts: FrameTexts,
     frames: Vec<u32>,
     runs: Vec<Run>,
@@ -223,6 +236,7 @@ impl Scan {
     /// Scans `input`, which starts at byte `base` of the file.
     fn run(input: &[u8], base: usize, dialect: Dialect) -> Result<Scan, Error> {
         let mut scan = Scan {
+            total: 0,
             texts: FrameTexts::default(),
             // About 30 bytes a frame and 300 a line in a py-spy recording: growing the arrays
             // as they fill would copy them a dozen times.
@@ -269,6 +283,18 @@ impl Scan {
             if count == 0 {
                 continue;
             }
+            scan.total = scan
+                .total
+                .checked_add(count)
+                .filter(|total| *total <= MAX_SAMPLES)
+                .ok_or_else(|| {
+                    Error::too_large(
+                        "the sample count of a folded-stack file",
+                        MAX_SAMPLES,
+                        Some((offset + stack.len() + 1) as u64),
+                        Some(number),
+                    )
+                })?;
             let mut frames = Frames::new(stack);
             let thread = match (dialect, frames.peek()) {
                 (Dialect::Tachyon, Some(first)) => first.strip_prefix(b"tid:").map(|tid| {

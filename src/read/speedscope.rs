@@ -50,6 +50,7 @@ pub fn read(input: &[u8], options: &Options) -> Result<Profile, Error> {
     let timed = timed(&file.profiles)?;
     let mut reader = Reader {
         builder: SampleBuilder::new(timed),
+        samples: 0,
         frames: &file.shared.frames,
         key_of: vec![None; file.shared.frames.len()],
         thread_of: vec![None; file.shared.frames.len()],
@@ -211,6 +212,8 @@ struct ThreadFrame {
 
 struct Reader<'f, 'a> {
     builder: SampleBuilder,
+    /// The samples added so far, at most [`crate::read::folded::MAX_SAMPLES`].
+    samples: u64,
     frames: &'f [Frame<'a>],
     /// Per frame: its key, once a stack has used it.
     key_of: Vec<Option<KeyId>>,
@@ -326,8 +329,23 @@ impl Reader<'_, '_> {
                 let key = self.key(index);
                 node = Some(self.builder.push(node, key));
             }
+            self.count(count)?;
             self.builder.add(node, Some(sample_thread), count, time);
         }
+        Ok(())
+    }
+
+    /// Counts `count` more samples, refusing a file past
+    /// [`MAX_SAMPLES`](crate::read::folded::MAX_SAMPLES) in all, as the folded reader does.
+    fn count(&mut self, count: u64) -> Result<(), Error> {
+        let limit = crate::read::folded::MAX_SAMPLES;
+        self.samples = self
+            .samples
+            .checked_add(count)
+            .filter(|total| *total <= limit)
+            .ok_or_else(|| {
+                Error::too_large("the sample count of a speedscope file", limit, None, None)
+            })?;
         Ok(())
     }
 
@@ -376,6 +394,7 @@ impl Reader<'_, '_> {
                             ));
                         }
                     }
+                    self.count(count)?;
                     self.builder.add(Some(leaf), Some(thread), count, time);
                 }
             }

@@ -447,3 +447,69 @@ fn merge_command_writes_the_combined_profile() {
     .expect("write");
     assert_eq!(std::fs::read(&all).expect("output"), expected);
 }
+
+/// Huge figures follow one rule in every integer output (docs/security.md, "Huge figures"):
+/// a cost past u64::MAX, or infinite, is u64::MAX, and sums saturate: callgrind's `summary:`
+/// and `totals:` wrapped to a number smaller than their parts before (or overflowed).
+#[test]
+fn huge_figures_saturate_in_every_integer_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stats = dir.path().join("huge.stats");
+    crate::support::python3(
+        None,
+        "import marshal, sys\n\
+         d = {('a.py', 1, 'f'): (1, 1, 1e300, 1e300, {}),\n\
+              ('a.py', 2, 'g'): (1, 1, float('inf'), float('inf'), {('a.py', 1, 'f'): (1, 1, 1e300, 1e300)}),\n\
+              ('a.py', 3, 'h'): (1, 1, 1.5, 1.5, {})}\n\
+         marshal.dump(d, open(sys.argv[1], 'wb'))",
+        [&stats],
+    );
+    let text = converted(dir.path(), "huge.stats", "callgrind");
+    let max = u64::MAX.to_string();
+    assert!(text.contains(&format!("\nsummary: {max}\n")), "{text}");
+    assert!(text.contains(&format!("\ntotals: {max}\n")), "{text}");
+    // Each function's own cost: 1e300 s and infinity are u64::MAX ns, 1.5 s is 1500000000.
+    let own: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            line.starts_with(|c: char| c.is_ascii_digit()) && line.split(' ').count() == 2
+        })
+        .collect();
+    assert!(own.contains(&format!("1 {max}").as_str()), "{own:?}");
+    assert!(own.contains(&format!("2 {max}").as_str()), "{own:?}");
+    assert!(own.contains(&"3 1500000000"), "{own:?}");
+    // Every format writes it (a debug build's overflow checks panicked in the stack counts,
+    // in inferno's sums for the SVG and in the differential flame graph before).
+    for format in ["svg", "speedscope", "pprof", "html", "json", "dot"] {
+        converted(dir.path(), "huge.stats", format);
+    }
+    let args = ["diff", "huge.stats", "huge.stats", "-f", "svg", "-o", "-"];
+    let diff = run(dir.path(), args);
+    assert!(diff.success(), "{}", diff.stderr());
+    // Sampled inputs past 2^53 samples in all are refused, where the counts would saturate
+    // at one place and the times at another.
+    let max = u64::MAX;
+    std::fs::write(
+        dir.path().join("huge.folded"),
+        format!("a;b {max}\na;c {max}\n"),
+    )
+    .expect("write");
+    let refused = run(dir.path(), ["show", "huge.folded"]);
+    assert_eq!(refused.code(), Some(1), "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains(
+            "the sample count of a folded-stack file is larger than the limit of 9007199254740992 (line 1"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    let folded = converted(dir.path(), "huge.stats", "folded");
+    for line in folded.lines() {
+        let count: u64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .expect("a count");
+        assert!(count == u64::MAX || count == 1_500_000, "{line}");
+    }
+}

@@ -159,11 +159,16 @@ fn share_count_into(count: u64, amounts: &[f64], shares: &mut Vec<u64>, scratch:
     scaled.extend(amounts.iter().map(|a| a / total * count as f64));
     round_preserving_sum_into(&scaled, shares, scratch);
     // The scaled amounts add up to `count` up to float error; settle the last unit.
-    let sum: u64 = shares.iter().sum();
+    let sum = saturating_sum(shares);
     if let Some(largest) = (0..shares.len()).max_by(|&a, &b| scaled[a].total_cmp(&scaled[b])) {
-        shares[largest] = (shares[largest] + count).saturating_sub(sum);
+        shares[largest] = shares[largest].saturating_add(count).saturating_sub(sum);
     }
     scratch.scaled = scaled;
+}
+
+/// The sum of `counts`, saturating at `u64::MAX`.
+pub(crate) fn saturating_sum(counts: &[u64]) -> u64 {
+    counts.iter().fold(0, |sum, &c| sum.saturating_add(c))
 }
 
 /// Scratch space for [`round_preserving_sum_into`] and the sharing built on it.
@@ -207,7 +212,9 @@ pub(crate) fn round_preserving_sum_into(
     // `as` truncates, which is the floor of a non-negative amount (NaN becomes 0 either way),
     // without a call to libm's floor per amount.
     counts.extend(amounts.iter().map(|a| a.max(0.0) as u64));
-    let assigned: u64 = counts.iter().sum();
+    // Saturating, as every integer cost (query::units::integer_cost): counts of u64::MAX
+    // would overflow a plain sum.
+    let assigned = saturating_sum(counts);
     let wanted = total.max(0.0).round() as u64;
     let leftover = wanted.saturating_sub(assigned);
     if leftover > 0 {
@@ -222,7 +229,7 @@ pub(crate) fn round_preserving_sum_into(
             by_remainder.select_nth_unstable_by(take - 1, order);
         }
         for &(_, i) in &by_remainder[..take] {
-            counts[i] += 1;
+            counts[i] = counts[i].saturating_add(1);
         }
     }
 }

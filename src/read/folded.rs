@@ -607,7 +607,13 @@ mod tests {
         assert!(e.to_string().contains("`main;f`"), "{e}");
         let e = read(b"f 18446744073709551616\n", &Options::default()).unwrap_err();
         assert_eq!((e.line(), e.offset()), (Some(1), Some(2)));
-        assert!(read(b"f 18446744073709551615\n", &Options::default()).is_ok());
+        // A count that fits in a u64 but past MAX_SAMPLES in all is too large, where it was.
+        let e = read(b"f 18446744073709551615\n", &Options::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+        assert_eq!((e.line(), e.offset()), (Some(1), Some(2)));
+        assert!(read(b"f 9007199254740992\n", &Options::default()).is_ok());
+        let e = read(b"f 9007199254740992\ng 1\n", &Options::default()).unwrap_err();
+        assert_eq!((e.line(), e.offset()), (Some(2), Some(21)));
         let e = read(b"f -1\n", &Options::default()).unwrap_err();
         assert!(e.to_string().contains("`-1`"), "{e}");
     }

@@ -243,6 +243,22 @@ struct ProfileArgs {
     strip_dirs: bool,
 }
 
+impl ProfileArgs {
+    /// The inputs' names as given, as an export names its inputs.
+    fn names(&self) -> Vec<String> {
+        self.files.iter().map(|p| p.display().to_string()).collect()
+    }
+}
+
+/// Where a line report's sources come from: none with `--no-source`, else the file system
+/// (plausible Python sources only).
+fn line_sources(no_source: bool) -> &'static dyn pstat::report::lines::SourceProvider {
+    match no_source {
+        true => &pstat::report::lines::NoSources,
+        false => &pstat::report::lines::FileSystem,
+    }
+}
+
 /// How sampled inputs are read.
 #[derive(Args)]
 pub(crate) struct SampledArgs {
@@ -483,12 +499,13 @@ fn lines(args: LinesArgs, color: style::ColorChoice) -> anyhow::Result<()> {
     options.summarize = args.summarize;
     options.sort = args.sort;
     let mut out = report_output(color);
-    let sources: &dyn pstat::report::lines::SourceProvider = match args.no_source {
-        true => &pstat::report::lines::NoSources,
-        false => &pstat::report::lines::FileSystem,
-    };
-    pstat::report::lines::write_with_sources(&profile, &options, sources, &mut out)
-        .context("writing the report")?;
+    pstat::report::lines::write_with_sources(
+        &profile,
+        &options,
+        line_sources(args.no_source),
+        &mut out,
+    )
+    .context("writing the report")?;
     out.flush().context("writing the report")?;
     Ok(())
 }
@@ -591,12 +608,7 @@ fn convert(args: ConvertArgs) -> anyhow::Result<()> {
     }
     let mut options = export::Options::default();
     options.unit = args.unit;
-    options.inputs = args
-        .profile
-        .files
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    options.inputs = args.profile.names();
     match input::kind(&args.profile.files[0]) {
         ProfileKind::Lines => return convert_lines(&args, format, &options),
         ProfileKind::Memory => return convert_memory(&args, format),

@@ -311,10 +311,7 @@ fn run_lines(
     }
     let mut report = pstat::report::diff_lines::Options::default();
     report.labels = [input::describe(base_file), input::describe(new_file)];
-    let sources: &dyn pstat::report::lines::SourceProvider = match args.no_source {
-        true => &pstat::report::lines::NoSources,
-        false => &pstat::report::lines::FileSystem,
-    };
+    let sources = crate::line_sources(args.no_source);
     let write = |out: &mut dyn Write| {
         pstat::report::diff_lines::write_with_sources(&diff, &report, sources, out)
     };

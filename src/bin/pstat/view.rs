@@ -34,12 +34,7 @@ pub struct ViewArgs {
 pub fn view(args: ViewArgs) -> anyhow::Result<()> {
     let mut options = export::Options::default();
     options.no_source = args.no_source;
-    options.inputs = args
-        .profile
-        .files
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    options.inputs = args.profile.names();
     let lines;
     let profile;
     let input = if input::kind(&args.profile.files[0]) == ProfileKind::Lines {

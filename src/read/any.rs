@@ -96,17 +96,7 @@ impl AnyProfile {
 /// pstat reads, or not of [`ReadOptions::kind`], before it is read; else the format's reader's
 /// error, with the byte offset (and line, for text) where the input went wrong.
 pub fn read(input: &[u8], options: &ReadOptions) -> Result<AnyProfile, Error> {
-    let detected = options.format_of(input);
-    let format = match (detected.format(), options.kind) {
-        (Some(format), None) => format,
-        (Some(format), Some(kind)) if format.kind() == kind => format,
-        (_, kind) => {
-            return Err(Error::wrong_format(
-                kind.unwrap_or(ProfileKind::Calls),
-                detected,
-            ));
-        }
-    };
+    let format = accepted(options.format_of(input), options)?;
     Ok(match format {
         InputFormat::Stats => AnyProfile::Calls(cprofile::read_with(input, options)?),
         InputFormat::Folded => {
@@ -140,8 +130,9 @@ pub fn read(input: &[u8], options: &ReadOptions) -> Result<AnyProfile, Error> {
 /// every error names the path ([`Error::input`]).
 pub fn read_path(path: impl AsRef<Path>, options: &ReadOptions) -> Result<AnyProfile, Error> {
     let path = path.as_ref();
-    read_file_at(path, |opened, len| {
-        if !opened.metadata()?.is_file() {
+    read_file_at(path, |opened, metadata| {
+        let len = metadata.len();
+        if !metadata.is_file() {
             // A pipe or a device: no length to trust, read as a stream.
             return read(&crate::read::input_bytes(&mut *opened, options)?, options);
         }
@@ -198,27 +189,31 @@ pub(crate) fn refuse_early(head: &[u8], whole: bool, options: &ReadOptions) -> R
     if !conclusive {
         return Ok(());
     }
+    accepted(detected, options).map(|_| ())
+}
+
+/// The format to read an input as: what was detected, if it is a profile format pstat reads
+/// and of [`ReadOptions::kind`] when that is given; else the wrong-format error.
+fn accepted(detected: Detected, options: &ReadOptions) -> Result<InputFormat, Error> {
     match (detected.format(), options.kind) {
-        (Some(format), Some(kind)) if format.kind() != kind => {
-            Err(Error::wrong_format(kind, detected))
-        }
-        (Some(_), _) => Ok(()),
-        (None, kind) => Err(Error::wrong_format(
+        (Some(format), None) => Ok(format),
+        (Some(format), Some(kind)) if format.kind() == kind => Ok(format),
+        (_, kind) => Err(Error::wrong_format(
             kind.unwrap_or(ProfileKind::Calls),
             detected,
         )),
     }
 }
 
-/// Opens `path`, reads a profile from the open file (given with its length) with `read`, and
+/// Opens `path`, reads a profile from the open file (given with its metadata) with `read`, and
 /// records the path and the file's modification time in the profile.
 pub(crate) fn read_file_at(
     path: &Path,
-    read: impl FnOnce(&mut std::fs::File, u64) -> Result<AnyProfile, Error>,
+    read: impl FnOnce(&mut std::fs::File, &std::fs::Metadata) -> Result<AnyProfile, Error>,
 ) -> Result<AnyProfile, Error> {
     let mut opened = std::fs::File::open(path)?;
     let metadata = opened.metadata()?;
-    let mut profile = read(&mut opened, metadata.len())?;
+    let mut profile = read(&mut opened, &metadata)?;
     profile.set_source(&path.to_string_lossy(), metadata.modified().ok());
     Ok(profile)
 }

@@ -414,7 +414,13 @@ pub fn read_path_callers_of(
     options: &ReadOptions,
     select: impl FnOnce(&Profile) -> Vec<FunctionId>,
 ) -> Result<Profile, Error> {
-    let read = |opened: &mut std::fs::File, len| {
+    let read = |opened: &mut std::fs::File, metadata: &std::fs::Metadata| {
+        if !metadata.is_file() {
+            // A pipe or a device, read as a stream and with its bound, as read_path reads it.
+            let bytes = input_bytes(&mut *opened, options)?;
+            return Ok(AnyProfile::Calls(read_callers_of(&bytes, options, select)?));
+        }
+        let len = metadata.len();
         let threads = options.threads;
         let profile = match cprofile::read_file_callers_of(opened, len, threads, select)? {
             Ok(profile) => profile,

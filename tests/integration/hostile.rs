@@ -177,6 +177,10 @@ fn endless_and_oversized_inputs_are_refused_in_time() {
         (format!("{} show /dev/zero", pstat.display()), unknown),
         (format!("{} show /dev/urandom", pstat.display()), unknown),
         (format!("{} lines /dev/zero", pstat.display()), unknown),
+        (
+            format!("{} callers /dev/zero -n 5", pstat.display()),
+            unknown,
+        ),
         (format!("yes | {} show -", pstat.display()), text),
         (
             format!("cat /dev/urandom | {} tree -", pstat.display()),
